@@ -1,0 +1,85 @@
+"""Candor: the candidate self-service portal. create_app() builds the Flask application."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from portal import config as config_module
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(overrides: dict | None = None, env: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(config_module.INSTANCE_DIR),
+    )
+    app.config.from_mapping(config_module.load(env, overrides))
+    logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_security(app)
+
+    from portal import errorpages, cli, templating
+
+    errorpages.register(app)
+    templating.register(app)
+    cli.register(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from portal import models  # noqa: F401  (every model, for metadata and migrations)
+    from portal.accounts import oidc
+    from portal.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        _tune_sqlite(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    oidc.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.accounts.views import bp as accounts_bp
+    from portal.accounts.admin_views import bp as admin_bp
+    from portal.hiring.candidate_views import bp as candidate_bp
+    from portal.hiring.staff_views import bp as staff_bp
+
+    for blueprint in (accounts_bp, admin_bp, candidate_bp, staff_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_security(app: Flask) -> None:
+    from portal.security import policy, web
+
+    # Static files are public; every other endpoint declares its own policy.
+    app.view_functions["static"] = policy.public(app.view_functions["static"])
+    app.before_request(policy.enforce)
+    app.after_request(web.set_security_headers)
+    policy.register_jinja_tests(app)
+
+
+def _tune_sqlite(app: Flask) -> None:
+    """WAL lets the web app read while the outbox worker writes; foreign keys are off by default."""
+    from sqlalchemy import event
+
+    from portal.extensions import db
+
+    with app.app_context():
+        @event.listens_for(db.engine, "connect")
+        def _on_connect(connection, _record):
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            if not app.config["SQLALCHEMY_DATABASE_URI"].endswith(":memory:"):
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()

@@ -1,0 +1,1 @@
+"""Accounts: candidates and staff, sign-up and sign-in, verification, passwords, invitations, OIDC."""

@@ -1,0 +1,83 @@
+"""Account forms: every field validated on the server, errors shown next to the field."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.accounts.models import Role
+from portal.accounts.services import password_problem
+from portal.forms import time_zones, valid_time_zone
+
+
+def strong_password(form, field) -> None:
+    email = form.email.data if hasattr(form, "email") else ""
+    problem = password_problem(field.data or "", email or "")
+    if problem:
+        raise ValidationError(problem)
+
+
+class SignUpForm(FlaskForm):
+    name = StringField("Full name", validators=[DataRequired(), Length(max=120)], render_kw={"autocomplete": "name"})
+    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)], render_kw={"autocomplete": "email"})
+    password = PasswordField(
+        "Password", validators=[DataRequired(), strong_password],
+        description="At least 10 characters.", render_kw={"autocomplete": "new-password"},
+    )
+    timezone = SelectField("Time zone", default="UTC", validators=[valid_time_zone])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = time_zones()
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Email()], render_kw={"autocomplete": "username"})
+    password = PasswordField("Password", validators=[DataRequired()], render_kw={"autocomplete": "current-password"})
+    remember = BooleanField("Keep me signed in on this device")
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Email()], render_kw={"autocomplete": "email"})
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password", validators=[DataRequired(), strong_password],
+        description="At least 10 characters.", render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        "Repeat the new password", validators=[DataRequired(), EqualTo("password", "The two passwords differ.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current = PasswordField("Current password", validators=[DataRequired()], render_kw={"autocomplete": "current-password"})
+
+
+class InviteCandidateForm(FlaskForm):
+    name = StringField("Candidate's name", validators=[DataRequired(), Length(max=120)])
+    email = EmailField("Candidate's email", validators=[DataRequired(), Email(), Length(max=254)])
+    position_id = SelectField("Position (optional)", coerce=int, default=0)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+ROLE_CHOICES = [(r.value, r.label) for r in Role]
+
+
+class StaffForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    roles = MultiCheckboxField("Roles", choices=ROLE_CHOICES, validators=[DataRequired("Choose at least one role.")])
+
+
+class StaffEditForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    roles = MultiCheckboxField("Roles", choices=ROLE_CHOICES, validators=[DataRequired("Choose at least one role.")])
+    active = BooleanField("Account active")

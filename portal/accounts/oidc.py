@@ -1,0 +1,132 @@
+"""Sign-in with OpenID Connect (any configured issuer, Google) and GitHub, through Authlib.
+
+Authlib discovers the issuer's endpoints, and checks state (against the session) and the
+ID token's signature, issuer, audience, expiry and nonce. We accept only email addresses the
+provider says it has verified.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import login_user
+from sqlalchemy import select
+
+from portal import audit
+from portal.accounts.models import ExternalIdentity, User, normalise_email
+from portal.accounts.views import home_for
+from portal.errors import DomainError
+from portal.extensions import db, limiter, oauth, transactional
+from portal.security import policy
+from portal.security.web import safe_next
+from portal.timeutil import utcnow
+
+bp = Blueprint("oidc", __name__, url_prefix="/auth/oidc")
+
+
+class SignInRefused(DomainError):
+    status = 400
+
+
+def init_app(app) -> None:
+    oauth.init_app(app)
+    for provider in app.config["OIDC_PROVIDERS"]:
+        kwargs = dict(
+            name=provider.name,
+            client_id=provider.client_id,
+            client_secret=provider.client_secret,
+            client_kwargs={"scope": provider.scope},
+            overwrite=True,
+        )
+        if provider.server_metadata_url:
+            kwargs["server_metadata_url"] = provider.server_metadata_url
+        else:
+            kwargs.update(authorize_url=provider.authorize_url, access_token_url=provider.access_token_url,
+                          api_base_url=provider.api_base_url)
+        oauth.register(**kwargs)
+    app.register_blueprint(bp)
+
+
+def _client(name: str):
+    if name not in {p.name for p in current_app.config["OIDC_PROVIDERS"]}:
+        abort(404)
+    return oauth.create_client(name)
+
+
+@bp.route("/<provider>/login", methods=["GET"])
+@limiter.limit("20 per minute")
+@policy.public
+def start(provider: str):
+    """Send the browser to the provider; Authlib keeps state and nonce in the session."""
+    client = _client(provider)
+    session["oidc_next"] = safe_next(request.args.get("next"), "")
+    redirect_uri = current_app.config["BASE_URL"] + url_for("oidc.callback", provider=provider)
+    return client.authorize_redirect(redirect_uri)
+
+
+@bp.route("/<provider>/callback", methods=["GET"])
+@limiter.limit("20 per minute")
+@policy.public
+def callback(provider: str):
+    """Finish sign-in: exchange the code, check the ID token, find or create the account."""
+    client = _client(provider)
+    try:
+        token = client.authorize_access_token()
+        issuer, subject, email, verified, name = _claims(provider, client, token)
+        user = link_identity(issuer=issuer, subject=subject, email=email, email_verified=verified, name=name)
+    except SignInRefused as exc:
+        return render_template("accounts/sign_in_refused.html", message=exc.message), 400
+    except Exception as exc:  # state mismatch, bad token, provider error: nothing about it reaches the page
+        current_app.logger.warning("OIDC sign-in with %s failed: %s", provider, exc)
+        return render_template(
+            "accounts/sign_in_refused.html",
+            message="Sign-in with that provider did not complete. Please try again.",
+        ), 400
+    login_user(user)
+    audit.record("user.sign_in", user, actor=user, method=f"oidc:{provider}")
+    db.session.commit()
+    flash("You are signed in.", "success")
+    return redirect(safe_next(session.pop("oidc_next", ""), home_for(user)))
+
+
+def _claims(provider: str, client, token) -> tuple[str, str, str, bool, str]:
+    if provider == "github":
+        profile = client.get("user", token=token).json()
+        emails = client.get("user/emails", token=token).json()
+        primary = next((e for e in emails if e.get("primary") and e.get("verified")), None)
+        if primary is None:
+            raise SignInRefused("Your GitHub account has no verified primary email address.")
+        return ("https://github.com", str(profile["id"]), primary["email"], True,
+                profile.get("name") or profile.get("login") or "")
+    userinfo = token.get("userinfo")
+    if not userinfo:
+        raise SignInRefused("The provider did not send an ID token.")
+    return (userinfo["iss"], str(userinfo["sub"]), userinfo.get("email") or "",
+            userinfo.get("email_verified") is True, userinfo.get("name") or "")
+
+
+@transactional
+def link_identity(*, issuer: str, subject: str, email: str, email_verified: bool, name: str) -> User:
+    """The account for this provider identity: linked before, matched by verified email, or new."""
+    identity = db.session.scalar(
+        select(ExternalIdentity).where(ExternalIdentity.issuer == issuer, ExternalIdentity.subject == subject)
+    )
+    if identity is not None:
+        if not identity.user.active:
+            raise SignInRefused("This account is deactivated.")
+        return identity.user
+    if not email or not email_verified:
+        raise SignInRefused("The provider has not verified your email address, so we cannot use it to sign you in.")
+    email = normalise_email(email)
+    user = User.by_email(email)
+    if user is None:
+        user = User(email=email, name=(name or email.split("@")[0])[:120], email_verified_at=utcnow())
+        db.session.add(user)
+        db.session.flush()
+        audit.record("user.sign_up", user, actor=user, method="oidc", issuer=issuer)
+    elif not user.active:
+        raise SignInRefused("This account is deactivated.")
+    else:
+        user.email_verified_at = user.email_verified_at or utcnow()
+    db.session.add(ExternalIdentity(user=user, issuer=issuer, subject=subject))
+    audit.record("user.link_identity", user, actor=user, issuer=issuer)
+    db.session.flush()
+    return user

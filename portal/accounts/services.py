@@ -1,0 +1,245 @@
+"""Account operations: sign-up, verification, passwords, invitations, staff accounts.
+
+Each public function is one transaction. Mail is queued in the outbox in that transaction.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from portal import audit
+from portal.accounts.models import OneTimeToken, Role, TokenPurpose, User, normalise_email
+from portal.errors import DomainError
+from portal.extensions import db, transactional
+from portal.notifications.services import link, queue_mail
+from portal.timeutil import utcnow
+
+# scrypt (memory-hard), werkzeug's default; the parameters travel in the stored hash.
+PASSWORD_METHOD = "scrypt"
+MIN_PASSWORD_LENGTH = 10
+# Compared against when the email is unknown, so sign-in takes as long either way.
+_DUMMY_HASH = generate_password_hash("not-a-real-password", method=PASSWORD_METHOD)
+
+
+class EmailTaken(DomainError):
+    pass
+
+
+class InvalidToken(DomainError):
+    status = 400
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=PASSWORD_METHOD)
+
+
+def password_problem(password: str, email: str = "") -> str | None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"Use at least {MIN_PASSWORD_LENGTH} characters."
+    if len(password) > 256:
+        return "Use at most 256 characters."
+    if email and password.strip().lower() == normalise_email(email):
+        return "Do not use your email address as the password."
+    return None
+
+
+def authenticate(email: str, password: str) -> User | None:
+    user = User.by_email(email)
+    if user is None or not user.password_hash:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.active:
+        return None
+    return user
+
+
+def _token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_token(user: User, purpose: TokenPurpose, lifetime: timedelta) -> str:
+    """Create a single-use token (flushes); returns the secret that goes into the link."""
+    raw = secrets.token_urlsafe(32)
+    db.session.add(OneTimeToken(user=user, purpose=purpose.value, token_hash=_token_hash(raw),
+                                expires_at=utcnow() + lifetime))
+    db.session.flush()
+    return raw
+
+
+def peek_token(raw: str, purpose: TokenPurpose) -> OneTimeToken | None:
+    """The live token for `raw`, without using it (for showing a form)."""
+    if not raw or len(raw) > 100:
+        return None
+    token = db.session.scalar(select(OneTimeToken).where(OneTimeToken.token_hash == _token_hash(raw)))
+    if token is None or token.purpose != purpose.value or token.used_at is not None:
+        return None
+    if token.expires_at <= utcnow() or not hmac.compare_digest(token.token_hash, _token_hash(raw)):
+        return None
+    return token
+
+
+def _use_token(raw: str, purpose: TokenPurpose) -> User:
+    """Mark the token used; a conditional update makes a second, concurrent use fail."""
+    token = peek_token(raw, purpose)
+    if token is None:
+        raise InvalidToken("This link is invalid, has expired or was already used.")
+    used = db.session.execute(
+        update(OneTimeToken)
+        .where(OneTimeToken.id == token.id, OneTimeToken.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+    if used.rowcount != 1:
+        raise InvalidToken("This link is invalid, has expired or was already used.")
+    return token.user
+
+
+def _queue_verification(user: User) -> None:
+    raw = issue_token(user, TokenPurpose.VERIFY_EMAIL, timedelta(hours=current_app.config["VERIFY_TOKEN_HOURS"]))
+    queue_mail(user.email, "verify_email", user=user, link=link("accounts.verify", token=raw),
+               hours=current_app.config["VERIFY_TOKEN_HOURS"])
+
+
+@transactional
+def sign_up(*, name: str, email: str, password: str, timezone: str = "UTC") -> User:
+    email = normalise_email(email)
+    if User.by_email(email) is not None:
+        raise EmailTaken("An account with this email already exists. Sign in, or reset your password.")
+    user = User(name=name.strip(), email=email, password_hash=hash_password(password), timezone=timezone)
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.sign_up", user, actor=user)
+    _queue_verification(user)
+    return user
+
+
+@transactional
+def resend_verification(user: User) -> None:
+    if user.email_verified:
+        return
+    _queue_verification(user)
+
+
+@transactional
+def verify_email(raw: str) -> User:
+    user = _use_token(raw, TokenPurpose.VERIFY_EMAIL)
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    audit.record("user.verify_email", user, actor=user)
+    return user
+
+
+@transactional
+def request_password_reset(email: str) -> None:
+    """Queue a reset link if the account exists; the caller says the same thing either way."""
+    user = User.by_email(email)
+    if user is None or not user.active:
+        return
+    minutes = current_app.config["RESET_TOKEN_MINUTES"]
+    raw = issue_token(user, TokenPurpose.RESET_PASSWORD, timedelta(minutes=minutes))
+    queue_mail(user.email, "reset_password", user=user, link=link("accounts.reset_password", token=raw),
+               minutes=minutes)
+    audit.record("user.request_reset", user, actor=None)
+
+
+def _set_password(user: User, password: str) -> None:
+    user.password_hash = hash_password(password)
+    user.session_version += 1  # signs out every other session and remember cookie
+
+
+@transactional
+def reset_password(raw: str, password: str) -> User:
+    user = _use_token(raw, TokenPurpose.RESET_PASSWORD)
+    _set_password(user, password)
+    # The link reached the mailbox, so the address is proven.
+    user.email_verified_at = user.email_verified_at or utcnow()
+    audit.record("user.reset_password", user, actor=user)
+    queue_mail(user.email, "password_changed", user=user)
+    return user
+
+
+@transactional
+def change_password(user: User, current: str, new: str) -> None:
+    if not user.password_hash or not check_password_hash(user.password_hash, current):
+        raise DomainError("The current password is not correct.")
+    _set_password(user, new)
+    audit.record("user.change_password", user, actor=user)
+    queue_mail(user.email, "password_changed", user=user)
+
+
+@transactional
+def set_first_password(user: User, new: str) -> None:
+    """Give an account that signs in through OpenID Connect a password as well."""
+    if user.password_hash:
+        raise DomainError("This account already has a password.")
+    _set_password(user, new)
+    audit.record("user.set_password", user, actor=user)
+    queue_mail(user.email, "password_changed", user=user)
+
+
+@transactional
+def invite_candidate(actor: User, *, name: str, email: str, position=None) -> User:
+    """Create (or find) a candidate and mail a one-time link to set a password and sign in."""
+    email = normalise_email(email)
+    user = User.by_email(email)
+    if user is not None and user.is_staff:
+        raise EmailTaken("This email belongs to a staff account.")
+    if user is None:
+        user = User(name=name.strip(), email=email)
+        db.session.add(user)
+        db.session.flush()
+    raw = issue_token(user, TokenPurpose.INVITE, timedelta(days=current_app.config["INVITE_TOKEN_DAYS"]))
+    queue_mail(user.email, "invite", user=user, inviter=actor, position=position,
+               link=link("accounts.accept_invite", token=raw), days=current_app.config["INVITE_TOKEN_DAYS"])
+    audit.record("user.invite", user, actor=actor, position_id=getattr(position, "id", None))
+    return user
+
+
+@transactional
+def accept_invite(raw: str, password: str) -> User:
+    user = _use_token(raw, TokenPurpose.INVITE)
+    _set_password(user, password)
+    user.email_verified_at = user.email_verified_at or utcnow()
+    audit.record("user.accept_invite", user, actor=user)
+    return user
+
+
+@transactional
+def create_staff(*, email: str, name: str, roles, password: str | None = None, actor: User | None = None) -> User:
+    email = normalise_email(email)
+    roles = {Role(r) for r in roles}
+    if User.by_email(email) is not None:
+        raise EmailTaken("An account with this email already exists.")
+    user = User(email=email, name=name.strip(), is_staff=True, email_verified_at=utcnow(),
+                password_hash=hash_password(password) if password else None)
+    user.set_roles(roles)
+    db.session.add(user)
+    db.session.flush()
+    audit.record("staff.create", user, actor=actor, roles=sorted(r.value for r in roles))
+    if not password:
+        raw = issue_token(user, TokenPurpose.INVITE, timedelta(days=current_app.config["INVITE_TOKEN_DAYS"]))
+        queue_mail(user.email, "invite_staff", user=user, inviter=actor,
+                   link=link("accounts.accept_invite", token=raw), days=current_app.config["INVITE_TOKEN_DAYS"])
+    return user
+
+
+@transactional
+def update_staff(actor: User, user: User, *, name: str, roles, active: bool) -> User:
+    if not user.is_staff:
+        raise DomainError("Only staff accounts are managed here.")
+    if user.id == actor.id and (not active or Role.ADMIN.value not in {Role(r).value for r in roles}):
+        raise DomainError("You cannot remove your own admin role or deactivate yourself.")
+    before = sorted(user.roles)
+    user.name = name.strip()
+    user.set_roles(roles)
+    if user.active != active:
+        user.active = active
+        user.session_version += 1
+    audit.record("staff.update", user, actor=actor, roles_before=before, roles=sorted(user.roles),
+                 active=active)
+    return user

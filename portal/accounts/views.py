@@ -1,0 +1,230 @@
+"""Sign-up, sign-in and out, email verification, password reset and change, invitations."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+
+from portal import audit
+from portal.accounts import services as accounts
+from portal.accounts.forms import (
+    ChangePasswordForm, InviteCandidateForm, LoginForm, NewPasswordForm, ResetRequestForm, SignUpForm,
+)
+from portal.accounts.models import OneTimeToken, Role, TokenPurpose, User
+from portal.errors import DomainError
+from portal.extensions import db, limiter, login_manager
+from portal.forms import EmptyForm
+from portal.hiring.models import Position, PositionStatus
+from portal.security import policy
+from portal.security.web import safe_next
+
+bp = Blueprint("accounts", __name__, url_prefix="/auth")
+
+AUTH_LIMIT = "10 per minute; 50 per hour"
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> User | None:
+    user_id, _, version = (session_id or "").partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_version != int(version) or not user.active:
+        return None
+    return user
+
+
+login_manager.login_view = "accounts.login"
+login_manager.login_message = "Please sign in to continue."
+login_manager.session_protection = "basic"
+
+
+def home_for(user: User) -> str:
+    return url_for("staff.home") if user.is_staff else url_for("candidate.dashboard")
+
+
+def _finish_sign_in(user: User, remember: bool = False, method: str = "password"):
+    login_user(user, remember=remember)
+    audit.record("user.sign_in", user, actor=user, method=method)
+    db.session.commit()
+    return redirect(safe_next(request.args.get("next") or request.form.get("next"), home_for(user)))
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(AUTH_LIMIT, methods=["POST"])
+@policy.public
+def signup():
+    """Create a candidate account and send the verification email."""
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = SignUpForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.sign_up(name=form.name.data, email=form.email.data, password=form.password.data,
+                                    timezone=form.timezone.data)
+        except DomainError as exc:
+            form.email.errors.append(exc.message)
+        else:
+            login_user(user)
+            return redirect(url_for("accounts.verify_pending"))
+    return render_template("accounts/signup.html", form=form), 422 if request.method == "POST" else 200
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(AUTH_LIMIT, methods=["POST"])
+@policy.public
+def login():
+    """Sign in with email and password, or with a configured OpenID Connect provider."""
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next"), home_for(current_user)))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            return _finish_sign_in(user, remember=form.remember.data)
+        form.password.errors.append("That email and password do not match an account.")
+        status = 401
+    elif request.method == "POST":
+        status = 422
+    providers = current_app.config["OIDC_PROVIDERS"]
+    return render_template("accounts/login.html", form=form, providers=providers,
+                           next=safe_next(request.args.get("next"), "")), status
+
+
+@bp.route("/logout", methods=["POST"])
+@policy.public
+def logout():
+    """Sign out (POST only, so no link on another site can sign someone out)."""
+    if current_user.is_authenticated:
+        logout_user()
+    flash("You are signed out.", "info")
+    return redirect(url_for("candidate.positions"))
+
+
+@bp.route("/verify", methods=["GET"])
+@policy.signed_in
+def verify_pending():
+    """Ask a newly signed-up candidate to confirm their email."""
+    if current_user.email_verified:
+        return redirect(home_for(current_user))
+    return render_template("accounts/verify_pending.html", form=EmptyForm())
+
+
+@bp.route("/verify/resend", methods=["POST"])
+@limiter.limit("5 per hour")
+@policy.signed_in
+def resend_verification():
+    """Send a fresh verification link."""
+    if EmptyForm().validate_on_submit():
+        accounts.resend_verification(current_user)
+        flash("We sent you a new link. It may take a minute to arrive.", "info")
+    return redirect(url_for("accounts.verify_pending"))
+
+
+@bp.route("/verify/<token>", methods=["GET"])
+@policy.public
+def verify(token: str):
+    """Confirm an email address from the emailed link."""
+    try:
+        user = accounts.verify_email(token)
+    except DomainError as exc:
+        return render_template("accounts/link_invalid.html", message=exc.message), 400
+    flash("Your email address is confirmed.", "success")
+    if current_user.is_authenticated and current_user.id == user.id:
+        return redirect(home_for(user))
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit(AUTH_LIMIT, methods=["POST"])
+@policy.public
+def request_reset():
+    """Ask for a password reset link by email."""
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(form.email.data)
+        return render_template("accounts/reset_sent.html", email=form.email.data)
+    return render_template("accounts/reset_request.html", form=form), 422 if request.method == "POST" else 200
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(AUTH_LIMIT, methods=["POST"])
+@policy.public
+def reset_password(token: str):
+    """Choose a new password from the emailed single-use link."""
+    return _set_password_page(token, TokenPurpose.RESET_PASSWORD, accounts.reset_password,
+                              "accounts/reset_password.html", "Your password is changed.")
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+@limiter.limit(AUTH_LIMIT, methods=["POST"])
+@policy.public
+def accept_invite(token: str):
+    """Accept an invitation: set a password and sign in."""
+    return _set_password_page(token, TokenPurpose.INVITE, accounts.accept_invite,
+                              "accounts/accept_invite.html", "Welcome to Candor.")
+
+
+def _set_password_page(token: str, purpose: TokenPurpose, service, template: str, done: str):
+    found: OneTimeToken | None = accounts.peek_token(token, purpose)
+    if found is None:
+        return render_template("accounts/link_invalid.html",
+                               message="This link is invalid, has expired or was already used."), 400
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = service(token, form.password.data)
+        except DomainError as exc:
+            return render_template("accounts/link_invalid.html", message=exc.message), 400
+        if current_user.is_authenticated:
+            logout_user()
+        flash(done, "success")
+        return _finish_sign_in(user, method=purpose.value)
+    status = 422 if request.method == "POST" else 200
+    return render_template(template, form=form, user=found.user), status
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@policy.signed_in
+def change_password():
+    """Change the password of the signed-in account."""
+    form = ChangePasswordForm()
+    if not current_user.password_hash:
+        del form.current
+    if form.validate_on_submit():
+        try:
+            if current_user.password_hash:
+                accounts.change_password(current_user, form.current.data, form.password.data)
+            else:
+                accounts.set_first_password(current_user, form.password.data)
+        except DomainError as exc:
+            form.current.errors.append(exc.message)
+        else:
+            # The session version moved on: sign in again on this device with the new version.
+            login_user(current_user._get_current_object())
+            flash("Your password is changed. Other devices are signed out.", "success")
+            return redirect(home_for(current_user))
+    status = 422 if request.method == "POST" else 200
+    return render_template("accounts/change_password.html", form=form), status
+
+
+@bp.route("/invitations/new", methods=["GET", "POST"])
+@policy.staff(Role.RECRUITER, Role.HIRING_MANAGER, Role.ADMIN)
+def invite_candidate():
+    """Invite a candidate by email with a one-time sign-in link."""
+    form = InviteCandidateForm()
+    positions = db.session.scalars(Position.open_positions()).all()
+    form.position_id.choices = [(0, "No particular position")] + [(p.id, p.title) for p in positions]
+    if form.validate_on_submit():
+        position = db.session.get(Position, form.position_id.data) if form.position_id.data else None
+        if position is not None and position.status != PositionStatus.OPEN.value:
+            position = None
+        try:
+            accounts.invite_candidate(current_user, name=form.name.data, email=form.email.data, position=position)
+        except DomainError as exc:
+            form.email.errors.append(exc.message)
+        else:
+            flash(f"Invitation sent to {form.email.data}.", "success")
+            return redirect(url_for("accounts.invite_candidate"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("accounts/invite.html", form=form), status

@@ -1,0 +1,75 @@
+"""flask commands: create-staff, seed-demo, outbox deliver / work."""
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from portal.accounts import services as accounts
+from portal.accounts.models import ROLE_VALUES
+from portal.errors import DomainError
+
+outbox = AppGroup("outbox", help="Deliver the mail waiting in the outbox.")
+
+
+@outbox.command("deliver")
+@click.option("--limit", default=500, show_default=True, help="Messages to send in this pass at most.")
+def outbox_deliver(limit: int) -> None:
+    """Send every message that is due, once."""
+    from portal.notifications.worker import deliver_once
+
+    report = deliver_once(limit=limit)
+    click.echo(f"sent {report.sent}, to retry {report.failed}, gave up {report.dead}")
+
+
+@outbox.command("work")
+@click.option("--interval", default=2.0, show_default=True, help="Seconds to wait when nothing is due.")
+def outbox_work(interval: float) -> None:
+    """Keep delivering until interrupted (run one or more alongside the web app)."""
+    from portal.notifications.worker import work
+
+    click.echo(f"outbox worker started (MAIL_URL={current_app.config['MAIL_URL'] or 'log only'})")
+    try:
+        work(interval=interval)
+    except KeyboardInterrupt:
+        click.echo("outbox worker stopped")
+
+
+@click.command("create-staff")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(ROLE_VALUES),
+              help="Repeat for several roles.")
+@click.option("--password", default=None, help="Set a password now instead of emailing an invitation link.")
+def create_staff(email: str, name: str, roles: tuple[str, ...], password: str | None) -> None:
+    """Create a staff account (the first admin, typically)."""
+    if password:
+        problem = accounts.password_problem(password, email)
+        if problem:
+            raise click.BadParameter(problem, param_hint="--password")
+    try:
+        user = accounts.create_staff(email=email, name=name, roles=roles, password=password)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    how = "with the given password" if password else "an invitation link is in the outbox"
+    click.echo(f"created staff account {user.email} ({', '.join(sorted(user.roles))}); {how}")
+
+
+@click.command("seed-demo")
+@click.option("--force", is_flag=True, help="Seed even if demo data is already there.")
+def seed_demo(force: bool) -> None:
+    """Add demo positions, staff of every role and candidates at every stage (once)."""
+    from portal import demo
+
+    if demo.already_seeded() and not force:
+        click.echo("demo data already present")
+    else:
+        demo.seed()
+        click.echo("demo data created")
+    click.echo(demo.logins_text())
+
+
+def register(app) -> None:
+    app.cli.add_command(outbox)
+    app.cli.add_command(create_staff)
+    app.cli.add_command(seed_demo)

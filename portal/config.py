@@ -1,0 +1,148 @@
+"""Every setting of the portal, read from the environment, with development defaults and checks."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_DIR", ROOT / "instance"))
+
+DEV_SECRET_FILE = INSTANCE_DIR / "dev-secret-key"
+
+
+class ConfigError(RuntimeError):
+    """The environment describes a configuration the portal refuses to run with."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _dev_secret_key() -> str:
+    # A development key that survives restarts, so `make run` keeps sessions; never used in production.
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    if not DEV_SECRET_FILE.exists():
+        DEV_SECRET_FILE.write_text(secrets.token_hex(32))
+    return DEV_SECRET_FILE.read_text().strip()
+
+
+@dataclass(frozen=True)
+class OIDCProvider:
+    """One OpenID Connect issuer the sign-in page offers."""
+
+    name: str  # url-safe key: "oidc", "google", "github"
+    label: str
+    client_id: str
+    client_secret: str
+    server_metadata_url: str | None = None
+    # GitHub speaks OAuth 2 only: its endpoints are listed instead of discovered.
+    authorize_url: str | None = None
+    access_token_url: str | None = None
+    api_base_url: str | None = None
+    scope: str = "openid email profile"
+
+
+def oidc_providers(env: dict[str, str]) -> list[OIDCProvider]:
+    providers = []
+    issuer = env.get("OIDC_ISSUER", "").rstrip("/")
+    if issuer and env.get("OIDC_CLIENT_ID"):
+        providers.append(
+            OIDCProvider(
+                name="oidc",
+                label=env.get("OIDC_LABEL", "single sign-on"),
+                client_id=env["OIDC_CLIENT_ID"],
+                client_secret=env.get("OIDC_CLIENT_SECRET", ""),
+                server_metadata_url=f"{issuer}/.well-known/openid-configuration",
+            )
+        )
+    if env.get("GOOGLE_CLIENT_ID"):
+        providers.append(
+            OIDCProvider(
+                name="google",
+                label="Google",
+                client_id=env["GOOGLE_CLIENT_ID"],
+                client_secret=env.get("GOOGLE_CLIENT_SECRET", ""),
+                server_metadata_url="https://accounts.google.com/.well-known/openid-configuration",
+            )
+        )
+    if env.get("GITHUB_CLIENT_ID"):
+        providers.append(
+            OIDCProvider(
+                name="github",
+                label="GitHub",
+                client_id=env["GITHUB_CLIENT_ID"],
+                client_secret=env.get("GITHUB_CLIENT_SECRET", ""),
+                authorize_url="https://github.com/login/oauth/authorize",
+                access_token_url="https://github.com/login/oauth/access_token",
+                api_base_url="https://api.github.com/",
+                scope="read:user user:email",
+            )
+        )
+    return providers
+
+
+def load(env: dict[str, str] | None = None, overrides: dict | None = None) -> dict:
+    """Build the Flask config mapping from environment variables."""
+    env = dict(os.environ if env is None else env)
+    overrides = overrides or {}
+    production = env.get("CANDOR_ENV", "development") == "production"
+
+    secret = env.get("SECRET_KEY") or overrides.get("SECRET_KEY")
+    if not secret:
+        if production:
+            raise ConfigError("SECRET_KEY must be set when CANDOR_ENV=production.")
+        secret = _dev_secret_key()
+
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'candor.sqlite3'}"
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql://" + database_url[len("postgres://"):]
+    if database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+
+    base_url = env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    secure_cookies = _bool(env.get("SESSION_COOKIE_SECURE"), default=urlparse(base_url).scheme == "https")
+
+    config = {
+        "CANDOR_ENV": "production" if production else "development",
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": (
+            {"connect_args": {"timeout": 30}} if database_url.startswith("sqlite") else {"pool_pre_ping": True}
+        ),
+        "MAIL_URL": env.get("MAIL_URL", ""),
+        "MAIL_FROM": env.get("MAIL_FROM", "Candor <no-reply@candor.localhost>"),
+        "STORAGE_DIR": env.get("STORAGE_DIR", str(INSTANCE_DIR / "storage")),
+        "BASE_URL": base_url,
+        "REDIS_URL": env.get("REDIS_URL", ""),
+        "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
+        "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), default=True),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "OIDC_PROVIDERS": oidc_providers(env),
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_UPLOAD_MB", "10")) * 1024 * 1024 + 256 * 1024,
+        "MAX_UPLOAD_BYTES": int(env.get("MAX_UPLOAD_MB", "10")) * 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure_cookies,
+        "SESSION_COOKIE_NAME": "candor_session",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": secure_cookies,
+        "REMEMBER_COOKIE_NAME": "candor_remember",
+        "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 30,
+        "PERMANENT_SESSION_LIFETIME": 60 * 60 * 12,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "PREFERRED_URL_SCHEME": urlparse(base_url).scheme or "http",
+        "VERIFY_TOKEN_HOURS": 48,
+        "RESET_TOKEN_MINUTES": 60,
+        "INVITE_TOKEN_DAYS": 14,
+        "DEFAULT_SLA_WORKING_DAYS": 5,
+        "OUTBOX_MAX_ATTEMPTS": int(env.get("OUTBOX_MAX_ATTEMPTS", "8")),
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
+    }
+    config.update(overrides)
+    return config

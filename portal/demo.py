@@ -1,0 +1,133 @@
+"""Demo data for `make run`: positions, staff of every role, candidates at every stage."""
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from portal.accounts import services as accounts
+from portal.accounts.models import Role, User
+from portal.extensions import db
+from portal.hiring import process
+from portal.hiring import services as hiring
+from portal.hiring.models import Application, PositionStatus, StageEvent
+from portal.notifications.models import OutboxMessage, OutboxStatus
+from portal.timeutil import add_months, utcnow
+
+PASSWORD = "candor-demo-2026"
+
+STAFF = [
+    ("admin@example.com", "Avery Admin", [Role.ADMIN]),
+    ("recruiter@example.com", "Riley Recruiter", [Role.RECRUITER]),
+    ("manager@example.com", "Morgan Manager", [Role.HIRING_MANAGER, Role.INTERVIEWER]),
+    ("interviewer@example.com", "Indra Interviewer", [Role.INTERVIEWER]),
+    ("hr@example.com", "Harper HR", [Role.HR, Role.INTERVIEWER]),
+]
+
+# (email, name, number of advances from Applied, final action or None, days since the last change)
+CANDIDATES = [
+    ("candidate@example.com", "Casey Candidate", 2, None, 1),
+    ("applied@example.com", "Alex Applied", 0, None, 9),
+    ("screen@example.com", "Sam Screen", 1, None, 2),
+    ("onsite1@example.com", "Olu Onsite", 3, None, 3),
+    ("onsite2@example.com", "Noor Second", 4, None, 12),
+    ("decision@example.com", "Dana Decision", 5, None, 1),
+    ("hired@example.com", "Hana Hired", 5, process.Action.HIRE, 4),
+    ("rejected@example.com", "Remy Rejected", 2, process.Action.REJECT, 20),
+    ("withdrawn@example.com", "Wes Withdrawn", 1, process.Action.WITHDRAW, 6),
+]
+
+POSITIONS = [
+    dict(title="Senior Backend Engineer", team="Platform", location="Remote (Europe)",
+         summary="Build the services that keep our streaming catalogue fast and correct.",
+         description="You will own services end to end: design, build, run. We value context over control: "
+                     "you get the why, and decide the how.\n\nYou have shipped and operated distributed "
+                     "systems, and you write code others enjoy reading."),
+    dict(title="Site Reliability Engineer", team="Infrastructure", location="Amsterdam or remote",
+         summary="Keep production calm: automation, observability, and incident practice.",
+         description="Help us make every deploy boring. You will automate what is manual today, improve our "
+                     "observability, and lead blameless incident reviews."),
+    dict(title="Product Designer", team="Candidate Experience", location="Remote",
+         summary="Design a hiring process candidates would recommend to friends.",
+         description="Research, prototype and ship the candidate-facing side of our product with engineers."),
+    dict(title="Data Scientist, Churn", team="Insights", location="Remote", status=PositionStatus.CLOSED.value,
+         summary="Predict and prevent churn.", description="This position is filled."),
+]
+
+# A minimal, valid one-page PDF, so demo CVs download as real files.
+DEMO_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def already_seeded() -> bool:
+    return User.by_email(STAFF[0][0]) is not None
+
+
+def seed() -> None:
+    staff = {email: accounts.create_staff(email=email, name=name, roles=roles, password=PASSWORD)
+             for email, name, roles in STAFF}
+    recruiter, manager = staff["recruiter@example.com"], staff["manager@example.com"]
+    positions = [
+        hiring.create_position(recruiter, hiring_manager_id=manager.id, recruiter_id=recruiter.id, **spec)
+        for spec in POSITIONS
+    ]
+    backend = positions[0]
+    for index, (email, name, advances, final, days_ago) in enumerate(CANDIDATES):
+        user = accounts.sign_up(name=name, email=email, password=PASSWORD, timezone="Europe/Amsterdam")
+        user.email_verified_at = utcnow()
+        db.session.commit()
+        position = backend if index % 3 != 2 else positions[1]
+        application = hiring.apply(user, position, cv_stream=io.BytesIO(DEMO_PDF),
+                                   cv_filename=f"{name.replace(' ', '-')}-CV.pdf",
+                                   answers={"motivation": "I like how you run hiring in the open.",
+                                            "proud_of": "I cut our deploy time from an hour to five minutes.",
+                                            "link": ""})
+        for _ in range(advances):
+            hiring.move(application.id, process.Action.ADVANCE, recruiter)
+        if final is process.Action.REJECT:
+            hiring.move(application.id, final, recruiter, feedback=(
+                "Thank you for the time you gave us. Strengths: clear communication and a thoughtful "
+                "approach to trade-offs. To grow: go deeper on system design at scale. We would be glad "
+                "to hear from you again."))
+        elif final is process.Action.WITHDRAW:
+            hiring.move(application.id, final, user)
+        elif final is process.Action.HIRE:
+            hiring.move(application.id, final, manager)
+        _age(application.id, days_ago)
+    # A second application for the first candidate, so the dashboard shows more than one.
+    casey = User.by_email(CANDIDATES[0][0])
+    hiring.apply(casey, positions[2], cv_stream=io.BytesIO(DEMO_PDF), cv_filename="Casey-CV.pdf",
+                 answers={"motivation": "Design is how it works.", "proud_of": "", "link": ""})
+    # The demo's history happened before today: its mail is not sent again.
+    db.session.execute(update(OutboxMessage).values(status=OutboxStatus.SENT.value, sent_at=utcnow()))
+    db.session.commit()
+
+
+def _age(application_id: int, days: int) -> None:
+    """Spread the application's history over the past weeks, so SLA flags and day counts show."""
+    application = db.session.get(Application, application_id)
+    events = list(db.session.scalars(
+        select(StageEvent).where(StageEvent.application_id == application_id).order_by(StageEvent.id)))
+    for position, event in enumerate(events):
+        event.created_at -= timedelta(days=days + 3 * (len(events) - 1 - position))
+    application.created_at = events[0].created_at
+    application.stage_entered_at = events[-1].created_at
+    if application.closed_at:
+        application.closed_at = events[-1].created_at
+    if application.reapply_after:
+        application.reapply_after = add_months(application.closed_at.date(),
+                                               application.position.reapply_cooldown_months)
+    db.session.commit()
+
+
+def logins_text() -> str:
+    lines = [f"Demo sign-ins (password for all: {PASSWORD}):"]
+    lines += [f"  {', '.join(r.label for r in roles):<28} {email}" for email, _, roles in STAFF]
+    lines += [f"  {'Candidate':<28} {CANDIDATES[0][0]}  (others: applied@, screen@, onsite1@, onsite2@, "
+              f"decision@, hired@, rejected@, withdrawn@ example.com)"]
+    return "\n".join(lines)

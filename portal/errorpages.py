@@ -1,0 +1,48 @@
+"""The portal's own error pages: helpful, and leaking nothing about the internals."""
+from __future__ import annotations
+
+from flask import render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from portal.errors import DomainError
+from portal.extensions import db
+
+MESSAGES = {
+    400: ("Something in that request was not right", "The page could not handle what was sent. Go back, reload the page and try again."),
+    403: ("You cannot open this page", "Your account does not have access to this page. If you think it should, ask your recruiter or administrator."),
+    404: ("Page not found", "The page does not exist, or you do not have access to it."),
+    405: ("That action is not available here", "Use the buttons on the page instead of typing the address."),
+    413: ("That file is too large", "Files can be at most 10 MB. Make the file smaller and try again."),
+    422: ("Please check the form", "Some of what was sent could not be accepted."),
+    429: ("Too many attempts", "Please wait a minute before trying again."),
+    500: ("Something went wrong on our side", "Nothing you did caused this. Please try again in a moment; what you had saved is safe."),
+}
+
+
+def render_error(status: int, detail: str | None = None):
+    title, text = MESSAGES.get(status, MESSAGES[500])
+    return render_template("errors/error.html", status=status, title=title, text=detail or text), status
+
+
+def register(app) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return render_error(400, "The form expired or was sent from another site. Reload the page and try again.")
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        db.session.rollback()
+        return render_error(exc.status, exc.message)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if exc.code in MESSAGES:
+            return render_error(exc.code)
+        return exc
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        db.session.rollback()
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return render_error(500)

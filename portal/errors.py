@@ -1,0 +1,33 @@
+"""Domain errors: raised by services, mapped to a status and a message by one handler."""
+
+
+class DomainError(Exception):
+    status = 409
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class NotAllowed(DomainError):
+    status = 403
+
+
+class TransitionNotAllowed(DomainError):
+    pass
+
+
+class CooldownActive(DomainError):
+    def __init__(self, until):
+        super().__init__(
+            f"You were not selected for this position recently. You may apply again from {until:%d %B %Y}."
+        )
+        self.until = until
+
+
+class AlreadyApplied(DomainError):
+    pass
+
+
+class PositionNotOpen(DomainError):
+    pass

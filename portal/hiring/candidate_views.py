@@ -1,0 +1,147 @@
+"""Candidate pages: open positions, applying, the dashboard and an application's tracker."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.forms import EmptyForm
+from portal.hiring import process, queries
+from portal.hiring import services as hiring
+from portal.hiring.forms import ANSWER_LABELS, ApplyForm
+from portal.hiring.models import Application, Position, PositionStatus
+from portal.security import policy
+from portal.storage import UploadRejected, get_storage
+
+bp = Blueprint("candidate", __name__)
+
+
+def _visible_position(position_id: int) -> Position:
+    position = db.session.get(Position, position_id)
+    if position is None or position.status == PositionStatus.DRAFT.value:
+        abort(404)
+    return position
+
+
+def _own_application(application_id: int) -> Application:
+    application = db.session.scalar(
+        Application.for_candidate(current_user).where(Application.id == application_id)
+    )
+    if application is None:
+        abort(404)
+    return application
+
+
+@bp.route("/")
+@policy.public
+def index():
+    """The front page: open positions."""
+    return positions()
+
+
+@bp.route("/positions")
+@policy.public
+def positions():
+    """All open positions."""
+    open_positions = db.session.scalars(Position.open_positions()).unique().all()
+    return render_template("hiring/positions.html", positions=open_positions)
+
+
+@bp.route("/positions/<int:position_id>")
+@policy.public
+def position(position_id: int):
+    """One position, its process, and the way to apply."""
+    found = _visible_position(position_id)
+    blocked_until = None
+    existing = None
+    if policy.is_candidate(current_user):
+        blocked_until = hiring.cooldown_until(current_user, found)
+        existing = hiring.active_application(current_user, found)
+    return render_template("hiring/position.html", position=found, blocked_until=blocked_until, existing=existing)
+
+
+@bp.route("/positions/<int:position_id>/apply", methods=["GET", "POST"])
+@policy.candidate()
+def apply(position_id: int):
+    """Apply to an open position with a CV and short answers."""
+    found = _visible_position(position_id)
+    try:
+        hiring.check_can_apply(current_user, found)
+    except DomainError as exc:
+        return render_template("hiring/apply_blocked.html", position=found, message=exc.message,
+                               until=getattr(exc, "until", None)), exc.status
+    form = ApplyForm()
+    if form.validate_on_submit():
+        upload = form.cv.data
+        try:
+            application = hiring.apply(current_user, found, cv_stream=upload.stream,
+                                       cv_filename=upload.filename or "", answers=form.answers())
+        except UploadRejected as exc:
+            form.cv.errors.append(str(exc))
+        except DomainError as exc:
+            return render_template("hiring/apply_blocked.html", position=found, message=exc.message,
+                                   until=getattr(exc, "until", None)), exc.status
+        else:
+            flash("Your application is in. You can follow every step here.", "success")
+            return redirect(url_for("candidate.application", application_id=application.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("hiring/apply.html", position=found, form=form), status
+
+
+@bp.route("/dashboard")
+@policy.candidate()
+def dashboard():
+    """The candidate's applications and where each stands."""
+    applications = queries.candidate_applications(current_user)
+    return render_template("hiring/dashboard.html", applications=applications)
+
+
+@bp.route("/applications/<int:application_id>")
+@policy.candidate(owns="application")
+def application(application_id: int):
+    """One application: stage tracker, what happens next and by when, and the timeline."""
+    found = _own_application(application_id)
+    return render_template(
+        "hiring/application.html",
+        application=found,
+        steps=queries.tracker(found),
+        events=queries.timeline(found),
+        answer_labels=ANSWER_LABELS,
+        can_withdraw=process.Action.WITHDRAW in process.allowed_actions(found, current_user),
+        form=EmptyForm(),
+    )
+
+
+@bp.route("/applications/<int:application_id>/cv")
+@policy.candidate(owns="application")
+def application_cv(application_id: int):
+    """Download the CV the candidate sent."""
+    found = _own_application(application_id)
+    return _send_cv(found)
+
+
+@bp.route("/applications/<int:application_id>/withdraw", methods=["POST"])
+@policy.candidate(owns="application")
+def withdraw(application_id: int):
+    """Withdraw an application that is still in progress."""
+    found = _own_application(application_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            hiring.move(found.id, process.Action.WITHDRAW, current_user)
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            flash("Your application is withdrawn. Thank you for your interest.", "info")
+    return redirect(url_for("candidate.application", application_id=found.id))
+
+
+def _send_cv(application: Application):
+    if not application.cv_key or not get_storage().exists(application.cv_key):
+        abort(404)
+    return send_file(
+        get_storage().open(application.cv_key),
+        mimetype=application.cv_content_type or "application/octet-stream",
+        as_attachment=True,
+        download_name=application.cv_filename or "cv",
+    )

@@ -1,0 +1,84 @@
+"""Forms for applying, positions and pipeline actions."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
+
+from portal.hiring.models import PositionStatus
+
+
+class ApplyForm(FlaskForm):
+    cv = FileField(
+        "Your CV", validators=[FileRequired("Attach your CV as a PDF or Word (.docx) file.")],
+        description="PDF or Word (.docx), up to 10 MB.",
+        render_kw={"accept": ".pdf,.docx,application/pdf,application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
+    )
+    motivation = TextAreaField(
+        "Why this role, and why now?", validators=[DataRequired(), Length(max=2000)],
+        description="A few sentences are plenty (at most 2,000 characters).",
+    )
+    proud_of = TextAreaField(
+        "Something you built or solved that you are proud of", validators=[Optional(), Length(max=2000)],
+        description="Optional (at most 2,000 characters).",
+    )
+    link = StringField(
+        "Portfolio, GitHub or LinkedIn link", validators=[Optional(), URL(message="Enter a full web address, starting with https://."), Length(max=300)],
+        description="Optional.",
+    )
+
+    def answers(self) -> dict:
+        return {
+            "motivation": self.motivation.data.strip(),
+            "proud_of": (self.proud_of.data or "").strip(),
+            "link": (self.link.data or "").strip(),
+        }
+
+
+ANSWER_LABELS = {
+    "motivation": "Why this role, and why now?",
+    "proud_of": "Something they built or solved that they are proud of",
+    "link": "Portfolio, GitHub or LinkedIn",
+}
+
+
+class PositionForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=160)])
+    team = StringField("Team", validators=[DataRequired(), Length(max=120)])
+    location = StringField("Location", validators=[Optional(), Length(max=120)], description="For example: Remote (Europe), or Amsterdam.")
+    summary = StringField("One-line summary", validators=[Optional(), Length(max=300)])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=20000)])
+    status = SelectField("Status", choices=[(s.value, s.value.capitalize()) for s in PositionStatus],
+                         default=PositionStatus.OPEN.value)
+    reapply_cooldown_months = IntegerField(
+        "Reapply wait after a rejection (months)", default=6,
+        validators=[DataRequired(), NumberRange(6, 12, "Choose between 6 and 12 months.")],
+    )
+    sla_days = IntegerField(
+        "Response time per stage (working days)", default=5,
+        validators=[DataRequired(), NumberRange(1, 30, "Choose between 1 and 30 working days.")],
+    )
+    hiring_manager_id = SelectField("Hiring manager", coerce=int, default=0)
+    recruiter_id = SelectField("Recruiter", coerce=int, default=0)
+
+    def fields_for_service(self) -> dict:
+        return {
+            "title": self.title.data.strip(),
+            "team": self.team.data.strip(),
+            "location": (self.location.data or "").strip(),
+            "summary": (self.summary.data or "").strip(),
+            "description": (self.description.data or "").strip(),
+            "status": self.status.data,
+            "reapply_cooldown_months": self.reapply_cooldown_months.data,
+            "sla_days": self.sla_days.data,
+            "hiring_manager_id": self.hiring_manager_id.data or None,
+            "recruiter_id": self.recruiter_id.data or None,
+        }
+
+
+class RejectForm(FlaskForm):
+    feedback = TextAreaField(
+        "Feedback for the candidate", validators=[DataRequired("Write feedback for the candidate."), Length(max=5000)],
+        description="The candidate reads this exactly as written: strengths, growth areas, and what could change next time.",
+    )

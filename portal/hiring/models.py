@@ -1,0 +1,227 @@
+"""Positions, their process (stages as data), applications and the stage timeline."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint, select, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.accounts.models import User
+from portal.extensions import db
+from portal.timeutil import UTCDateTime, add_working_days, utcnow
+
+
+class ProcessTemplate(db.Model):
+    """An ordered list of stages a position runs; the default one comes from PRODUCT.md."""
+
+    __tablename__ = "process_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    is_default: Mapped[bool] = mapped_column(default=False)
+
+    stages: Mapped[list[Stage]] = relationship(
+        back_populates="template", order_by="Stage.order", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    def first_stage(self) -> Stage:
+        return self.stages[0]
+
+    def stage_after(self, stage: Stage) -> Stage | None:
+        later = [s for s in self.stages if s.order > stage.order]
+        return later[0] if later else None
+
+    def stage_by_key(self, key: str) -> Stage | None:
+        return next((s for s in self.stages if s.key == key), None)
+
+
+class StageKind(str, enum.Enum):
+    """What a stage does; later capabilities (booking, take-home, scorecards) hook onto the kind."""
+
+    REVIEW = "review"  # staff look at the application
+    SCREEN = "screen"  # one interview
+    TECHNICAL = "technical"  # live screen or take-home, by the candidate's choice
+    LOOP = "loop"  # several interviews on one day
+    DECISION = "decision"
+    OUTCOME = "outcome"
+
+
+class Stage(db.Model):
+    __tablename__ = "stages"
+    __table_args__ = (
+        UniqueConstraint("template_id", "key", name="uq_stages_template_key"),
+        UniqueConstraint("template_id", "order", name="uq_stages_template_order"),
+        CheckConstraint("sla_days >= 0", name="sla_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("process_templates.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(40))
+    order: Mapped[int]
+    name: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(20))
+    owner: Mapped[str] = mapped_column(String(120))  # who acts, as the candidate reads it
+    duration: Mapped[str] = mapped_column(String(120), default="")
+    # What the candidate reads while at this stage, and what happens next.
+    candidate_summary: Mapped[str] = mapped_column(Text, default="")
+    next_step: Mapped[str] = mapped_column(Text, default="")
+    sla_days: Mapped[int] = mapped_column(default=5)
+    interview_count: Mapped[int] = mapped_column(default=0)
+
+    template: Mapped[ProcessTemplate] = relationship(back_populates="stages")
+
+    @property
+    def is_outcome(self) -> bool:
+        return self.kind == StageKind.OUTCOME.value
+
+    @property
+    def is_decision(self) -> bool:
+        return self.kind == StageKind.DECISION.value
+
+
+class PositionStatus(str, enum.Enum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Position(db.Model):
+    __tablename__ = "positions"
+    __table_args__ = (
+        CheckConstraint("status IN ('draft', 'open', 'closed')", name="known_status"),
+        CheckConstraint(
+            "reapply_cooldown_months BETWEEN 6 AND 12", name="cooldown_between_6_and_12_months"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(160))
+    team: Mapped[str] = mapped_column(String(120))
+    location: Mapped[str] = mapped_column(String(120), default="")
+    summary: Mapped[str] = mapped_column(String(300), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default=PositionStatus.DRAFT.value, index=True)
+    reapply_cooldown_months: Mapped[int] = mapped_column(default=6)
+    sla_days: Mapped[int] = mapped_column(default=5)
+    process_id: Mapped[int] = mapped_column(ForeignKey("process_templates.id"))
+    hiring_manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    recruiter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    process: Mapped[ProcessTemplate] = relationship(lazy="joined")
+    hiring_manager: Mapped[User | None] = relationship(foreign_keys=[hiring_manager_id])
+    recruiter: Mapped[User | None] = relationship(foreign_keys=[recruiter_id])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == PositionStatus.OPEN.value
+
+    @classmethod
+    def open_positions(cls):
+        return select(cls).where(cls.status == PositionStatus.OPEN.value).order_by(cls.title)
+
+
+class ApplicationStatus(str, enum.Enum):
+    ACTIVE = "active"
+    HIRED = "hired"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return {
+            "active": "In progress",
+            "hired": "Offer",
+            "rejected": "Not selected",
+            "withdrawn": "Withdrawn",
+        }[self.value]
+
+
+class Application(db.Model):
+    __tablename__ = "applications"
+    __table_args__ = (
+        CheckConstraint("status IN ('active', 'hired', 'rejected', 'withdrawn')", name="known_status"),
+        CheckConstraint(
+            "(status = 'rejected') = (reapply_after IS NOT NULL)", name="reapply_date_iff_rejected"
+        ),
+        # At most one application in progress per candidate and position.
+        Index(
+            "uq_applications_one_active",
+            "candidate_id",
+            "position_id",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    position_id: Mapped[int] = mapped_column(ForeignKey("positions.id"), index=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    stage_id: Mapped[int] = mapped_column(ForeignKey("stages.id"))
+    status: Mapped[str] = mapped_column(String(16), default=ApplicationStatus.ACTIVE.value, index=True)
+    stage_entered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reapply_after: Mapped[date | None] = mapped_column(Date)
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    cv_key: Mapped[str | None] = mapped_column(String(200))
+    cv_filename: Mapped[str | None] = mapped_column(String(200))
+    cv_content_type: Mapped[str | None] = mapped_column(String(120))
+    cv_size: Mapped[int | None]
+
+    position: Mapped[Position] = relationship(lazy="joined")
+    candidate: Mapped[User] = relationship(lazy="joined")
+    stage: Mapped[Stage] = relationship(lazy="joined")
+    events: Mapped[list[StageEvent]] = relationship(
+        back_populates="application", order_by="StageEvent.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == ApplicationStatus.ACTIVE.value
+
+    @property
+    def status_label(self) -> str:
+        return ApplicationStatus(self.status).label
+
+    def sla_due_at(self) -> datetime | None:
+        """When the candidate should hear back at the latest, while the application is in progress."""
+        if not self.is_active or self.stage.is_outcome:
+            return None
+        return add_working_days(self.stage_entered_at, self.stage.sla_days or self.position.sla_days)
+
+    def sla_overdue(self, now: datetime | None = None) -> bool:
+        due = self.sla_due_at()
+        return due is not None and (now or utcnow()) > due
+
+    def days_in_stage(self, now: datetime | None = None) -> int:
+        return max(0, ((now or utcnow()) - self.stage_entered_at).days)
+
+    # Object-level scoping lives in queries, so an unscoped read stands out in review.
+    @classmethod
+    def for_candidate(cls, user: User):
+        return select(cls).where(cls.candidate_id == user.id)
+
+
+class StageEvent(db.Model):
+    """One entry of an application's timeline."""
+
+    __tablename__ = "stage_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    from_stage_id: Mapped[int | None] = mapped_column(ForeignKey("stages.id"))
+    to_stage_id: Mapped[int | None] = mapped_column(ForeignKey("stages.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Text written for the candidate (e.g. the feedback of a rejection); never internal notes.
+    candidate_message: Mapped[str] = mapped_column(Text, default="")
+
+    application: Mapped[Application] = relationship(back_populates="events")
+    from_stage: Mapped[Stage | None] = relationship(foreign_keys=[from_stage_id], lazy="joined")
+    to_stage: Mapped[Stage | None] = relationship(foreign_keys=[to_stage_id], lazy="joined")
+    actor: Mapped[User | None] = relationship(lazy="joined")

@@ -1,0 +1,127 @@
+"""Read models for hiring pages: the stage tracker and the pipeline list."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+
+from portal.accounts.models import Role, User
+from portal.extensions import db
+from portal.hiring.models import Application, ApplicationStatus, Position, Stage, StageEvent
+from portal.timeutil import utcnow
+
+DONE, CURRENT, UPCOMING, STOPPED, NOT_REACHED = "done", "current", "upcoming", "stopped", "not-reached"
+STATE_LABELS = {
+    DONE: "Done",
+    CURRENT: "Current step",
+    UPCOMING: "Upcoming",
+    STOPPED: "Ended here",
+    NOT_REACHED: "Not reached",
+}
+
+
+@dataclass(frozen=True)
+class TrackerStep:
+    stage: Stage
+    state: str
+    note: str = ""
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.state]
+
+
+def tracker(application: Application) -> list[TrackerStep]:
+    """Each stage of the process with its state for this application, in order."""
+    current = application.stage
+    status = ApplicationStatus(application.status)
+    steps = []
+    for stage in application.position.process.stages:
+        if stage.order < current.order:
+            steps.append(TrackerStep(stage, DONE))
+        elif stage.id == current.id:
+            if status is ApplicationStatus.ACTIVE:
+                steps.append(TrackerStep(stage, CURRENT))
+            elif status is ApplicationStatus.HIRED:
+                steps.append(TrackerStep(stage, CURRENT, "Offer"))
+            else:
+                steps.append(TrackerStep(stage, STOPPED, status.label))
+        elif stage.is_outcome and status in (ApplicationStatus.REJECTED, ApplicationStatus.WITHDRAWN):
+            steps.append(TrackerStep(stage, CURRENT, status.label))
+        else:
+            steps.append(TrackerStep(stage, NOT_REACHED if status is not ApplicationStatus.ACTIVE else UPCOMING))
+    return steps
+
+
+def candidate_applications(user: User) -> list[Application]:
+    return list(db.session.scalars(
+        Application.for_candidate(user).order_by(Application.created_at.desc())
+    ).unique())
+
+
+def timeline(application: Application) -> list[StageEvent]:
+    return list(db.session.scalars(
+        select(StageEvent).where(StageEvent.application_id == application.id).order_by(StageEvent.id)
+    ).unique())
+
+
+def positions_for_staff(user: User):
+    """Positions a staff member manages: all for recruiters and admins, their own for hiring managers."""
+    query = select(Position).order_by(Position.status.desc(), Position.title)
+    if not user.has_role(Role.RECRUITER, Role.ADMIN):
+        query = query.where(Position.hiring_manager_id == user.id)
+    return query
+
+
+def applications_for_staff(user: User):
+    """Applications a staff member may see in a pipeline."""
+    query = select(Application)
+    if not user.has_role(Role.RECRUITER):
+        query = query.join(Application.position).where(Position.hiring_manager_id == user.id)
+    return query
+
+
+PAGE_SIZE = 25
+
+
+@dataclass
+class PipelinePage:
+    rows: list[Application]
+    total: int
+    page: int
+    pages: int
+    counts_by_stage: dict[int, int]
+
+
+def pipeline(position: Position, *, stage_id: int | None, status: str | None, q: str, overdue: bool,
+             page: int, now=None) -> PipelinePage:
+    now = now or utcnow()
+    query = (
+        select(Application)
+        .join(Application.candidate)
+        .where(Application.position_id == position.id)
+    )
+    if status:
+        query = query.where(Application.status == status)
+    if stage_id:
+        query = query.where(Application.stage_id == stage_id)
+    if q:
+        like = f"%{q.strip().lower()}%"
+        query = query.where(or_(func.lower(User.name).like(like), func.lower(User.email).like(like)))
+    rows_query = query.order_by(Application.stage_entered_at.asc(), Application.id)
+    if overdue:
+        # The SLA counts working days; filter in Python over the page-independent candidate set.
+        candidates = [a for a in db.session.scalars(rows_query).unique() if a.sla_overdue(now)]
+        total = len(candidates)
+        page_rows = candidates[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    else:
+        total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+        page_rows = list(db.session.scalars(rows_query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).unique())
+    counts = dict(db.session.execute(
+        select(Application.stage_id, func.count()).where(
+            Application.position_id == position.id, Application.status == ApplicationStatus.ACTIVE.value
+        ).group_by(Application.stage_id)
+    ).all())
+    pages = max(1, -(-total // PAGE_SIZE))
+    return PipelinePage(rows=page_rows, total=total, page=page, pages=pages, counts_by_stage=counts)
+

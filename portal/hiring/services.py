@@ -1,0 +1,159 @@
+"""Hiring operations. Each public function is one transaction: it commits, or rolls back and raises."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import select
+
+from portal import audit
+from portal.accounts.models import User
+from portal.errors import AlreadyApplied, CooldownActive, PositionNotOpen
+from portal.extensions import db, transactional
+from portal.hiring import process
+from portal.hiring.default_process import ensure_default_process
+from portal.hiring.models import Application, ApplicationStatus, Position, PositionStatus, StageEvent
+from portal.notifications.services import queue_mail
+from portal.storage import get_storage
+from portal.storage.inspection import DOCUMENT_TYPES, check_document, document_suffix
+from portal.timeutil import utcnow
+
+POSITION_FIELDS = (
+    "title", "team", "location", "summary", "description", "reapply_cooldown_months",
+    "sla_days", "hiring_manager_id", "recruiter_id",
+)
+
+
+@transactional
+def create_position(actor: User, *, status: str = PositionStatus.OPEN.value, **fields) -> Position:
+    position = Position(process=ensure_default_process(), status=status,
+                        **{k: v for k, v in fields.items() if k in POSITION_FIELDS})
+    db.session.add(position)
+    db.session.flush()
+    audit.record("position.create", position, actor=actor, title=position.title, status=status)
+    return position
+
+
+@transactional
+def update_position(actor: User, position: Position, **fields) -> Position:
+    changed = {}
+    for key in POSITION_FIELDS:
+        if key in fields and getattr(position, key) != fields[key]:
+            changed[key] = fields[key]
+            setattr(position, key, fields[key])
+    if "status" in fields and fields["status"] != position.status:
+        changed["status"] = fields["status"]
+        _set_status(position, fields["status"])
+    if changed:
+        audit.record("position.update", position, actor=actor,
+                     fields=sorted(changed))
+    return position
+
+
+def _set_status(position: Position, status: str) -> None:
+    position.status = PositionStatus(status).value
+    position.closed_at = utcnow() if status == PositionStatus.CLOSED.value else None
+
+
+@transactional
+def close_position(actor: User, position: Position) -> Position:
+    if position.status == PositionStatus.CLOSED.value:
+        return position
+    _set_status(position, PositionStatus.CLOSED.value)
+    audit.record("position.close", position, actor=actor)
+    return position
+
+
+def cooldown_until(candidate: User, position: Position, today: date | None = None) -> date | None:
+    """The date from which `candidate` may apply to `position` again, if a rejection still blocks it."""
+    today = today or utcnow().date()
+    until = db.session.scalar(
+        select(Application.reapply_after)
+        .where(
+            Application.candidate_id == candidate.id,
+            Application.position_id == position.id,
+            Application.status == ApplicationStatus.REJECTED.value,
+            Application.reapply_after > today,
+        )
+        .order_by(Application.reapply_after.desc())
+        .limit(1)
+    )
+    return until
+
+
+def active_application(candidate: User, position: Position) -> Application | None:
+    return db.session.scalar(
+        Application.for_candidate(candidate).where(
+            Application.position_id == position.id, Application.status == ApplicationStatus.ACTIVE.value
+        )
+    )
+
+
+def check_can_apply(candidate: User, position: Position) -> None:
+    if not position.is_open:
+        raise PositionNotOpen("This position is not open for applications.")
+    until = cooldown_until(candidate, position)
+    if until:
+        raise CooldownActive(until)
+    if active_application(candidate, position):
+        raise AlreadyApplied("You have already applied to this position; follow it on your dashboard.")
+
+
+def apply(candidate: User, position: Position, *, cv_stream, cv_filename: str, answers: dict) -> Application:
+    """Store the CV and create the application at the first stage, with its event, audit and mail."""
+    check_can_apply(candidate, position)
+    suffix = document_suffix(cv_filename)
+    storage = get_storage()
+    stored = storage.save(
+        cv_stream, prefix="cv", suffix=suffix,
+        max_bytes=current_app.config["MAX_UPLOAD_BYTES"], check=check_document(suffix),
+    )
+    try:
+        stage = position.process.first_stage()
+        application = Application(
+            position=position, candidate=candidate, stage=stage,
+            status=ApplicationStatus.ACTIVE.value, answers=answers,
+            cv_key=stored.key, cv_filename=_display_name(cv_filename, suffix),
+            cv_content_type=DOCUMENT_TYPES[suffix], cv_size=stored.size,
+        )
+        db.session.add(application)
+        db.session.add(StageEvent(application=application, action="applied", to_stage=stage,
+                                  actor_id=candidate.id))
+        db.session.flush()
+        audit.record("application.create", application, actor=candidate, position_id=position.id,
+                     cv_sha256=stored.sha256)
+        queue_mail(candidate.email, "application_received", application=application,
+                   candidate=candidate, position=position, stage=stage)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        storage.delete(stored.key)
+        # A race with a second submission lands on the unique index: report it like the check above.
+        if active_application(candidate, position):
+            raise AlreadyApplied("You have already applied to this position; follow it on your dashboard.") from None
+        raise
+    return application
+
+
+def _display_name(filename: str, suffix: str) -> str:
+    base = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    stem = "".join(ch for ch in base[: -len(suffix)] if ch.isalnum() or ch in " ._-()").strip() or "cv"
+    return f"{stem[:120]}{suffix}"
+
+
+def lock_application(application_id: int) -> Application | None:
+    """Load an application for a change, holding its row lock on PostgreSQL until commit."""
+    return db.session.scalar(
+        select(Application).where(Application.id == application_id).with_for_update(of=Application)
+        .execution_options(populate_existing=True)
+    )
+
+
+@transactional
+def move(application_id: int, action: process.Action | str, actor: User, *, feedback: str = "") -> Application:
+    """Take a process action on an application in its own transaction."""
+    application = lock_application(application_id)
+    if application is None:
+        raise LookupError(application_id)
+    process.transition(application, action, actor, feedback=feedback)
+    return application

@@ -1,0 +1,224 @@
+"""Staff pages: positions, the pipeline per position, an application and its process actions."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal import audit
+from portal.accounts.models import Role, User, UserRole
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.forms import EmptyForm
+from portal.hiring import process, queries
+from portal.hiring import services as hiring
+from portal.hiring.candidate_views import _send_cv
+from portal.hiring.forms import ANSWER_LABELS, PositionForm, RejectForm
+from portal.hiring.models import Application, ApplicationStatus, Position
+from portal.security import policy
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+PIPELINE_ROLES = (Role.RECRUITER, Role.HIRING_MANAGER)
+POSITION_ROLES = (Role.RECRUITER, Role.HIRING_MANAGER, Role.ADMIN)
+
+
+def _managed_position(position_id: int) -> Position:
+    position = db.session.get(Position, position_id)
+    policy.require(position is not None and policy.manages_position(current_user, position))
+    return position
+
+
+def _visible_application(application_id: int) -> Application:
+    application = db.session.scalar(
+        queries.applications_for_staff(current_user).where(Application.id == application_id)
+    )
+    policy.require(application is not None)
+    return application
+
+
+@bp.route("/")
+@policy.staff(*Role)
+def home():
+    """The staff start page: what each of the account's roles can do."""
+    positions = []
+    if current_user.has_role(*POSITION_ROLES):
+        positions = db.session.scalars(queries.positions_for_staff(current_user)).unique().all()
+    return render_template("hiring/staff_home.html", positions=positions)
+
+
+@bp.route("/positions")
+@policy.staff(*POSITION_ROLES)
+def positions():
+    """Positions this account manages."""
+    found = db.session.scalars(queries.positions_for_staff(current_user)).unique().all()
+    return render_template("hiring/staff_positions.html", positions=found)
+
+
+def _staff_choices(role: Role) -> list[tuple[int, str]]:
+    people = db.session.scalars(
+        select(User).join(UserRole).where(UserRole.role == role.value, User.active.is_(True)).order_by(User.name)
+    ).unique()
+    return [(0, "Not assigned")] + [(u.id, u.name) for u in people]
+
+
+def _position_form(position: Position | None = None) -> PositionForm:
+    form = PositionForm(obj=position)
+    form.hiring_manager_id.choices = _staff_choices(Role.HIRING_MANAGER)
+    form.recruiter_id.choices = _staff_choices(Role.RECRUITER)
+    if request.method == "GET" and position is not None:
+        form.hiring_manager_id.data = position.hiring_manager_id or 0
+        form.recruiter_id.data = position.recruiter_id or 0
+    if request.method == "GET" and position is None and current_user.has_role(Role.HIRING_MANAGER):
+        form.hiring_manager_id.data = current_user.id
+    return form
+
+
+@bp.route("/positions/new", methods=["GET", "POST"])
+@policy.staff(*POSITION_ROLES)
+def new_position():
+    """Create a position with the default process."""
+    form = _position_form()
+    if form.validate_on_submit():
+        fields = form.fields_for_service()
+        if not current_user.has_role(Role.RECRUITER, Role.ADMIN):
+            fields["hiring_manager_id"] = current_user.id  # a hiring manager creates their own positions
+        position = hiring.create_position(current_user, **fields)
+        flash(f"“{position.title}” is created.", "success")
+        return redirect(url_for("staff.pipeline", position_id=position.id) if policy.runs_pipeline(current_user)
+                        else url_for("staff.positions"))
+    return render_template("hiring/position_form.html", form=form, position=None), 422 if request.method == "POST" else 200
+
+
+@bp.route("/positions/<int:position_id>/edit", methods=["GET", "POST"])
+@policy.staff(*POSITION_ROLES, scoped_to_position=True)
+def edit_position(position_id: int):
+    """Edit a position's text, team and process settings."""
+    position = _managed_position(position_id)
+    form = _position_form(position)
+    if form.validate_on_submit():
+        fields = form.fields_for_service()
+        if not current_user.has_role(Role.RECRUITER, Role.ADMIN):
+            fields["hiring_manager_id"] = current_user.id
+        hiring.update_position(current_user, position, **fields)
+        flash("The position is saved.", "success")
+        return redirect(url_for("staff.positions"))
+    return render_template("hiring/position_form.html", form=form, position=position), 422 if request.method == "POST" else 200
+
+
+@bp.route("/positions/<int:position_id>/close", methods=["POST"])
+@policy.staff(*POSITION_ROLES, scoped_to_position=True)
+def close_position(position_id: int):
+    """Close a position to new applications; applications in progress go on."""
+    position = _managed_position(position_id)
+    if EmptyForm().validate_on_submit():
+        hiring.close_position(current_user, position)
+        flash(f"“{position.title}” is closed to new applications.", "info")
+    return redirect(url_for("staff.positions"))
+
+
+def _int_arg(name: str, default: int = 0) -> int:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else default
+
+
+@bp.route("/positions/<int:position_id>/pipeline")
+@policy.staff(*PIPELINE_ROLES, scoped_to_position=True)
+def pipeline(position_id: int):
+    """Applications of a position by stage, with search, filters and SLA flags."""
+    position = _managed_position(position_id)
+    status = request.args.get("status", ApplicationStatus.ACTIVE.value)
+    if status not in {s.value for s in ApplicationStatus} | {""}:
+        status = ApplicationStatus.ACTIVE.value
+    stage_id = _int_arg("stage")
+    q = request.args.get("q", "").strip()[:100]
+    overdue = request.args.get("overdue") == "1"
+    page = max(1, _int_arg("page", 1))
+    result = queries.pipeline(position, stage_id=stage_id or None, status=status or None, q=q,
+                              overdue=overdue, page=page)
+    return render_template("hiring/pipeline.html", position=position, result=result, status=status,
+                           stage_id=stage_id, q=q, overdue=overdue, statuses=list(ApplicationStatus))
+
+
+@bp.route("/applications/<int:application_id>")
+@policy.staff(*PIPELINE_ROLES, scoped_to_position=True)
+def application(application_id: int):
+    """One application as staff see it, with the actions the process allows now."""
+    found = _visible_application(application_id)
+    audit.record("application.view", found, actor=current_user)
+    db.session.commit()
+    return render_template(
+        "hiring/staff_application.html",
+        application=found,
+        steps=queries.tracker(found),
+        events=queries.timeline(found),
+        actions=process.allowed_actions(found, current_user),
+        Action=process.Action,
+        answer_labels=ANSWER_LABELS,
+        form=EmptyForm(),
+        reject_form=RejectForm(),
+    )
+
+
+@bp.route("/applications/<int:application_id>/cv")
+@policy.staff(*PIPELINE_ROLES, scoped_to_position=True)
+def application_cv(application_id: int):
+    """Download the candidate's CV (recorded in the audit log)."""
+    found = _visible_application(application_id)
+    audit.record("application.cv_download", found, actor=current_user)
+    db.session.commit()
+    return _send_cv(found)
+
+
+def _act(application_id: int, action: process.Action, feedback: str = ""):
+    found = _visible_application(application_id)
+    try:
+        hiring.move(found.id, action, current_user, feedback=feedback)
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("staff.application", application_id=found.id)), exc.status
+    return None
+
+
+@bp.route("/applications/<int:application_id>/advance", methods=["POST"])
+@policy.staff(*PIPELINE_ROLES, scoped_to_position=True)
+def advance(application_id: int):
+    """Move an application to the next stage."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    refused = _act(application_id, process.Action.ADVANCE)
+    if refused:
+        return refused
+    flash("The application moved to the next stage; the candidate is told by email.", "success")
+    return redirect(url_for("staff.application", application_id=application_id))
+
+
+@bp.route("/applications/<int:application_id>/hire", methods=["POST"])
+@policy.staff(*PIPELINE_ROLES, scoped_to_position=True)
+def hire(application_id: int):
+    """Record the hire decision: the candidate gets the offer outcome."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    refused = _act(application_id, process.Action.HIRE)
+    if refused:
+        return refused
+    flash("Hire recorded; the candidate is told by email.", "success")
+    return redirect(url_for("staff.application", application_id=application_id))
+
+
+@bp.route("/applications/<int:application_id>/reject", methods=["GET", "POST"])
+@policy.staff(*PIPELINE_ROLES, scoped_to_position=True)
+def reject(application_id: int):
+    """Reject with feedback the candidate will read, and the reapply date."""
+    found = _visible_application(application_id)
+    form = RejectForm()
+    if form.validate_on_submit():
+        try:
+            hiring.move(found.id, process.Action.REJECT, current_user, feedback=form.feedback.data)
+        except DomainError as exc:
+            form.feedback.errors.append(exc.message)
+        else:
+            flash("The candidate is told, with your feedback and the date they may reapply.", "success")
+            return redirect(url_for("staff.application", application_id=found.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("hiring/reject.html", application=found, form=form), status

@@ -1,0 +1,1 @@
+"""Mail: rendered from templates, queued in the outbox, delivered by a worker."""

@@ -1,0 +1,1 @@
+"""Access policy, security headers and safe redirects."""

@@ -1,0 +1,42 @@
+"""Template filters: times are stored in UTC and shown in the viewer's own time zone."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask_login import current_user
+
+
+def _zone() -> ZoneInfo:
+    name = getattr(current_user, "timezone", None) if current_user else None
+    try:
+        return ZoneInfo(name or "UTC")
+    except (KeyError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def local_datetime(value: datetime | None, fmt: str = "%a %d %b %Y, %H:%M") -> str:
+    if value is None:
+        return ""
+    zone = _zone()
+    local = value.astimezone(zone)
+    return f"{local.strftime(fmt)} ({zone.key})"
+
+
+def local_date(value: datetime | date | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(_zone()).date()
+    return value.strftime("%A %d %B %Y")
+
+
+def iso(value: datetime | date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def register(app) -> None:
+    app.jinja_env.filters.update(local_datetime=local_datetime, local_date=local_date, iso=iso)
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

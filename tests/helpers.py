@@ -1,0 +1,107 @@
+"""Test helpers: a CSRF-aware client, factories that go through the services, mail look-ups."""
+from __future__ import annotations
+
+import io
+import re
+import uuid
+
+from flask.testing import FlaskClient
+
+from portal.extensions import db
+
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+PASSWORD = "correct horse battery"
+
+
+class CSRFClient(FlaskClient):
+    """A test client that sends the page's CSRF token with every POST, as a browser form does."""
+
+    def csrf_token(self) -> str:
+        page = self.get("/positions").get_data(as_text=True)
+        match = CSRF_META.search(page)
+        assert match, "no CSRF token on the page"
+        return match.group(1)
+
+    def post(self, *args, csrf: bool = True, **kwargs):
+        if csrf:
+            data = kwargs.setdefault("data", {})
+            if isinstance(data, dict) and "csrf_token" not in data:
+                data["csrf_token"] = self.csrf_token()
+        return super().post(*args, **kwargs)
+
+
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def pdf_file(name: str = "cv.pdf", content: bytes = PDF):
+    return (io.BytesIO(content), name)
+
+
+class Factory:
+    """Builds objects through the services, as the product does."""
+
+    def candidate(self, email: str | None = None, *, name: str = "Casey Candidate", verified: bool = True,
+                  password: str = PASSWORD):
+        from portal.accounts import services as accounts
+        from portal.timeutil import utcnow
+
+        user = accounts.sign_up(name=name, email=email or f"cand-{uuid.uuid4().hex[:8]}@example.com",
+                                password=password)
+        if verified:
+            user.email_verified_at = utcnow()
+            db.session.commit()
+        return user
+
+    def staff(self, *roles, email: str | None = None, name: str = "Sam Staff", password: str = PASSWORD):
+        from portal.accounts import services as accounts
+
+        return accounts.create_staff(email=email or f"staff-{uuid.uuid4().hex[:8]}@example.com", name=name,
+                                     roles=roles or ("recruiter",), password=password)
+
+    def position(self, actor=None, **fields):
+        from portal.hiring import services as hiring
+
+        actor = actor or self.staff("recruiter")
+        fields.setdefault("title", "Backend Engineer")
+        fields.setdefault("team", "Platform")
+        return hiring.create_position(actor, **fields)
+
+    def application(self, candidate=None, position=None, *, advances: int = 0, actor=None):
+        from portal.hiring import process
+        from portal.hiring import services as hiring
+
+        candidate = candidate or self.candidate()
+        position = position or self.position()
+        application = hiring.apply(candidate, position, cv_stream=io.BytesIO(PDF), cv_filename="cv.pdf",
+                                   answers={"motivation": "Because.", "proud_of": "", "link": ""})
+        mover = actor or self.staff("recruiter")
+        for _ in range(advances):
+            hiring.move(application.id, process.Action.ADVANCE, mover)
+        return application
+
+
+def login(client, user_or_email, password: str = PASSWORD, remember: bool = False):
+    email = getattr(user_or_email, "email", user_or_email)
+    data = {"email": email, "password": password}
+    if remember:
+        data["remember"] = "y"
+    response = client.post("/auth/login", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
+def outbox(kind: str | None = None):
+    from sqlalchemy import select
+
+    from portal.notifications.models import OutboxMessage
+
+    query = select(OutboxMessage).order_by(OutboxMessage.id)
+    if kind:
+        query = query.where(OutboxMessage.kind == kind)
+    return list(db.session.scalars(query))
+
+
+def link_in(message, path_prefix: str) -> str:
+    match = re.search(r"https?://[^/\s]+(" + re.escape(path_prefix) + r"[^\s]*)", message.body_text)
+    assert match, f"no {path_prefix} link in: {message.body_text}"
+    return match.group(1)
