@@ -99,10 +99,6 @@ def load(env: dict[str, str] | None = None, overrides: dict | None = None) -> di
         secret = _dev_secret_key()
 
     database_url = env.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'candor.sqlite3'}"
-    if database_url.startswith("postgres://"):
-        database_url = "postgresql://" + database_url[len("postgres://"):]
-    if database_url.startswith("postgresql://"):
-        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
 
     base_url = env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
     secure_cookies = _bool(env.get("SESSION_COOKIE_SECURE"), default=urlparse(base_url).scheme == "https")
@@ -111,9 +107,6 @@ def load(env: dict[str, str] | None = None, overrides: dict | None = None) -> di
         "CANDOR_ENV": "production" if production else "development",
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": (
-            {"connect_args": {"timeout": 30}} if database_url.startswith("sqlite") else {"pool_pre_ping": True}
-        ),
         "MAIL_URL": env.get("MAIL_URL", ""),
         "MAIL_FROM": env.get("MAIL_FROM", "Candor <no-reply@candor.localhost>"),
         "STORAGE_DIR": env.get("STORAGE_DIR", str(INSTANCE_DIR / "storage")),
@@ -145,4 +138,20 @@ def load(env: dict[str, str] | None = None, overrides: dict | None = None) -> di
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
     }
     config.update(overrides)
+    config["SQLALCHEMY_DATABASE_URI"] = _sqlalchemy_url(config["SQLALCHEMY_DATABASE_URI"])
+    if "SQLALCHEMY_ENGINE_OPTIONS" not in overrides:
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = (
+            # Wait for a writer instead of failing at once: the web app and the mail worker share the file.
+            {"connect_args": {"timeout": 30}}
+            if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+            else {"pool_pre_ping": True}
+        )
     return config
+
+
+def _sqlalchemy_url(url: str) -> str:
+    """postgres:// and postgresql:// mean PostgreSQL through psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

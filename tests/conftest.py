@@ -70,6 +70,8 @@ def _test_config(database_url: str, storage) -> dict:
         "RATELIMIT_ENABLED": False,
         "BASE_URL": "http://127.0.0.1:5000",
         "SERVER_NAME": None,
+        # scrypt still, at a cost that keeps hundreds of test accounts quick to create.
+        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
     }
 
 

@@ -1,0 +1,227 @@
+"""Applying: CV upload checks, short answers, cooldown after a rejection, duplicates."""
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.hiring import process
+from portal.hiring import services as hiring
+from portal.hiring.models import Application
+from portal.timeutil import utcnow
+from tests.helpers import PDF, login, outbox
+
+ANSWERS = {"motivation": "I want to build fair hiring.", "proud_of": "A migration with zero downtime.",
+           "link": "https://example.com/me"}
+
+
+def _stored_files(app) -> list:
+    root = app.config["STORAGE_DIR"]
+    import pathlib
+
+    return [p for p in pathlib.Path(root).rglob("*") if p.is_file()]
+
+
+def _docx(extra: dict[str, bytes] | None = None) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<document/>")
+        for name, content in (extra or {}).items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def _apply(client, position, content=PDF, filename="cv.pdf", **answers):
+    data = dict(ANSWERS, **answers)
+    data["cv"] = (io.BytesIO(content), filename)
+    return client.post(f"/positions/{position.id}/apply", data=data, content_type="multipart/form-data")
+
+
+def _applications() -> int:
+    return db.session.scalar(select(func.count()).select_from(Application))
+
+
+@pytest.fixture
+def candidate_client(client, factory):
+    candidate = factory.candidate("applicant@example.com")
+    login(client, candidate)
+    client.candidate = candidate
+    return client
+
+
+def test_candidate_applies_with_pdf_and_sees_the_tracker(app, candidate_client, factory):
+    position = factory.position(title="Site Reliability Engineer")
+    response = _apply(candidate_client, position)
+    assert response.status_code == 302
+    application = db.session.scalars(select(Application)).one()
+    assert response.headers["Location"].endswith(f"/applications/{application.id}")
+    assert application.answers["motivation"] == ANSWERS["motivation"]
+    assert application.stage.key == "applied"
+    page = candidate_client.get(f"/applications/{application.id}").get_data(as_text=True)
+    assert 'aria-current="step"' in page and "Current step" in page and "Upcoming" in page
+    assert "You will hear from us by" in page
+    assert [m.kind for m in outbox("application_received")] == ["application_received"]
+    cv = candidate_client.get(f"/applications/{application.id}/cv")
+    assert cv.status_code == 200 and cv.data == PDF
+
+
+def test_docx_cv_is_accepted(app, candidate_client, factory):
+    assert _apply(candidate_client, factory.position(), _docx(), "My CV.docx").status_code == 302
+    assert db.session.scalars(select(Application)).one().cv_filename == "My CV.docx"
+
+
+@pytest.mark.parametrize("content, filename, message", [
+    (b"just text, not a pdf", "cv.pdf", "not a PDF"),
+    (PDF, "cv.exe", "PDF or Word"),
+    (PDF, "cv", "PDF or Word"),
+    (b"PK\x03\x04 broken zip", "cv.docx", "damaged"),
+    (b"", "cv.pdf", "empty"),
+])
+def test_bad_cv_is_refused_with_a_message_and_leaves_nothing(app, candidate_client, factory, content, filename, message):
+    position = factory.position()
+    response = _apply(candidate_client, position, content, filename)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert message in page
+    assert ANSWERS["motivation"] in page  # what was typed is kept
+    assert _applications() == 0
+    assert _stored_files(app) == []
+
+
+def test_docx_with_path_traversal_or_bomb_is_refused(app, candidate_client, factory):
+    position = factory.position()
+    response = _apply(candidate_client, position, _docx({"../../etc/evil": b"x"}), "cv.docx")
+    assert response.status_code == 422 and "unsafe path" in response.get_data(as_text=True)
+    bomb = _docx({"word/media/zeros.bin": b"\0" * (40 * 1024 * 1024)})
+    response = _apply(candidate_client, position, bomb, "cv.docx")
+    assert response.status_code == 422 and "archive bomb" in response.get_data(as_text=True)
+    assert _applications() == 0 and _stored_files(app) == []
+
+
+def test_cv_over_10_mb_is_refused(app, candidate_client, factory):
+    position = factory.position()
+    just_over = PDF + b"0" * (10 * 1024 * 1024)
+    response = _apply(candidate_client, position, just_over)
+    assert response.status_code == 422 and "larger than 10 MB" in response.get_data(as_text=True)
+    far_over = PDF + b"0" * (12 * 1024 * 1024)
+    response = _apply(candidate_client, position, far_over)
+    assert response.status_code == 413 and "too large" in response.get_data(as_text=True)
+    assert _applications() == 0 and _stored_files(app) == []
+
+
+def test_missing_answer_and_bad_link_are_reported_next_to_the_field(app, candidate_client, factory):
+    response = _apply(candidate_client, factory.position(), motivation="", link="not a url")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="motivation-error"' in page and 'id="link-error"' in page
+    assert _applications() == 0
+
+
+def test_rejected_candidate_sees_exact_reapply_date_and_cannot_apply(app, candidate_client, factory):
+    recruiter = factory.staff("recruiter")
+    position = factory.position(recruiter, reapply_cooldown_months=6)
+    application = factory.application(candidate_client.candidate, position, actor=recruiter)
+    hiring.move(application.id, process.Action.REJECT, recruiter, feedback="Thanks; grow in testing.")
+    until = db.session.get(Application, application.id).reapply_after
+    date_text = until.strftime("%d %B %Y")
+
+    page = candidate_client.get(f"/positions/{position.id}").get_data(as_text=True)
+    assert date_text in page or until.strftime("%A %d %B %Y") in page
+    response = candidate_client.get(f"/positions/{position.id}/apply")
+    assert response.status_code == 409 and date_text in response.get_data(as_text=True)
+    response = _apply(candidate_client, position)
+    assert response.status_code == 409
+    assert _applications() == 1
+
+
+def test_cooldown_ends_on_the_reapply_date(app, candidate_client, factory):
+    recruiter = factory.staff("recruiter")
+    position = factory.position(recruiter)
+    application = factory.application(candidate_client.candidate, position, actor=recruiter)
+    hiring.move(application.id, process.Action.REJECT, recruiter, feedback="Not this time.")
+    application = db.session.get(Application, application.id)
+    assert hiring.cooldown_until(candidate_client.candidate, position, today=application.reapply_after) is None
+    assert hiring.cooldown_until(candidate_client.candidate, position,
+                                 today=application.reapply_after - timedelta(days=1)) == application.reapply_after
+    application.reapply_after = utcnow().date()
+    db.session.commit()
+    assert _apply(candidate_client, position).status_code == 302
+
+
+def test_withdrawn_candidate_may_apply_again_but_not_twice_at_once(app, candidate_client, factory):
+    position = factory.position()
+    assert _apply(candidate_client, position).status_code == 302
+    response = _apply(candidate_client, position)
+    assert response.status_code == 409 and "already applied" in response.get_data(as_text=True)
+    first = db.session.scalars(select(Application)).one()
+    assert candidate_client.post(f"/applications/{first.id}/withdraw").status_code == 302
+    assert _apply(candidate_client, position).status_code == 302
+    assert _applications() == 2
+
+
+def test_closed_and_draft_positions_take_no_applications(app, candidate_client, factory):
+    closed = factory.position(status="closed")
+    draft = factory.position(status="draft")
+    assert _apply(candidate_client, closed).status_code == 409
+    assert candidate_client.get(f"/positions/{draft.id}").status_code == 404
+    assert _apply(candidate_client, draft).status_code == 404
+    assert _applications() == 0
+
+
+def test_unverified_candidate_is_sent_to_verify_before_applying(app, client, factory):
+    login(client, factory.candidate(verified=False))
+    response = client.get(f"/positions/{factory.position().id}/apply")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/auth/verify")
+
+
+def test_candidate_cannot_open_another_candidates_application(app, client, factory):
+    other = factory.application()
+    login(client, factory.candidate())
+    assert client.get(f"/applications/{other.id}").status_code == 404
+    assert client.get(f"/applications/{other.id}/cv").status_code == 404
+    assert client.post(f"/applications/{other.id}/withdraw").status_code == 404
+    assert db.session.get(Application, other.id).status == "active"
+
+
+def test_simultaneous_applications_create_only_one(app, factory):
+    """Two submissions racing on PostgreSQL: the unique index lets exactly one through."""
+    import threading
+
+    from portal.errors import AlreadyApplied
+    from tests.conftest import is_postgres
+
+    if not is_postgres():
+        pytest.skip("needs PostgreSQL: SQLite serialises all writers")
+    candidate, position = factory.candidate(), factory.position()
+    candidate_id, position_id = candidate.id, position.id
+    barrier = threading.Barrier(4)
+    outcomes = []
+
+    def submit():
+        with app.app_context():
+            from portal.accounts.models import User
+            from portal.hiring.models import Position
+
+            user, target = db.session.get(User, candidate_id), db.session.get(Position, position_id)
+            barrier.wait()
+            try:
+                hiring.apply(user, target, cv_stream=io.BytesIO(PDF), cv_filename="cv.pdf", answers=ANSWERS)
+                outcomes.append("applied")
+            except AlreadyApplied:
+                outcomes.append("refused")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=submit) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["applied", "refused", "refused", "refused"]
+    assert _applications() == 1
+    assert len(_stored_files(app)) == 1

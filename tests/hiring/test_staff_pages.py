@@ -1,0 +1,187 @@
+"""Staff pages: positions, the pipeline with filters and SLA flags, and process actions."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import event, func, select
+
+from portal.audit.models import AuditEntry
+from portal.extensions import db
+from portal.hiring.models import Application, Position
+from tests.helpers import login
+
+
+def _staff_client(client, factory, *roles):
+    user = factory.staff(*roles)
+    login(client, user)
+    return user
+
+
+def test_recruiter_creates_edits_and_closes_a_position(app, client, factory):
+    recruiter = _staff_client(client, factory, "recruiter")
+    manager = factory.staff("hiring_manager", name="Mo Manager")
+    form = {"title": "Data Engineer", "team": "Insights", "location": "Remote", "summary": "Pipelines.",
+            "description": "Build them.", "status": "open", "reapply_cooldown_months": "9", "sla_days": "4",
+            "hiring_manager_id": str(manager.id), "recruiter_id": str(recruiter.id)}
+    response = client.post("/staff/positions/new", data=form)
+    assert response.status_code == 302
+    position = db.session.scalars(select(Position)).one()
+    assert (position.title, position.reapply_cooldown_months, position.hiring_manager_id) == ("Data Engineer", 9, manager.id)
+    assert "Data Engineer" in client.get("/positions").get_data(as_text=True)
+
+    response = client.post(f"/staff/positions/{position.id}/edit", data=dict(form, title="Senior Data Engineer"))
+    assert response.status_code == 302
+    assert client.post(f"/staff/positions/{position.id}/close").status_code == 302
+    db.session.refresh(position)
+    assert (position.title, position.status) == ("Senior Data Engineer", "closed")
+    assert f'href="/positions/{position.id}"' not in client.get("/positions").get_data(as_text=True)
+    actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "positions")).all()
+    assert actions == ["position.create", "position.update", "position.close"]
+
+
+def test_position_form_refuses_bad_input_and_keeps_it(app, client, factory):
+    _staff_client(client, factory, "recruiter")
+    response = client.post("/staff/positions/new", data={
+        "title": "Keep this title", "team": "", "status": "open", "reapply_cooldown_months": "3",
+        "sla_days": "5", "hiring_manager_id": "0", "recruiter_id": "0"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Keep this title" in page and "between 6 and 12" in page and 'id="team-error"' in page
+    assert db.session.scalar(select(func.count()).select_from(Position)) == 0
+
+
+def test_pipeline_lists_stage_days_and_overdue_flag(app, client, factory):
+    recruiter = _staff_client(client, factory, "recruiter")
+    position = factory.position(recruiter)
+    fresh = factory.application(factory.candidate(name="Fresh Fern"), position, actor=recruiter)
+    late = factory.application(factory.candidate(name="Late Lou"), position, actor=recruiter)
+    late.stage_entered_at -= timedelta(days=14)
+    db.session.commit()
+
+    page = client.get(f"/staff/positions/{position.id}/pipeline").get_data(as_text=True)
+    assert "Fresh Fern" in page and "Late Lou" in page and "Overdue" in page
+    overdue_only = client.get(f"/staff/positions/{position.id}/pipeline?overdue=1").get_data(as_text=True)
+    assert "Late Lou" in overdue_only and "Fresh Fern" not in overdue_only
+    assert late.sla_overdue() and not fresh.sla_overdue()
+
+
+def test_pipeline_search_filters_and_pagination(app, client, factory):
+    recruiter = _staff_client(client, factory, "recruiter")
+    position = factory.position(recruiter)
+    for index in range(30):
+        factory.application(factory.candidate(f"person{index:02d}@example.com", name=f"Person {index:02d}"),
+                            position, advances=1 if index < 3 else 0, actor=recruiter)
+    url = f"/staff/positions/{position.id}/pipeline"
+    first = client.get(url).get_data(as_text=True)
+    assert "30 applications found" in first and "Page 1 of 2" in first
+    assert "27 applications found" not in first
+    second = client.get(url + "?page=2").get_data(as_text=True)
+    assert "Page 2 of 2" in second
+    found = client.get(url + "?q=PERSON07%40").get_data(as_text=True)
+    assert "1 application found" in found and "Person 07" in found
+    screen = position.process.stage_by_key("recruiter_screen")
+    by_stage = client.get(url + f"?stage={screen.id}").get_data(as_text=True)
+    assert "3 applications found" in by_stage
+    assert client.get(url + "?page=abc&stage=x&status=bogus").status_code == 200
+
+
+def test_pipeline_page_uses_a_constant_number_of_queries(app, client, factory):
+    recruiter = _staff_client(client, factory, "recruiter")
+    position = factory.position(recruiter)
+    url = f"/staff/positions/{position.id}/pipeline"
+
+    def queries_for_page() -> int:
+        count = 0
+
+        def count_query(*args):
+            nonlocal count
+            count += 1
+
+        event.listen(db.engine, "before_cursor_execute", count_query)
+        try:
+            assert client.get(url).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count_query)
+        return count
+
+    factory.application(position=position, actor=recruiter)
+    small = queries_for_page()
+    for _ in range(15):
+        factory.application(position=position, actor=recruiter)
+    assert queries_for_page() == small
+
+
+def test_recruiter_advances_rejects_and_hires_through_the_pages(app, client, factory):
+    recruiter = _staff_client(client, factory, "recruiter")
+    position = factory.position(recruiter)
+    first = factory.application(position=position, actor=recruiter)
+    second = factory.application(position=position, advances=5, actor=recruiter)
+
+    page = client.get(f"/staff/applications/{first.id}").get_data(as_text=True)
+    assert "Advance to Recruiter screen" in page and "Hire" not in page.split("Actions", 1)[1].split("Application", 1)[0]
+    assert client.post(f"/staff/applications/{first.id}/advance").status_code == 302
+    assert db.session.get(Application, first.id).stage.key == "recruiter_screen"
+
+    response = client.post(f"/staff/applications/{first.id}/reject", data={"feedback": ""})
+    assert response.status_code == 422 and 'id="feedback-error"' in response.get_data(as_text=True)
+    response = client.post(f"/staff/applications/{first.id}/reject", data={"feedback": "Great communication."})
+    assert response.status_code == 302
+    assert db.session.get(Application, first.id).status == "rejected"
+
+    assert client.post(f"/staff/applications/{second.id}/hire").status_code == 302
+    assert db.session.get(Application, second.id).status == "hired"
+    # An illegal move is refused with a message, and changes nothing.
+    response = client.post(f"/staff/applications/{second.id}/advance")
+    assert response.status_code == 409
+    assert db.session.get(Application, second.id).stage.key == "outcome"
+
+
+def test_candidate_reads_rejection_feedback_and_reapply_date(app, client, factory):
+    recruiter = factory.staff("recruiter")
+    application = factory.application(actor=recruiter)
+    from portal.hiring import process, services as hiring
+
+    hiring.move(application.id, process.Action.REJECT, recruiter, feedback="Clear thinking; practise system design.")
+    login(client, application.candidate)
+    page = client.get(f"/applications/{application.id}").get_data(as_text=True)
+    application = db.session.get(Application, application.id)
+    assert "Clear thinking; practise system design." in page
+    assert application.reapply_after.strftime("%d %B %Y") in page
+    assert "Not selected" in page and "Ended here" in page
+
+
+def test_hiring_manager_only_sees_own_positions(app, client, factory):
+    manager = _staff_client(client, factory, "hiring_manager")
+    own = factory.position(hiring_manager_id=manager.id, title="Own Role")
+    other = factory.position(title="Other Role")
+    own_application = factory.application(position=own)
+    other_application = factory.application(position=other)
+    listing = client.get("/staff/positions").get_data(as_text=True)
+    assert "Own Role" in listing and "Other Role" not in listing
+    assert client.get(f"/staff/positions/{own.id}/pipeline").status_code == 200
+    assert client.get(f"/staff/positions/{other.id}/pipeline").status_code == 404
+    assert client.get(f"/staff/applications/{own_application.id}").status_code == 200
+    assert client.get(f"/staff/applications/{other_application.id}").status_code == 404
+    assert client.post(f"/staff/applications/{other_application.id}/advance").status_code == 404
+    assert db.session.get(Application, other_application.id).stage.key == "applied"
+
+
+def test_staff_views_of_applications_and_cvs_are_audited(app, client, factory):
+    recruiter = _staff_client(client, factory, "recruiter")
+    application = factory.application()
+    client.get(f"/staff/applications/{application.id}")
+    assert client.get(f"/staff/applications/{application.id}/cv").status_code == 200
+    actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.actor_id == recruiter.id)).all()
+    assert "application.view" in actions and "application.cv_download" in actions
+
+
+def test_every_stage_change_is_in_audit_log_and_timeline(app, client, factory):
+    recruiter = factory.staff("recruiter")
+    application = factory.application(advances=3, actor=recruiter)
+    audit = db.session.scalars(select(AuditEntry.action).where(
+        AuditEntry.object_type == "applications", AuditEntry.object_id == application.id).order_by(AuditEntry.id)).all()
+    assert audit == ["application.create"] + ["application.advance"] * 3
+    login(client, application.candidate)
+    page = client.get(f"/applications/{application.id}").get_data(as_text=True)
+    for stage in ("Recruiter screen", "Technical screen", "On-site, round 1"):
+        assert f"Moved to <strong>{stage}</strong>" in page
