@@ -24,13 +24,14 @@ def outbox_deliver(limit: int) -> None:
 
 @outbox.command("work")
 @click.option("--interval", default=2.0, show_default=True, help="Seconds to wait when nothing is due.")
-def outbox_work(interval: float) -> None:
+@click.option("--stop-after", type=float, default=None, help="Stop after this many seconds (default: run until interrupted).")
+def outbox_work(interval: float, stop_after: float | None) -> None:
     """Keep delivering until interrupted (run one or more alongside the web app)."""
     from portal.notifications.worker import work
 
     click.echo(f"outbox worker started (MAIL_URL={current_app.config['MAIL_URL'] or 'log only'})")
     try:
-        work(interval=interval)
+        work(interval=interval, stop_after=stop_after)
     except KeyboardInterrupt:
         click.echo("outbox worker stopped")
 
@@ -43,6 +44,12 @@ def outbox_work(interval: float) -> None:
 @click.option("--password", default=None, help="Set a password now instead of emailing an invitation link.")
 def create_staff(email: str, name: str, roles: tuple[str, ...], password: str | None) -> None:
     """Create a staff account (the first admin, typically)."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise click.BadParameter(str(exc), param_hint="--email") from None
     if password:
         problem = accounts.password_problem(password, email)
         if problem:

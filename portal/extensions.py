@@ -1,5 +1,4 @@
 """Flask extensions, created unbound here and initialised by create_app()."""
-from authlib.integrations.flask_client import OAuth
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -28,7 +27,6 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
-oauth = OAuth()
 
 
 def transactional(func):

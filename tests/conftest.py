@@ -76,15 +76,13 @@ def _test_config(database_url: str, storage) -> dict:
 
 
 def _wipe(app) -> None:
+    # DELETE in dependency order: for the handful of rows a test writes it is far quicker than
+    # TRUNCATE on PostgreSQL, and it works the same on SQLite.
     with app.app_context():
         db.session.remove()
-        tables = list(reversed(db.metadata.sorted_tables))
         with db.engine.begin() as conn:
-            if db.engine.dialect.name == "postgresql":
-                conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-            else:
-                for table in tables:
-                    conn.execute(table.delete())
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
 
 
 @pytest.fixture

@@ -1,11 +1,12 @@
 """Sign-in with OpenID Connect (any configured issuer, Google) and GitHub, through Authlib.
 
-Authlib discovers the issuer's endpoints, and checks state (against the session) and the
-ID token's signature, issuer, audience, expiry and nonce. We accept only email addresses the
-provider says it has verified.
+Authlib discovers the issuer's endpoints, sends a PKCE challenge, and checks state (against the
+session) and the ID token's signature, issuer, audience, expiry and nonce. We accept only email
+addresses the provider says it has verified.
 """
 from __future__ import annotations
 
+from authlib.integrations.flask_client import OAuth
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import login_user
 from sqlalchemy import select
@@ -14,7 +15,7 @@ from portal import audit
 from portal.accounts.models import ExternalIdentity, User, normalise_email
 from portal.accounts.views import home_for
 from portal.errors import DomainError
-from portal.extensions import db, limiter, oauth, transactional
+from portal.extensions import db, limiter, transactional
 from portal.security import policy
 from portal.security.web import safe_next
 from portal.timeutil import utcnow
@@ -27,7 +28,10 @@ class SignInRefused(DomainError):
 
 
 def init_app(app) -> None:
-    oauth.init_app(app)
+    # One Authlib registry per app: a registry caches clients by name, so a shared one would let an
+    # app talk to the issuer (with the client secret) that another app was configured with.
+    registry = OAuth(app)
+    clients = {}
     for provider in app.config["OIDC_PROVIDERS"]:
         kwargs = dict(
             name=provider.name,
@@ -38,17 +42,21 @@ def init_app(app) -> None:
         )
         if provider.server_metadata_url:
             kwargs["server_metadata_url"] = provider.server_metadata_url
+            # PKCE binds the code to this browser's login: a code stolen or injected elsewhere is useless.
+            kwargs["client_kwargs"]["code_challenge_method"] = "S256"
         else:
             kwargs.update(authorize_url=provider.authorize_url, access_token_url=provider.access_token_url,
                           api_base_url=provider.api_base_url)
-        oauth.register(**kwargs)
+        clients[provider.name] = registry.register(**kwargs)
+    app.extensions["oidc_clients"] = clients
     app.register_blueprint(bp)
 
 
 def _client(name: str):
-    if name not in {p.name for p in current_app.config["OIDC_PROVIDERS"]}:
+    client = current_app.extensions["oidc_clients"].get(name)
+    if client is None:
         abort(404)
-    return oauth.create_client(name)
+    return client
 
 
 @bp.route("/<provider>/login", methods=["GET"])
@@ -69,6 +77,7 @@ def callback(provider: str):
     """Finish sign-in: exchange the code, check the ID token, find or create the account."""
     client = _client(provider)
     try:
+        _check_issuer(client)
         token = client.authorize_access_token()
         issuer, subject, email, verified, name = _claims(provider, client, token)
         user = link_identity(issuer=issuer, subject=subject, email=email, email_verified=verified, name=name)
@@ -87,6 +96,14 @@ def callback(provider: str):
     return redirect(safe_next(session.pop("oidc_next", ""), home_for(user)))
 
 
+def _check_issuer(client) -> None:
+    """Refuse a response naming another issuer (RFC 9207), which is how a mix-up attack shows itself."""
+    issuer = client.load_server_metadata().get("issuer")
+    returned = request.args.get("iss")
+    if issuer and returned is not None and returned != issuer:
+        raise ValueError(f"authorization response from issuer {returned!r}, expected {issuer!r}")
+
+
 def _claims(provider: str, client, token) -> tuple[str, str, str, bool, str]:
     if provider == "github":
         profile = client.get("user", token=token).json()
@@ -96,11 +113,20 @@ def _claims(provider: str, client, token) -> tuple[str, str, str, bool, str]:
             raise SignInRefused("Your GitHub account has no verified primary email address.")
         return ("https://github.com", str(profile["id"]), primary["email"], True,
                 profile.get("name") or profile.get("login") or "")
-    userinfo = token.get("userinfo")
-    if not userinfo:
+    id_claims = token.get("userinfo")  # the ID token's claims, checked by Authlib
+    if not id_claims:
         raise SignInRefused("The provider did not send an ID token.")
-    return (userinfo["iss"], str(userinfo["sub"]), userinfo.get("email") or "",
-            userinfo.get("email_verified") is True, userinfo.get("name") or "")
+    claims = id_claims
+    if "email" not in id_claims:
+        # A provider that issues an access token may keep scope claims (email, name) for its userinfo
+        # endpoint (OpenID Connect Core 5.4); oidc-provider and others do.
+        claims = client.userinfo(token=token)
+        # Core 5.3.2: userinfo about anyone but the ID token's subject must not be used.
+        if str(claims.get("sub")) != str(id_claims["sub"]):
+            raise ValueError("userinfo subject does not match the ID token")
+    # Some providers send the boolean as a string.
+    verified = claims.get("email_verified") in (True, "true")
+    return (id_claims["iss"], str(id_claims["sub"]), claims.get("email") or "", verified, claims.get("name") or "")
 
 
 @transactional
@@ -124,8 +150,13 @@ def link_identity(*, issuer: str, subject: str, email: str, email_verified: bool
         audit.record("user.sign_up", user, actor=user, method="oidc", issuer=issuer)
     elif not user.active:
         raise SignInRefused("This account is deactivated.")
-    else:
-        user.email_verified_at = user.email_verified_at or utcnow()
+    elif not user.email_verified:
+        # Whoever signed up with this address never proved they own it: linking would keep their password
+        # working on the owner's account (pre-account hijacking). The owner can reset the password instead.
+        raise SignInRefused(
+            "An account with this email address exists, but the address is not confirmed yet. Sign in with "
+            "your password and confirm it, or reset your password, and then you can use this sign-in."
+        )
     db.session.add(ExternalIdentity(user=user, issuer=issuer, subject=subject))
     audit.record("user.link_identity", user, actor=user, issuer=issuer)
     db.session.flush()

@@ -18,6 +18,21 @@ def link(endpoint: str, **values) -> str:
     return f"{parts.scheme}://{parts.netloc}{path}"
 
 
+SUBJECT_MAX = OutboxMessage.__table__.c.subject.type.length
+
+
+def _subject(raw: str) -> str:
+    """One line (a header never carries a line break) that fits the column.
+
+    Subjects carry a position title and a stage name; a long title must not make the change
+    that sends the mail fail (PostgreSQL refuses a value longer than the column).
+    """
+    subject = " ".join(raw.split())
+    if len(subject) > SUBJECT_MAX:
+        subject = subject[: SUBJECT_MAX - 1].rstrip() + "…"
+    return subject
+
+
 def queue_mail(to_addr: str, template: str, **context) -> OutboxMessage:
     """Render mail/<template>.txt and add it to the outbox (flushed, not committed).
 
@@ -29,13 +44,14 @@ def queue_mail(to_addr: str, template: str, **context) -> OutboxMessage:
     subject_line, _, body = text.partition("\n")
     if not subject_line.startswith("Subject: "):
         raise ValueError(f"mail/{template}.txt must start with a 'Subject: ' line")
+    subject = _subject(subject_line[9:])
     body = body.strip("\n") + "\n"
-    html = render_template("mail/layout.html", subject=subject_line[9:].strip(), paragraphs=body.split("\n\n"))
+    html = render_template("mail/layout.html", subject=subject, paragraphs=body.split("\n\n"))
     domain = urlsplit(current_app.config["BASE_URL"]).hostname or "candor"
     message = OutboxMessage(
         kind=template,
         to_addr=to_addr,
-        subject=subject_line[9:].strip(),
+        subject=subject,
         body_text=body,
         body_html=html,
         message_id=f"<{uuid.uuid4().hex}@{domain}>",

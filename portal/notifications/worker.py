@@ -1,8 +1,10 @@
 """Outbox delivery: claim due messages, send them over SMTP, retry with backoff.
 
 Several workers may run at once: on PostgreSQL a claim takes rows with FOR UPDATE SKIP LOCKED
-and marks them as leased, so no two workers send the same message. A worker that dies while
-holding a lease leaves the rows to be claimed again when it expires (at least once).
+and marks them as leased to one pass (claim_token), so no two workers send the same message;
+each message's lease is renewed just before it is sent and only while the pass still holds it.
+A worker that dies while holding a lease leaves the rows to be claimed again when it expires
+(at least once; the Message-ID stays the same, so a receiver can drop a repeat).
 """
 from __future__ import annotations
 
@@ -93,8 +95,8 @@ class Transport:
             self._smtp = None
 
 
-def claim(limit: int = BATCH) -> list[int]:
-    """Lease up to `limit` due messages to this worker pass and commit the lease."""
+def claim(limit: int = BATCH, token: str | None = None) -> list[int]:
+    """Lease up to `limit` due messages to this worker pass (marked with `token`) and commit the lease."""
     now = utcnow()
     is_due = or_(
         (OutboxMessage.status == OutboxStatus.PENDING.value) & (OutboxMessage.next_attempt_at <= now),
@@ -109,7 +111,7 @@ def claim(limit: int = BATCH) -> list[int]:
         return []
     # The update repeats the condition and stamps a token, so where there are no row locks
     # (SQLite) a message another worker claimed in between is not taken twice.
-    token = uuid.uuid4().hex
+    token = token or uuid.uuid4().hex
     db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(ids), is_due)
@@ -118,54 +120,114 @@ def claim(limit: int = BATCH) -> list[int]:
     )
     db.session.commit()
     return list(db.session.scalars(
-        select(OutboxMessage.id).where(OutboxMessage.claim_token == token).order_by(OutboxMessage.id)
+        select(OutboxMessage.id).where(OutboxMessage.id.in_(ids), OutboxMessage.claim_token == token)
+        .order_by(OutboxMessage.id)
     ))
 
 
-def deliver_once(limit: int = BATCH) -> DeliveryReport:
-    """One pass: send every due message (up to `limit`); failures are rescheduled."""
+def _held(message_id: int, token: str):
+    """The condition that this pass still holds the lease on the message."""
+    return (
+        (OutboxMessage.id == message_id)
+        & (OutboxMessage.claim_token == token)
+        & (OutboxMessage.status == OutboxStatus.SENDING.value)
+    )
+
+
+def _start_attempt(message_id: int, token: str, max_attempts: int) -> OutboxMessage | None:
+    """Renew the lease for one send and count the attempt, if this pass still holds the message.
+
+    A batch can take longer than one lease (a slow server, many messages); by then another
+    worker may have claimed what is left, so each message is checked and re-leased just before
+    it is sent. The attempt is counted before sending, so a message that kills the worker
+    mid-send still runs out of attempts instead of being retried for ever.
+    """
+    now = utcnow()
+    started = db.session.execute(
+        update(OutboxMessage)
+        .where(_held(message_id, token), OutboxMessage.attempts < max_attempts)
+        .values(lease_until=now + LEASE, attempts=OutboxMessage.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if started.rowcount != 1:  # lost to another worker, or out of attempts (see _bury_exhausted)
+        db.session.commit()
+        return None
+    message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+    # Detached and out of any transaction while the (possibly slow) SMTP conversation runs.
+    db.session.expunge(message)
+    db.session.commit()
+    return message
+
+
+def _bury_exhausted(message_id: int, token: str) -> bool:
+    """Mark dead a held message with no attempts left: its last attempt stopped the worker."""
+    buried = db.session.execute(
+        update(OutboxMessage)
+        .where(_held(message_id, token))
+        .values(status=OutboxStatus.DEAD.value, lease_until=None,
+                last_error="gave up: the worker stopped while sending the last attempt")
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return buried.rowcount == 1
+
+
+def _finish(message_id: int, token: str, **values) -> bool:
+    """Record the outcome of a send, unless another worker has taken the message over meanwhile."""
+    done = db.session.execute(
+        update(OutboxMessage).where(_held(message_id, token)).values(lease_until=None, **values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return done.rowcount == 1
+
+
+def deliver_claimed(ids: list[int], token: str, transport: Transport) -> DeliveryReport:
+    """Send the messages this pass claimed with `token`; failures are rescheduled with backoff."""
     report = DeliveryReport()
-    transport = Transport(current_app.config["MAIL_URL"], current_app.config["MAIL_FROM"])
     max_attempts = current_app.config["OUTBOX_MAX_ATTEMPTS"]
-    try:
-        for message_id in claim(limit):
-            message = db.session.get(OutboxMessage, message_id, populate_existing=True)
-            if message is None or message.status != OutboxStatus.SENDING.value:
-                continue
-            message.attempts += 1
-            try:
-                transport.send(message)
-            except (smtplib.SMTPException, OSError) as exc:
-                transport.close()
-                message.last_error = f"{type(exc).__name__}: {exc}"[:1000]
-                message.lease_until = None
-                if message.attempts >= max_attempts:
-                    message.status = OutboxStatus.DEAD.value
-                    report.dead += 1
-                    log.error("giving up on outbox message %s after %s attempts: %s",
-                              message.id, message.attempts, message.last_error)
-                else:
-                    message.status = OutboxStatus.PENDING.value
-                    message.next_attempt_at = utcnow() + backoff(message.attempts)
-                    report.failed += 1
-                    log.warning("outbox message %s not sent (attempt %s): %s",
-                                message.id, message.attempts, message.last_error)
+    for message_id in ids:
+        message = _start_attempt(message_id, token, max_attempts)
+        if message is None:
+            if _bury_exhausted(message_id, token):
+                report.dead += 1
+                log.error("giving up on outbox message %s: the worker stopped while sending it", message_id)
+            continue
+        try:
+            transport.send(message)
+        except Exception as exc:  # noqa: BLE001  any failure, even a malformed message, counts as an attempt
+            transport.close()
+            error = f"{type(exc).__name__}: {exc}"[:1000]
+            if message.attempts >= max_attempts:
+                _finish(message_id, token, status=OutboxStatus.DEAD.value, last_error=error)
+                report.dead += 1
+                log.error("giving up on outbox message %s after %s attempts: %s",
+                          message_id, message.attempts, error)
             else:
-                message.status = OutboxStatus.SENT.value
-                message.sent_at = utcnow()
-                message.lease_until = None
-                message.last_error = ""
-                report.sent += 1
-            db.session.commit()
+                _finish(message_id, token, status=OutboxStatus.PENDING.value, last_error=error,
+                        next_attempt_at=utcnow() + backoff(message.attempts))
+                report.failed += 1
+                log.warning("outbox message %s not sent (attempt %s): %s", message_id, message.attempts, error)
+        else:
+            _finish(message_id, token, status=OutboxStatus.SENT.value, sent_at=utcnow(), last_error="")
+            report.sent += 1
+    return report
+
+
+def deliver_once(limit: int = BATCH) -> DeliveryReport:
+    """One pass: claim every due message (up to `limit`) and send it; failures are rescheduled."""
+    transport = Transport(current_app.config["MAIL_URL"], current_app.config["MAIL_FROM"])
+    token = uuid.uuid4().hex
+    try:
+        return deliver_claimed(claim(limit, token=token), token, transport)
     finally:
         transport.close()
-    return report
 
 
 def work(interval: float = 2.0, stop_after: float | None = None) -> None:
     """Deliver in a loop until interrupted (or for `stop_after` seconds)."""
-    started = time.monotonic()
-    while stop_after is None or time.monotonic() - started < stop_after:
+    deadline = None if stop_after is None else time.monotonic() + stop_after
+    while deadline is None or time.monotonic() < deadline:
         try:
             report = deliver_once()
         except Exception:  # the database may be restarting: keep the worker alive and try again
@@ -175,4 +237,6 @@ def work(interval: float = 2.0, stop_after: float | None = None) -> None:
         if report.sent or report.failed or report.dead:
             log.info("outbox: sent %s, retry later %s, gave up %s", report.sent, report.failed, report.dead)
         if not report.sent:
-            time.sleep(interval)
+            pause = interval if deadline is None else min(interval, deadline - time.monotonic())
+            if pause > 0:
+                time.sleep(pause)
