@@ -100,7 +100,7 @@ def load(env: dict[str, str] | None = None, overrides: dict | None = None) -> di
 
     database_url = env.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'candor.sqlite3'}"
 
-    base_url = env.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    base_url = (overrides.get("BASE_URL") or env.get("BASE_URL", "http://127.0.0.1:5000")).rstrip("/")
     secure_cookies = _bool(env.get("SESSION_COOKIE_SECURE"), default=urlparse(base_url).scheme == "https")
 
     config = {
@@ -136,6 +136,8 @@ def load(env: dict[str, str] | None = None, overrides: dict | None = None) -> di
         "DEFAULT_SLA_WORKING_DAYS": 5,
         "OUTBOX_MAX_ATTEMPTS": int(env.get("OUTBOX_MAX_ATTEMPTS", "8")),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
+        # Proxies in front of the app that set X-Forwarded-For/-Proto/-Host (0: none, talk to clients directly).
+        "TRUSTED_PROXY_HOPS": int(env.get("TRUSTED_PROXY_HOPS", "0")),
     }
     config.update(overrides)
     config["SQLALCHEMY_DATABASE_URI"] = _sqlalchemy_url(config["SQLALCHEMY_DATABASE_URI"])

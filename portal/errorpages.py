@@ -1,7 +1,7 @@
 """The portal's own error pages: helpful, and leaking nothing about the internals."""
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -13,16 +13,29 @@ MESSAGES = {
     403: ("You cannot open this page", "Your account does not have access to this page. If you think it should, ask your recruiter or administrator."),
     404: ("Page not found", "The page does not exist, or you do not have access to it."),
     405: ("That action is not available here", "Use the buttons on the page instead of typing the address."),
-    413: ("That file is too large", "Files can be at most 10 MB. Make the file smaller and try again."),
+    413: ("That file is too large", "Files can be at most {limit}. Make the file smaller and try again."),
     422: ("Please check the form", "Some of what was sent could not be accepted."),
     429: ("Too many attempts", "Please wait a minute before trying again."),
     500: ("Something went wrong on our side", "Nothing you did caused this. Please try again in a moment; what you had saved is safe."),
 }
 
 
-def render_error(status: int, detail: str | None = None):
-    title, text = MESSAGES.get(status, MESSAGES[500])
-    return render_template("errors/error.html", status=status, title=title, text=detail or text), status
+# Statuses without a message of their own borrow the general one of their class, so a client
+# error is never blamed on the server (and a server error never on the visitor).
+GENERAL = {4: 400, 5: 500}
+
+
+def _upload_limit() -> str:
+    size = current_app.config.get("MAX_UPLOAD_BYTES") or 10 * 1024 * 1024
+    return f"{size / (1024 * 1024):g} MB" if size >= 1024 * 1024 else f"{max(1, size // 1024)} KB"
+
+
+def render_error(status: int, detail: str | None = None, headers=None):
+    title, text = MESSAGES.get(status) or MESSAGES[GENERAL.get(status // 100, 500)]
+    if status == 413:
+        text = text.format(limit=_upload_limit())
+    page = render_template("errors/error.html", status=status, title=title, text=detail or text)
+    return page, status, headers or {}
 
 
 def register(app) -> None:
@@ -37,9 +50,12 @@ def register(app) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        if exc.code in MESSAGES:
-            return render_error(exc.code)
-        return exc
+        if exc.code is None or exc.code < 400:
+            return exc
+        # Keep what the exception tells the client (Allow on 405, Retry-After on 429/503,
+        # WWW-Authenticate on 401); the body and its type are ours.
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
+        return render_error(exc.code, headers=headers)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

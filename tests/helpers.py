@@ -5,6 +5,7 @@ import io
 import re
 import uuid
 
+from flask import has_app_context
 from flask.testing import FlaskClient
 
 from portal.extensions import db
@@ -14,7 +15,20 @@ PASSWORD = "correct horse battery"
 
 
 class CSRFClient(FlaskClient):
-    """A test client that sends the page's CSRF token with every POST, as a browser form does."""
+    """A test client that sends the page's CSRF token with every POST, as a browser form does.
+
+    Every request runs in an application context of its own, as in production: a test keeps one
+    context pushed, and Flask would otherwise reuse it, carrying `g` (the signed-in user, the CSRF
+    token) and the database session from one client's request into another's. After a request the
+    test's own session is expired, so what the test reads next comes from the database.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        if has_app_context():
+            db.session.expire_all()
+        return response
 
     def csrf_token(self) -> str:
         page = self.get("/positions").get_data(as_text=True)

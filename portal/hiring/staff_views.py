@@ -126,7 +126,9 @@ def _int_arg(name: str, default: int = 0) -> int:
 @policy.staff(*PIPELINE_ROLES, scoped_to_position=True)
 def pipeline(position_id: int):
     """Applications of a position by stage, with search, filters and SLA flags."""
-    position = _managed_position(position_id)
+    position = db.session.get(Position, position_id)
+    # Managing a position's settings (admin) does not open its candidates: only who runs its pipeline.
+    policy.require(position is not None and policy.runs_pipeline_of(current_user, position))
     status = request.args.get("status", ApplicationStatus.ACTIVE.value)
     if status not in {s.value for s in ApplicationStatus} | {""}:
         status = ApplicationStatus.ACTIVE.value

@@ -126,6 +126,16 @@ def manages_position(user, position) -> bool:
     return user.has_role(Role.HIRING_MANAGER) and position.hiring_manager_id == user.id
 
 
+def runs_pipeline_of(user, position) -> bool:
+    """Recruiters run every pipeline; hiring managers their own positions'. Admin alone runs none:
+    managing a position's settings does not open its candidates."""
+    if not (user and user.is_authenticated and user.is_staff):
+        return False
+    if user.has_role(Role.RECRUITER):
+        return True
+    return user.has_role(Role.HIRING_MANAGER) and position.hiring_manager_id == user.id
+
+
 def sees_application(user, application) -> bool:
     if owns_application(user, application):
         return True
@@ -146,6 +156,7 @@ def register_jinja_tests(app) -> None:
     app.jinja_env.tests.update(
         owns_application=owns_application,
         manages_position=manages_position,
+        runs_pipeline_of=runs_pipeline_of,
         sees_application=sees_application,
     )
     app.jinja_env.globals.update(runs_pipeline=runs_pipeline, Role=Role)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import request
+from flask import current_app, request
 from flask_login import current_user
 
 CSP = "; ".join(
@@ -29,10 +29,13 @@ def set_security_headers(response):
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if request.is_secure:
+    # Behind a TLS-terminating proxy the request itself looks like plain http: trust the configured
+    # public address too. Browsers ignore HSTS received over http, so this never locks out a dev site.
+    if request.is_secure or current_app.config.get("BASE_URL", "").startswith("https://"):
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     # Pages of a signed-in person hold personal data: keep them out of shared caches and history.
-    if current_user and current_user.is_authenticated:
+    # Static files hold none and stay cacheable (and need no look-up of the user).
+    if request.endpoint != "static" and current_user and current_user.is_authenticated:
         response.headers["Cache-Control"] = "no-store"
     return response
 
