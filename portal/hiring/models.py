@@ -189,9 +189,10 @@ class Application(db.Model):
 
     def sla_due_at(self) -> datetime | None:
         """When the candidate should hear back at the latest, while the application is in progress."""
-        if not self.is_active or self.stage.is_outcome:
+        # The position sets the response time; a stage with no SLA of its own (0) expects no response.
+        if not self.is_active or self.stage.is_outcome or not self.stage.sla_days:
             return None
-        return add_working_days(self.stage_entered_at, self.stage.sla_days or self.position.sla_days)
+        return add_working_days(self.stage_entered_at, self.position.sla_days)
 
     def sla_overdue(self, now: datetime | None = None) -> bool:
         due = self.sla_due_at()

@@ -185,3 +185,13 @@ def test_every_stage_change_is_in_audit_log_and_timeline(app, client, factory):
     page = client.get(f"/applications/{application.id}").get_data(as_text=True)
     for stage in ("Recruiter screen", "Technical screen", "On-site, round 1"):
         assert f"Moved to <strong>{stage}</strong>" in page
+
+
+def test_response_time_follows_the_position_setting(app, factory):
+    from datetime import datetime, timezone
+
+    application = factory.application(position=factory.position(sla_days=2))
+    application.stage_entered_at = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)  # a Friday
+    assert application.sla_due_at() == datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)  # Tuesday
+    assert application.sla_overdue(datetime(2026, 11, 24, 9, 1, tzinfo=timezone.utc))
+    assert not application.sla_overdue(datetime(2026, 11, 24, 8, 59, tzinfo=timezone.utc))
