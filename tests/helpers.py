@@ -8,10 +8,14 @@ import uuid
 from flask import has_app_context
 from flask.testing import FlaskClient
 
+from portal.accounts.models import User
 from portal.extensions import db
 
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 PASSWORD = "correct horse battery"
+NEW_PASSWORD = "a brand new passphrase"
+REMEMBER = "candor_remember"
+SESSION = "candor_session"
 
 
 class CSRFClient(FlaskClient):
@@ -119,3 +123,35 @@ def link_in(message, path_prefix: str) -> str:
     match = re.search(r"https?://[^/\s]+(" + re.escape(path_prefix) + r"[^\s]*)", message.body_text)
     assert match, f"no {path_prefix} link in: {message.body_text}"
     return match.group(1)
+
+
+def reloaded(user: User) -> User:
+    """The user as the database has it now (requests write through their own sessions)."""
+    db.session.expire_all()
+    return db.session.get(User, user.id)
+
+
+def field_error(page: str, field_id: str) -> str:
+    """The error text shown next to a form field ('' if none)."""
+    match = re.search(rf'<small id="{re.escape(field_id)}-error" class="field-error">(.*?)</small>', page, re.S)
+    return re.sub(r"<[^>]+>", "", match.group(1)).strip() if match else ""
+
+
+def is_signed_in(browser) -> bool:
+    """True when the browser's cookies open a signed-in page."""
+    response = browser.get("/auth/password")
+    assert response.status_code in (200, 302)
+    return response.status_code == 200
+
+
+def change_password(browser, current: str = PASSWORD, new: str = NEW_PASSWORD):
+    return browser.post("/auth/password", data={"current": current, "password": new, "confirm": new})
+
+
+def only_remember_cookie_of(browser, new_browser):
+    """A new browser that holds nothing but `browser`'s remember cookie (as after a restart)."""
+    cookie = browser.get_cookie(REMEMBER)
+    assert cookie is not None
+    fresh = new_browser()
+    fresh.set_cookie(REMEMBER, cookie.value)
+    return fresh

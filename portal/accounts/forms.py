@@ -11,6 +11,11 @@ from portal.accounts.services import password_problem
 from portal.forms import time_zones, valid_time_zone
 
 
+def stripped(value):
+    """Surrounding spaces (a pasted address, an autocompleted name) are not part of what was meant."""
+    return value.strip() if isinstance(value, str) else value
+
+
 def strong_password(form, field) -> None:
     email = form.email.data if hasattr(form, "email") else ""
     problem = password_problem(field.data or "", email or "")
@@ -19,8 +24,10 @@ def strong_password(form, field) -> None:
 
 
 class SignUpForm(FlaskForm):
-    name = StringField("Full name", validators=[DataRequired(), Length(max=120)], render_kw={"autocomplete": "name"})
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)], render_kw={"autocomplete": "email"})
+    name = StringField("Full name", filters=[stripped], validators=[DataRequired(), Length(max=120)],
+                       render_kw={"autocomplete": "name"})
+    email = EmailField("Email", filters=[stripped], validators=[DataRequired(), Email(), Length(max=254)],
+                       render_kw={"autocomplete": "email"})
     password = PasswordField(
         "Password", validators=[DataRequired(), strong_password],
         description="At least 10 characters.", render_kw={"autocomplete": "new-password"},
@@ -33,13 +40,15 @@ class SignUpForm(FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Email()], render_kw={"autocomplete": "username"})
+    email = EmailField("Email", filters=[stripped], validators=[DataRequired(), Email()],
+                       render_kw={"autocomplete": "username"})
     password = PasswordField("Password", validators=[DataRequired()], render_kw={"autocomplete": "current-password"})
     remember = BooleanField("Keep me signed in on this device")
 
 
 class ResetRequestForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Email()], render_kw={"autocomplete": "email"})
+    email = EmailField("Email", filters=[stripped], validators=[DataRequired(), Email()],
+                       render_kw={"autocomplete": "email"})
 
 
 class NewPasswordForm(FlaskForm):
@@ -58,26 +67,34 @@ class ChangePasswordForm(NewPasswordForm):
 
 
 class InviteCandidateForm(FlaskForm):
-    name = StringField("Candidate's name", validators=[DataRequired(), Length(max=120)])
-    email = EmailField("Candidate's email", validators=[DataRequired(), Email(), Length(max=254)])
+    name = StringField("Candidate's name", filters=[stripped], validators=[DataRequired(), Length(max=120)])
+    email = EmailField("Candidate's email", filters=[stripped], validators=[DataRequired(), Email(), Length(max=254)])
     position_id = SelectField("Position (optional)", coerce=int, default=0)
+
+
+class OptionalCheckbox(CheckboxInput):
+    """One box of a group: "required" on every box would make a browser demand all of them ticked."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("required", False)
+        return super().__call__(field, **kwargs)
 
 
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
+    option_widget = OptionalCheckbox()
 
 
 ROLE_CHOICES = [(r.value, r.label) for r in Role]
 
 
 class StaffForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    name = StringField("Name", filters=[stripped], validators=[DataRequired(), Length(max=120)])
+    email = EmailField("Email", filters=[stripped], validators=[DataRequired(), Email(), Length(max=254)])
     roles = MultiCheckboxField("Roles", choices=ROLE_CHOICES, validators=[DataRequired("Choose at least one role.")])
 
 
 class StaffEditForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    name = StringField("Name", filters=[stripped], validators=[DataRequired(), Length(max=120)])
     roles = MultiCheckboxField("Roles", choices=ROLE_CHOICES, validators=[DataRequired("Choose at least one role.")])
     active = BooleanField("Account active")

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal import audit
@@ -23,8 +24,9 @@ from portal.timeutil import utcnow
 # scrypt (memory-hard), werkzeug's default; the parameters travel in the stored hash.
 PASSWORD_METHOD = "scrypt"
 MIN_PASSWORD_LENGTH = 10
-# Compared against when the email is unknown, so sign-in takes as long either way.
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method=PASSWORD_METHOD)
+# Compared against when the email is unknown, so sign-in takes as long either way. One per
+# method: a dummy at another cost than real hashes would tell unknown addresses apart by timing.
+_DUMMY_HASHES: dict[str, str] = {}
 
 
 class EmailTaken(DomainError):
@@ -35,8 +37,19 @@ class InvalidToken(DomainError):
     status = 400
 
 
+def _password_method() -> str:
+    return current_app.config.get("PASSWORD_HASH_METHOD", PASSWORD_METHOD)
+
+
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method=PASSWORD_METHOD)
+    return generate_password_hash(password, method=_password_method())
+
+
+def _dummy_hash() -> str:
+    method = _password_method()
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = generate_password_hash("not-a-real-password", method=method)
+    return _DUMMY_HASHES[method]
 
 
 def password_problem(password: str, email: str = "") -> str | None:
@@ -52,7 +65,7 @@ def password_problem(password: str, email: str = "") -> str | None:
 def authenticate(email: str, password: str) -> User | None:
     user = User.by_email(email)
     if user is None or not user.password_hash:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         return None
     if not check_password_hash(user.password_hash, password) or not user.active:
         return None
@@ -80,6 +93,9 @@ def peek_token(raw: str, purpose: TokenPurpose) -> OneTimeToken | None:
     if token is None or token.purpose != purpose.value or token.used_at is not None:
         return None
     if token.expires_at <= utcnow() or not hmac.compare_digest(token.token_hash, _token_hash(raw)):
+        return None
+    # A deactivated account keeps no way back in: its outstanding invitation and reset links die with it.
+    if not token.user.active:
         return None
     return token
 
@@ -111,8 +127,7 @@ def sign_up(*, name: str, email: str, password: str, timezone: str = "UTC") -> U
     if User.by_email(email) is not None:
         raise EmailTaken("An account with this email already exists. Sign in, or reset your password.")
     user = User(name=name.strip(), email=email, password_hash=hash_password(password), timezone=timezone)
-    db.session.add(user)
-    db.session.flush()
+    _add_user(user, "An account with this email already exists. Sign in, or reset your password.")
     audit.record("user.sign_up", user, actor=user)
     _queue_verification(user)
     return user
@@ -147,9 +162,28 @@ def request_password_reset(email: str) -> None:
     audit.record("user.request_reset", user, actor=None)
 
 
+def _add_user(user: User, taken_message: str) -> None:
+    """Insert a new account; the unique index decides when two requests race for one address.
+
+    The caller's transaction is rolled back by @transactional when EmailTaken propagates.
+    """
+    db.session.add(user)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        raise EmailTaken(taken_message) from None
+
+
 def _set_password(user: User, password: str) -> None:
     user.password_hash = hash_password(password)
     user.session_version += 1  # signs out every other session and remember cookie
+    # Links that could set a password again (an older reset mail, an unused invitation) stop working.
+    db.session.execute(
+        update(OneTimeToken)
+        .where(OneTimeToken.user_id == user.id, OneTimeToken.used_at.is_(None),
+               OneTimeToken.purpose.in_([TokenPurpose.RESET_PASSWORD.value, TokenPurpose.INVITE.value]))
+        .values(used_at=utcnow())
+    )
 
 
 @transactional
@@ -191,8 +225,7 @@ def invite_candidate(actor: User, *, name: str, email: str, position=None) -> Us
         raise EmailTaken("This email belongs to a staff account.")
     if user is None:
         user = User(name=name.strip(), email=email)
-        db.session.add(user)
-        db.session.flush()
+        _add_user(user, "An account with this email already exists.")
     raw = issue_token(user, TokenPurpose.INVITE, timedelta(days=current_app.config["INVITE_TOKEN_DAYS"]))
     queue_mail(user.email, "invite", user=user, inviter=actor, position=position,
                link=link("accounts.accept_invite", token=raw), days=current_app.config["INVITE_TOKEN_DAYS"])
@@ -213,13 +246,14 @@ def accept_invite(raw: str, password: str) -> User:
 def create_staff(*, email: str, name: str, roles, password: str | None = None, actor: User | None = None) -> User:
     email = normalise_email(email)
     roles = {Role(r) for r in roles}
+    if not roles:
+        raise DomainError("Choose at least one role.")
     if User.by_email(email) is not None:
         raise EmailTaken("An account with this email already exists.")
     user = User(email=email, name=name.strip(), is_staff=True, email_verified_at=utcnow(),
                 password_hash=hash_password(password) if password else None)
     user.set_roles(roles)
-    db.session.add(user)
-    db.session.flush()
+    _add_user(user, "An account with this email already exists.")
     audit.record("staff.create", user, actor=actor, roles=sorted(r.value for r in roles))
     if not password:
         raw = issue_token(user, TokenPurpose.INVITE, timedelta(days=current_app.config["INVITE_TOKEN_DAYS"]))
@@ -232,7 +266,10 @@ def create_staff(*, email: str, name: str, roles, password: str | None = None, a
 def update_staff(actor: User, user: User, *, name: str, roles, active: bool) -> User:
     if not user.is_staff:
         raise DomainError("Only staff accounts are managed here.")
-    if user.id == actor.id and (not active or Role.ADMIN.value not in {Role(r).value for r in roles}):
+    roles = {Role(r) for r in roles}
+    if not roles:
+        raise DomainError("Choose at least one role.")
+    if user.id == actor.id and (not active or Role.ADMIN not in roles):
         raise DomainError("You cannot remove your own admin role or deactivate yourself.")
     before = sorted(user.roles)
     user.name = name.strip()

@@ -1,8 +1,9 @@
 """Sign-up, sign-in and out, email verification, password reset and change, invitations."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
+from flask_login.utils import decode_cookie
 
 from portal import audit
 from portal.accounts import services as accounts
@@ -95,8 +96,11 @@ def login():
 @policy.public
 def logout():
     """Sign out (POST only, so no link on another site can sign someone out)."""
-    if current_user.is_authenticated:
-        logout_user()
+    # Nothing of the signed-in visit stays in the cookie (OIDC state, CSRF secret, messages) on a
+    # shared computer. logout_user() after clear() so its "forget the remember cookie" mark survives.
+    session.clear()
+    g.pop("csrf_token", None)  # the cached token belonged to the cleared session
+    logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("candidate.positions"))
 
@@ -143,7 +147,8 @@ def request_reset():
     form = ResetRequestForm()
     if form.validate_on_submit():
         accounts.request_password_reset(form.email.data)
-        return render_template("accounts/reset_sent.html", email=form.email.data)
+        return render_template("accounts/reset_sent.html", email=form.email.data,
+                               minutes=current_app.config["RESET_TOKEN_MINUTES"])
     return render_template("accounts/reset_request.html", form=form), 422 if request.method == "POST" else 200
 
 
@@ -185,6 +190,7 @@ def _set_password_page(token: str, purpose: TokenPurpose, service, template: str
 
 
 @bp.route("/password", methods=["GET", "POST"])
+@limiter.limit(AUTH_LIMIT, methods=["POST"])
 @policy.signed_in
 def change_password():
     """Change the password of the signed-in account."""
@@ -198,14 +204,22 @@ def change_password():
             else:
                 accounts.set_first_password(current_user, form.password.data)
         except DomainError as exc:
-            form.current.errors.append(exc.message)
+            (form.current or form.password).errors.append(exc.message)
         else:
-            # The session version moved on: sign in again on this device with the new version.
-            login_user(current_user._get_current_object())
+            # The session version moved on: sign in again on this device with the new version, and
+            # renew its remember cookie (if it has one) so only the other devices are signed out.
+            login_user(current_user._get_current_object(), remember=_remembered_here(current_user.id))
             flash("Your password is changed. Other devices are signed out.", "success")
             return redirect(home_for(current_user))
     status = 422 if request.method == "POST" else 200
     return render_template("accounts/change_password.html", form=form), status
+
+
+def _remembered_here(user_id: int) -> bool:
+    cookie = request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token"))
+    if not cookie or session.get("_remember") == "clear":
+        return False
+    return (decode_cookie(cookie) or "").partition(":")[0] == str(user_id)
 
 
 @bp.route("/invitations/new", methods=["GET", "POST"])
@@ -220,11 +234,12 @@ def invite_candidate():
         if position is not None and position.status != PositionStatus.OPEN.value:
             position = None
         try:
-            accounts.invite_candidate(current_user, name=form.name.data, email=form.email.data, position=position)
+            invited = accounts.invite_candidate(current_user, name=form.name.data, email=form.email.data,
+                                                position=position)
         except DomainError as exc:
             form.email.errors.append(exc.message)
         else:
-            flash(f"Invitation sent to {form.email.data}.", "success")
+            flash(f"Invitation sent to {invited.email}.", "success")
             return redirect(url_for("accounts.invite_candidate"))
     status = 422 if request.method == "POST" else 200
     return render_template("accounts/invite.html", form=form), status

@@ -12,9 +12,13 @@ import shutil
 import subprocess
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+
+from portal.accounts import services as accounts
+from portal.timeutil import utcnow
 
 SUPPORT = Path(__file__).resolve().parent.parent / "support"
 SCRIPT = SUPPORT / "oidc_provider.mjs"
@@ -110,3 +114,27 @@ def _wait_ready(process: subprocess.Popen, log_path: Path) -> str:
     process.wait()
     pytest.fail(f"the OpenID Connect provider did not start (exit {process.returncode}):\n"
                 f"{buffer.decode(errors='replace')}{log_path.read_text(errors='replace')}", pytrace=False)
+
+
+@pytest.fixture
+def new_browser(app):
+    """Another browser (its own cookies) on the same app."""
+    return lambda: app.test_client()
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Moves the clock the token checks read, to reach an expiry without waiting for it."""
+
+    class Clock:
+        offset = timedelta(0)
+
+        def now(self):
+            return utcnow() + self.offset
+
+        def advance(self, **delta) -> None:
+            self.offset += timedelta(**delta)
+
+    moved = Clock()
+    monkeypatch.setattr(accounts, "utcnow", moved.now)
+    return moved
