@@ -20,7 +20,17 @@ from portal.security.web import safe_next
 
 bp = Blueprint("accounts", __name__, url_prefix="/auth")
 
-AUTH_LIMIT = "10 per minute; 50 per hour"
+# Per client address. Sign-in counts only failed attempts, so people signing in behind one office
+# address do not lock each other out, while guessing passwords is slowed to a crawl.
+AUTH_LIMIT = "10 per minute"
+
+
+def _failed(response) -> bool:
+    return response.status_code != 302
+
+
+def _account_key() -> str:
+    return f"user:{current_user.get_id()}" if current_user.is_authenticated else request.remote_addr or ""
 
 
 @login_manager.user_loader
@@ -71,7 +81,7 @@ def signup():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(AUTH_LIMIT, methods=["POST"])
+@limiter.limit(AUTH_LIMIT, methods=["POST"], deduct_when=_failed)
 @policy.public
 def login():
     """Sign in with email and password, or with a configured OpenID Connect provider."""
@@ -115,7 +125,7 @@ def verify_pending():
 
 
 @bp.route("/verify/resend", methods=["POST"])
-@limiter.limit("5 per hour")
+@limiter.limit("5 per hour", key_func=_account_key)
 @policy.signed_in
 def resend_verification():
     """Send a fresh verification link."""

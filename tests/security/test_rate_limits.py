@@ -73,3 +73,12 @@ def test_password_reset_link_form_is_limited_too(limited):
     for attempt in range(LIMIT):
         assert client.post(f"/auth/reset/guess-{attempt}", data={"password": "x"}).status_code == 400
     _assert_portal_429(client.post("/auth/reset/guess-last", data={"password": "x"}))
+
+
+def test_successful_sign_ins_do_not_use_up_the_limit(limited):
+    """People behind one office address sign in all day; only failed attempts count."""
+    candidate = Factory().candidate("busy@cand.example")
+    for _ in range(LIMIT + 5):
+        client = limited.test_client()
+        response = client.post("/auth/login", data={"email": candidate.email, "password": "correct horse battery"})
+        assert response.status_code == 302
