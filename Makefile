@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test install test-deps worker clean
+.PHONY: run test install test-deps worker screenshots clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ test: test-deps
 
 worker: $(VENV)/.installed
 	$(BIN)/flask outbox work
+
+# Desktop and phone screenshots of the main pages for each role, into screenshots/ (needs chromium).
+screenshots: test-deps
+	$(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) instance tests/support/node_modules

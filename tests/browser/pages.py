@@ -1,0 +1,201 @@
+"""The catalogue of the portal's pages over the demo data, for each role.
+
+The accessibility audit opens every page here, and scripts/screenshots.py photographs them,
+so a page added to the portal is added here once and is then both audited and looked at.
+Paths are format strings filled from demo_ids() (the ids of the demo's positions, applications
+and accounts as they came out of the database) and prepare_extra_pages() (one-time links).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from tests.browser.support import DEMO_PASSWORD
+
+# A candidate who signed up but has not opened the verification link yet (not part of the demo).
+UNVERIFIED_EMAIL = "unverified@example.com"
+# A candidate invited by a recruiter who has not accepted yet (not part of the demo either).
+INVITED_EMAIL = "invited@example.com"
+
+# Who signs in for each role of the catalogue (None: nobody).
+ROLES: dict[str, str | None] = {
+    "anonymous": None,
+    "candidate": "candidate@example.com",
+    "unverified": UNVERIFIED_EMAIL,
+    "rejected": "rejected@example.com",
+    "hired": "hired@example.com",
+    "withdrawn": "withdrawn@example.com",
+    "recruiter": "recruiter@example.com",
+    "manager": "manager@example.com",
+    "interviewer": "interviewer@example.com",
+    "hr": "hr@example.com",
+    "admin": "admin@example.com",
+}
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    role: str
+    name: str
+    path: str
+    status: int = 200
+    # Fields to fill ({label: value}) and the button to press after loading, e.g. to show errors.
+    fill: dict[str, str] = field(default_factory=dict)
+    submit: str | None = None
+    # The screenshot script takes the main pages only; the audit takes every one.
+    screenshot: bool = True
+
+    @property
+    def id(self) -> str:
+        return f"{self.role}-{self.name}"
+
+    def url(self, ids: dict) -> str:
+        return self.path.format(**ids)
+
+
+P = PageSpec
+PAGES: list[PageSpec] = [
+    # Anyone
+    P("anonymous", "home", "/", screenshot=False),
+    P("anonymous", "positions", "/positions"),
+    P("anonymous", "position", "/positions/{backend}"),
+    P("anonymous", "closed-position", "/positions/{closed}", screenshot=False),
+    P("anonymous", "sign-in", "/auth/login"),
+    P("anonymous", "sign-in-errors", "/auth/login", status=401, submit="Sign in",
+      fill={"Email": "nobody@example.com", "Password": "wrong password"}, screenshot=False),
+    P("anonymous", "sign-up", "/auth/signup"),
+    P("anonymous", "sign-up-errors", "/auth/signup", status=422, submit="Create account",
+      fill={"Full name": "Ada Lovelace", "Email": "not-an-email", "Password": "short"}),
+    P("anonymous", "reset", "/auth/reset"),
+    P("anonymous", "reset-sent", "/auth/reset", submit="Send the link", fill={"Email": "nobody@example.com"},
+      screenshot=False),
+    P("anonymous", "link-invalid", "/auth/verify/not-a-real-token", status=400, screenshot=False),
+    P("anonymous", "not-found", "/no-such-page", status=404),
+    P("anonymous", "reset-password", "{reset_path}"),
+    P("anonymous", "reset-password-errors", "{reset_path}", status=422, submit="Save the new password",
+      fill={"New password": "short"}, screenshot=False),
+    P("anonymous", "accept-invite", "{invite_path}", screenshot=False),
+    # A candidate in the middle of the process, with two applications
+    P("candidate", "dashboard", "/dashboard"),
+    P("candidate", "application", "/applications/{app_casey}"),
+    P("candidate", "application-applied", "/applications/{app_casey_designer}", screenshot=False),
+    P("candidate", "position-applied", "/positions/{backend}", screenshot=False),
+    P("candidate", "apply", "/positions/{sre}/apply"),
+    P("candidate", "apply-errors", "/positions/{sre}/apply", status=422, submit="Send application",
+      fill={"Portfolio, GitHub or LinkedIn link": "not a link"}),
+    P("candidate", "account", "/auth/password"),
+    P("candidate", "account-errors", "/auth/password", status=422, submit="Save password", screenshot=False),
+    P("candidate", "forbidden", "/staff/", status=403, screenshot=False),
+    P("unverified", "verify-pending", "/auth/verify"),
+    # Candidates whose applications ended
+    P("rejected", "application", "/applications/{app_rejected}"),
+    P("rejected", "apply-blocked", "/positions/{backend}/apply", status=409),
+    P("rejected", "position-cooldown", "/positions/{backend}", screenshot=False),
+    P("rejected", "dashboard", "/dashboard", screenshot=False),
+    P("hired", "application", "/applications/{app_hired}"),
+    P("withdrawn", "application", "/applications/{app_withdrawn}", screenshot=False),
+    # Staff
+    P("recruiter", "home", "/staff/"),
+    P("recruiter", "positions", "/staff/positions"),
+    P("recruiter", "new-position", "/staff/positions/new"),
+    P("recruiter", "new-position-errors", "/staff/positions/new", status=422, submit="Create position",
+      fill={"Reapply wait after a rejection (months)": "2"}, screenshot=False),
+    P("recruiter", "edit-position", "/staff/positions/{backend}/edit", screenshot=False),
+    P("recruiter", "pipeline", "/staff/positions/{backend}/pipeline"),
+    P("recruiter", "pipeline-overdue", "/staff/positions/{backend}/pipeline?status=&overdue=1", screenshot=False),
+    P("recruiter", "pipeline-stage", "/staff/positions/{backend}/pipeline?stage={stage_screen}&status=",
+      screenshot=False),
+    P("recruiter", "pipeline-search-empty", "/staff/positions/{backend}/pipeline?q=nobody-by-this-name",
+      screenshot=False),
+    P("recruiter", "application", "/staff/applications/{app_casey}"),
+    P("recruiter", "application-decision", "/staff/applications/{app_decision}", screenshot=False),
+    P("recruiter", "application-closed", "/staff/applications/{app_rejected}", screenshot=False),
+    P("recruiter", "reject", "/staff/applications/{app_casey}/reject"),
+    P("recruiter", "reject-errors", "/staff/applications/{app_casey}/reject", status=422,
+      submit="Reject and send feedback", screenshot=False),
+    P("recruiter", "invite", "/auth/invitations/new"),
+    P("recruiter", "invite-errors", "/auth/invitations/new", status=422, submit="Send invitation",
+      fill={"Candidate's email": "not-an-email"}, screenshot=False),
+    P("manager", "home", "/staff/"),
+    P("manager", "positions", "/staff/positions", screenshot=False),
+    P("manager", "pipeline", "/staff/positions/{backend}/pipeline", screenshot=False),
+    P("manager", "application", "/staff/applications/{app_decision}", screenshot=False),
+    P("manager", "edit-position", "/staff/positions/{backend}/edit", screenshot=False),
+    P("interviewer", "home", "/staff/"),
+    P("interviewer", "forbidden", "/staff/positions", status=403, screenshot=False),
+    P("hr", "home", "/staff/"),
+    P("admin", "home", "/staff/", screenshot=False),
+    P("admin", "staff", "/admin/staff"),
+    P("admin", "new-staff", "/admin/staff/new"),
+    P("admin", "new-staff-errors", "/admin/staff/new", status=422, submit="Create and send invitation",
+      screenshot=False),
+    P("admin", "edit-staff", "/admin/staff/{staff_recruiter}"),
+    P("admin", "positions", "/staff/positions", screenshot=False),
+]
+
+
+def demo_ids() -> dict[str, int]:
+    """The ids the catalogue's paths need, read from the demo data (inside an app context)."""
+    from sqlalchemy import select
+
+    from portal.accounts.models import User
+    from portal.extensions import db
+    from portal.hiring.models import Application, Position
+
+    positions = {p.title: p for p in db.session.scalars(select(Position))}
+    backend = positions["Senior Backend Engineer"]
+
+    def application(email: str, position: Position | None = None) -> int:
+        query = select(Application).join(User, Application.candidate_id == User.id).where(User.email == email)
+        if position is not None:
+            query = query.where(Application.position_id == position.id)
+        found = db.session.scalars(query.order_by(Application.id)).unique().first()
+        assert found is not None, f"the demo has no application of {email}"
+        return found.id
+
+    return {
+        "backend": backend.id,
+        "sre": positions["Site Reliability Engineer"].id,
+        "designer": positions["Product Designer"].id,
+        "closed": positions["Data Scientist, Churn"].id,
+        "app_casey": application("candidate@example.com", backend),
+        "app_casey_designer": application("candidate@example.com", positions["Product Designer"]),
+        "app_rejected": application("rejected@example.com"),
+        "app_hired": application("hired@example.com"),
+        "app_withdrawn": application("withdrawn@example.com"),
+        "app_decision": application("decision@example.com"),
+        "stage_screen": next(s.id for s in backend.process.stages if s.key == "recruiter_screen"),
+        "staff_recruiter": User.by_email("recruiter@example.com").id,
+    }
+
+
+def prepare_extra_pages() -> dict[str, str]:
+    """What the demo lacks for the catalogue (inside an app context, once): an unverified
+    candidate, and a reset and an invitation link whose pages render until the link is used."""
+    from sqlalchemy import select
+
+    from portal.accounts import services as accounts
+    from portal.accounts.models import User
+    from portal.extensions import db
+    from portal.notifications.models import OutboxMessage
+
+    if User.by_email(UNVERIFIED_EMAIL) is None:
+        accounts.sign_up(name="Uma Unverified", email=UNVERIFIED_EMAIL, password=DEMO_PASSWORD,
+                         timezone="Europe/Amsterdam")
+    accounts.request_password_reset(ROLES["candidate"])
+    if User.by_email(INVITED_EMAIL) is None:
+        accounts.invite_candidate(User.by_email(ROLES["recruiter"]), name="Ines Invited", email=INVITED_EMAIL)
+    db.session.commit()
+
+    def last_link(kind: str, to_addr: str, prefix: str) -> str:
+        message = db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.kind == kind, OutboxMessage.to_addr == to_addr).order_by(OutboxMessage.id.desc())).first()
+        assert message is not None, f"no {kind} mail to {to_addr}"
+        match = re.search(r"https?://[^/\s]+(" + re.escape(prefix) + r"[^\s]+)", message.body_text)
+        assert match, f"no {prefix} link in the {kind} mail"
+        return match.group(1)
+
+    return {
+        "reset_path": last_link("reset_password", ROLES["candidate"], "/auth/reset/"),
+        "invite_path": last_link("invite", INVITED_EMAIL, "/auth/invite/"),
+    }
