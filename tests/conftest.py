@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 
 from portal import create_app
 from portal.extensions import db
-from tests.helpers import CSRFClient, Factory
+from tests.helpers import CSRFClient, Factory, app_config, wipe_database
 
 
 
@@ -49,7 +49,7 @@ def is_postgres() -> bool:
 
 @pytest.fixture(scope="session")
 def _schema_app(database_url, tmp_path_factory):
-    app = create_app(_test_config(database_url, tmp_path_factory.mktemp("storage")))
+    app = create_app(app_config(database_url, tmp_path_factory.mktemp("storage")))
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -60,38 +60,13 @@ def _schema_app(database_url, tmp_path_factory):
         db.engine.dispose()
 
 
-def _test_config(database_url: str, storage) -> dict:
-    return {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key",
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "STORAGE_DIR": str(storage),
-        "MAIL_URL": "",
-        "RATELIMIT_ENABLED": False,
-        "BASE_URL": "http://127.0.0.1:5000",
-        "SERVER_NAME": None,
-        # scrypt still, at a cost that keeps hundreds of test accounts quick to create.
-        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
-    }
-
-
-def _wipe(app) -> None:
-    # DELETE in dependency order: for the handful of rows a test writes it is far quicker than
-    # TRUNCATE on PostgreSQL, and it works the same on SQLite.
-    with app.app_context():
-        db.session.remove()
-        with db.engine.begin() as conn:
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
-
-
 @pytest.fixture
 def make_app(_schema_app, database_url, tmp_path):
     """Build an app on the test database with extra config (the schema is shared and wiped per test)."""
     created = []
 
     def factory(**overrides):
-        config = _test_config(database_url, tmp_path / "storage")
+        config = app_config(database_url, tmp_path / "storage")
         config.update(overrides)
         app = create_app(config)
         app.test_client_class = CSRFClient
@@ -102,7 +77,7 @@ def make_app(_schema_app, database_url, tmp_path):
     for app in created:
         with app.app_context():
             db.session.remove()
-    _wipe(_schema_app)
+    wipe_database(_schema_app)
 
 
 @pytest.fixture

@@ -98,3 +98,14 @@ class StaffEditForm(FlaskForm):
     name = StringField("Name", filters=[stripped], validators=[DataRequired(), Length(max=120)])
     roles = MultiCheckboxField("Roles", choices=ROLE_CHOICES, validators=[DataRequired("Choose at least one role.")])
     active = BooleanField("Account active")
+
+
+class ProfileForm(FlaskForm):
+    name = StringField("Full name", validators=[DataRequired(), Length(max=120)], filters=[stripped],
+                       render_kw={"autocomplete": "name"})
+    timezone = SelectField("Time zone", validators=[valid_time_zone],
+                           description="Dates and times on every page are shown in this zone.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = time_zones()

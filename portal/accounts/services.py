@@ -280,3 +280,12 @@ def update_staff(actor: User, user: User, *, name: str, roles, active: bool) -> 
     audit.record("staff.update", user, actor=actor, roles_before=before, roles=sorted(user.roles),
                  active=active)
     return user
+
+
+@transactional
+def update_profile(user: User, *, name: str, timezone: str) -> User:
+    before = {"name": user.name, "timezone": user.timezone}
+    user.name = name.strip()
+    user.timezone = timezone
+    audit.record("user.update_profile", user, actor=user, before=before)
+    return user

@@ -8,7 +8,8 @@ from flask_login.utils import decode_cookie
 from portal import audit
 from portal.accounts import services as accounts
 from portal.accounts.forms import (
-    ChangePasswordForm, InviteCandidateForm, LoginForm, NewPasswordForm, ResetRequestForm, SignUpForm,
+    ChangePasswordForm, InviteCandidateForm, LoginForm, NewPasswordForm, ProfileForm, ResetRequestForm,
+    SignUpForm,
 )
 from portal.accounts.models import OneTimeToken, Role, TokenPurpose, User
 from portal.errors import DomainError
@@ -222,7 +223,30 @@ def change_password():
             flash("Your password is changed. Other devices are signed out.", "success")
             return redirect(home_for(current_user))
     status = 422 if request.method == "POST" else 200
-    return render_template("accounts/change_password.html", form=form), status
+    return _account_page(password_form=form, status=status)
+
+
+@bp.route("/profile", methods=["POST"])
+@policy.signed_in
+def update_profile():
+    """Change the account's name and time zone."""
+    form = ProfileForm()
+    if form.validate_on_submit():
+        accounts.update_profile(current_user, name=form.name.data, timezone=form.timezone.data)
+        flash("Your details are saved.", "success")
+        return redirect(url_for("accounts.change_password"))
+    return _account_page(profile_form=form, status=422)
+
+
+def _account_page(*, profile_form: ProfileForm | None = None, password_form: ChangePasswordForm | None = None,
+                  status: int = 200):
+    """The account page holds two forms; the one that was sent keeps its input and errors."""
+    if password_form is None:
+        password_form = ChangePasswordForm(formdata=None)
+        if not current_user.password_hash:
+            del password_form.current
+    profile_form = profile_form or ProfileForm(formdata=None, obj=current_user)
+    return render_template("accounts/change_password.html", form=password_form, profile_form=profile_form), status
 
 
 def _remembered_here(user_id: int) -> bool:

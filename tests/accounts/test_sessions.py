@@ -173,3 +173,17 @@ def test_after_sign_out_the_next_person_can_sign_in_on_the_same_browser(client, 
     login(client, other)
     assert "Grace Hopper" in client.get("/dashboard").get_data(as_text=True)
 
+
+
+def test_account_page_changes_name_and_time_zone(app, client, factory):
+    candidate = factory.candidate("tz@example.com")
+    login(client, candidate)
+    page = client.get("/auth/password").get_data(as_text=True)
+    assert 'name="timezone"' in page and "Casey Candidate" in page
+    response = client.post("/auth/profile", data={"name": "Casey C.", "timezone": "America/New_York"})
+    assert response.status_code == 302
+    assert (reloaded(candidate).name, reloaded(candidate).timezone) == ("Casey C.", "America/New_York")
+    response = client.post("/auth/profile", data={"name": "Kept Name", "timezone": "Mars/Olympus"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Kept Name" in page and field_error(page, "timezone")
+    assert reloaded(candidate).timezone == "America/New_York"

@@ -19,7 +19,7 @@ from werkzeug.serving import make_server
 from portal import create_app
 from portal.extensions import db
 from tests.browser.support import CHROMIUM, launch_chromium, new_context
-from tests.conftest import _test_config, _wipe
+from tests.helpers import app_config, wipe_database
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "tests" / "support" / "node_modules" / "axe-core" / "axe.min.js"
@@ -69,9 +69,9 @@ def axe_source() -> str:
 @pytest.fixture(scope="package")
 def live_server(_schema_app, database_url, tmp_path_factory):
     """The portal on 127.0.0.1 (a free port), in a thread, over a test database with the demo data."""
-    config = _test_config(database_url, tmp_path_factory.mktemp("browser-storage"))
+    config = app_config(database_url, tmp_path_factory.mktemp("browser-storage"))
     app = create_app(config)
-    _wipe(_schema_app)  # start from an empty database whatever ran before
+    wipe_database(_schema_app)  # start from an empty database whatever ran before
     server = make_server("127.0.0.1", 0, app, threaded=True)
     app.config["BASE_URL"] = url = f"http://127.0.0.1:{server.server_port}"  # links in mail point here
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
@@ -91,7 +91,7 @@ def live_server(_schema_app, database_url, tmp_path_factory):
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
-        _wipe(_schema_app)  # the other suites expect an empty database
+        wipe_database(_schema_app)  # the other suites expect an empty database
 
 
 @pytest.fixture
