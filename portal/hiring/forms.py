@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 
 from portal.hiring.models import PositionStatus
@@ -77,7 +77,18 @@ class PositionForm(FlaskForm):
         }
 
 
-class RejectForm(FlaskForm):
+class StageActionForm(FlaskForm):
+    """A process button: carries the stage the page showed, so a double click or a stale page
+    cannot move an application twice."""
+
+    stage_id = HiddenField()
+
+    def expected_stage_id(self) -> int | None:
+        value = str(self.stage_id.data or "").strip()
+        return int(value) if value.isdigit() else None
+
+
+class RejectForm(StageActionForm):
     feedback = TextAreaField(
         "Feedback for the candidate", validators=[DataRequired("Write feedback for the candidate."), Length(max=5000)],
         description="The candidate reads this exactly as written: strengths, growth areas, and what could change next time.",

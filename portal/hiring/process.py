@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from portal import audit
-from portal.accounts.models import Role, User
+from portal.accounts.models import User
 from portal.errors import TransitionNotAllowed
 from portal.extensions import db
 from portal.hiring.models import Application, ApplicationStatus, StageEvent
@@ -48,15 +48,6 @@ class Refusal:
     reason: str
 
 
-def _may_move(actor: User | None, application: Application) -> bool:
-    """Recruiters move every application; hiring managers those of their own positions."""
-    if actor is None or not actor.is_staff:
-        return False
-    if actor.has_role(Role.RECRUITER):
-        return True
-    return actor.has_role(Role.HIRING_MANAGER) and application.position.hiring_manager_id == actor.id
-
-
 def why_not(application: Application, action: Action, actor: User | None) -> str | None:
     """None if `actor` may apply `action` to `application` now, else the reason in plain words."""
     if not application.is_active:
@@ -65,7 +56,7 @@ def why_not(application: Application, action: Action, actor: User | None) -> str
         if not policy.owns_application(actor, application):
             return "Only the candidate can withdraw their application."
         return None
-    if not _may_move(actor, application):
+    if not policy.runs_pipeline_of(actor, application.position):
         return "You cannot move applications of this position."
     stage = application.stage
     if action is Action.ADVANCE:
@@ -91,12 +82,19 @@ def allowed_actions(application: Application, actor: User | None) -> list[Action
     return [a for a in Action if why_not(application, a, actor) is None]
 
 
-def transition(application: Application, action: Action | str, actor: User | None, *, feedback: str = "") -> StageEvent:
+def transition(application: Application, action: Action | str, actor: User | None, *, feedback: str = "",
+               expected_stage_id: int | None = None) -> StageEvent:
     """Apply `action`, recording the timeline event, the audit entry and the mail (flushes only).
 
     The caller holds the application row locked (see services.lock_application) and commits.
+    `expected_stage_id` is the stage the actor saw: if the application moved on since, nothing happens.
     """
     action = Action(action)
+    if expected_stage_id is not None and expected_stage_id != application.stage_id:
+        raise TransitionNotAllowed(
+            f"This application changed since you opened the page: it is now at {application.stage.name}"
+            f" ({application.status_label.lower()}). Nothing was done."
+        )
     reason = why_not(application, action, actor)
     if reason:
         raise TransitionNotAllowed(reason)

@@ -150,10 +150,11 @@ def lock_application(application_id: int) -> Application | None:
 
 
 @transactional
-def move(application_id: int, action: process.Action | str, actor: User, *, feedback: str = "") -> Application:
+def move(application_id: int, action: process.Action | str, actor: User, *, feedback: str = "",
+         expected_stage_id: int | None = None) -> Application:
     """Take a process action on an application in its own transaction."""
     application = lock_application(application_id)
     if application is None:
         raise LookupError(application_id)
-    process.transition(application, action, actor, feedback=feedback)
+    process.transition(application, action, actor, feedback=feedback, expected_stage_id=expected_stage_id)
     return application

@@ -13,7 +13,7 @@ from portal.forms import EmptyForm
 from portal.hiring import process, queries
 from portal.hiring import services as hiring
 from portal.hiring.candidate_views import _send_cv
-from portal.hiring.forms import ANSWER_LABELS, PositionForm, RejectForm
+from portal.hiring.forms import ANSWER_LABELS, PositionForm, RejectForm, StageActionForm
 from portal.hiring.models import Application, ApplicationStatus, Position
 from portal.security import policy
 
@@ -85,7 +85,7 @@ def new_position():
             fields["hiring_manager_id"] = current_user.id  # a hiring manager creates their own positions
         position = hiring.create_position(current_user, **fields)
         flash(f"“{position.title}” is created.", "success")
-        return redirect(url_for("staff.pipeline", position_id=position.id) if policy.runs_pipeline(current_user)
+        return redirect(url_for("staff.pipeline", position_id=position.id) if policy.runs_any_pipeline(current_user)
                         else url_for("staff.positions"))
     return render_template("hiring/position_form.html", form=form, position=None), 422 if request.method == "POST" else 200
 
@@ -149,17 +149,21 @@ def application(application_id: int):
     found = _visible_application(application_id)
     audit.record("application.view", found, actor=current_user)
     db.session.commit()
+    return _application_page(found)
+
+
+def _application_page(found: Application, *, refusal: str | None = None, status: int = 200):
     return render_template(
         "hiring/staff_application.html",
         application=found,
         steps=queries.tracker(found),
         events=queries.timeline(found),
         actions=process.allowed_actions(found, current_user),
+        next_stage=found.position.process.stage_after(found.stage),
         Action=process.Action,
         answer_labels=ANSWER_LABELS,
-        form=EmptyForm(),
-        reject_form=RejectForm(),
-    )
+        refusal=refusal,
+    ), status
 
 
 @bp.route("/applications/<int:application_id>/cv")
@@ -172,40 +176,34 @@ def application_cv(application_id: int):
     return _send_cv(found)
 
 
-def _act(application_id: int, action: process.Action, feedback: str = ""):
+def _act(application_id: int, action: process.Action, done: str):
+    """Take a process action from a button; a refusal re-renders the page with the reason (409)."""
     found = _visible_application(application_id)
+    form = StageActionForm()
+    if not form.validate_on_submit():
+        abort(400)
     try:
-        hiring.move(found.id, action, current_user, feedback=feedback)
+        hiring.move(found.id, action, current_user, expected_stage_id=form.expected_stage_id())
     except DomainError as exc:
-        flash(exc.message, "error")
-        return redirect(url_for("staff.application", application_id=found.id)), exc.status
-    return None
+        db.session.expire_all()
+        return _application_page(_visible_application(application_id), refusal=exc.message, status=exc.status)
+    flash(done, "success")
+    return redirect(url_for("staff.application", application_id=found.id))
 
 
 @bp.route("/applications/<int:application_id>/advance", methods=["POST"])
 @policy.staff(*PIPELINE_ROLES, scoped_to_position=True)
 def advance(application_id: int):
     """Move an application to the next stage."""
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    refused = _act(application_id, process.Action.ADVANCE)
-    if refused:
-        return refused
-    flash("The application moved to the next stage; the candidate is told by email.", "success")
-    return redirect(url_for("staff.application", application_id=application_id))
+    return _act(application_id, process.Action.ADVANCE,
+                "The application moved to the next stage; the candidate is told by email.")
 
 
 @bp.route("/applications/<int:application_id>/hire", methods=["POST"])
 @policy.staff(*PIPELINE_ROLES, scoped_to_position=True)
 def hire(application_id: int):
     """Record the hire decision: the candidate gets the offer outcome."""
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    refused = _act(application_id, process.Action.HIRE)
-    if refused:
-        return refused
-    flash("Hire recorded; the candidate is told by email.", "success")
-    return redirect(url_for("staff.application", application_id=application_id))
+    return _act(application_id, process.Action.HIRE, "Hire recorded; the candidate is told by email.")
 
 
 @bp.route("/applications/<int:application_id>/reject", methods=["GET", "POST"])
@@ -213,10 +211,11 @@ def hire(application_id: int):
 def reject(application_id: int):
     """Reject with feedback the candidate will read, and the reapply date."""
     found = _visible_application(application_id)
-    form = RejectForm()
+    form = RejectForm(stage_id=found.stage_id)
     if form.validate_on_submit():
         try:
-            hiring.move(found.id, process.Action.REJECT, current_user, feedback=form.feedback.data)
+            hiring.move(found.id, process.Action.REJECT, current_user, feedback=form.feedback.data,
+                        expected_stage_id=form.expected_stage_id())
         except DomainError as exc:
             form.feedback.errors.append(exc.message)
         else:

@@ -113,37 +113,28 @@ def owns_application(user, application) -> bool:
     return is_candidate(user) and application.candidate_id == user.id
 
 
-def runs_pipeline(user) -> bool:
+def is_staff(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_staff)
+
+
+def runs_any_pipeline(user) -> bool:
     """Recruiters run every pipeline; hiring managers the pipelines of their positions."""
-    return bool(user and user.is_authenticated and user.has_role(Role.RECRUITER, Role.HIRING_MANAGER))
-
-
-def manages_position(user, position) -> bool:
-    if not (user and user.is_authenticated and user.is_staff):
-        return False
-    if user.has_role(Role.RECRUITER, Role.ADMIN):
-        return True
-    return user.has_role(Role.HIRING_MANAGER) and position.hiring_manager_id == user.id
+    return is_staff(user) and user.has_role(Role.RECRUITER, Role.HIRING_MANAGER)
 
 
 def runs_pipeline_of(user, position) -> bool:
-    """Recruiters run every pipeline; hiring managers their own positions'. Admin alone runs none:
-    managing a position's settings does not open its candidates."""
-    if not (user and user.is_authenticated and user.is_staff):
+    """Who sees a position's candidates and moves them: recruiters, and the position's hiring
+    manager. Admin alone runs none: managing a position's settings does not open its candidates."""
+    if not is_staff(user):
         return False
     if user.has_role(Role.RECRUITER):
         return True
     return user.has_role(Role.HIRING_MANAGER) and position.hiring_manager_id == user.id
 
 
-def sees_application(user, application) -> bool:
-    if owns_application(user, application):
-        return True
-    if not (user and user.is_authenticated and user.is_staff):
-        return False
-    if user.has_role(Role.RECRUITER):
-        return True
-    return user.has_role(Role.HIRING_MANAGER) and application.position.hiring_manager_id == user.id
+def manages_position(user, position) -> bool:
+    """Who edits and closes a position: admins, and whoever runs its pipeline."""
+    return (is_staff(user) and user.has_role(Role.ADMIN)) or runs_pipeline_of(user, position)
 
 
 def require(predicate: bool) -> None:
@@ -157,7 +148,6 @@ def register_jinja_tests(app) -> None:
         owns_application=owns_application,
         manages_position=manages_position,
         runs_pipeline_of=runs_pipeline_of,
-        sees_application=sees_application,
     )
-    app.jinja_env.globals.update(runs_pipeline=runs_pipeline, Role=Role)
+    app.jinja_env.globals.update(runs_any_pipeline=runs_any_pipeline, Role=Role)
 

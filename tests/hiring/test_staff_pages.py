@@ -8,7 +8,7 @@ from sqlalchemy import event, func, select
 from portal.audit.models import AuditEntry
 from portal.extensions import db
 from portal.hiring.models import Application, Position
-from tests.helpers import login
+from tests.helpers import login, outbox
 
 
 def _staff_client(client, factory, *roles):
@@ -195,3 +195,25 @@ def test_response_time_follows_the_position_setting(app, factory):
     assert application.sla_due_at() == datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)  # Tuesday
     assert application.sla_overdue(datetime(2026, 11, 24, 9, 1, tzinfo=timezone.utc))
     assert not application.sla_overdue(datetime(2026, 11, 24, 8, 59, tzinfo=timezone.utc))
+
+
+def test_double_click_on_advance_moves_only_one_stage(app, client, factory):
+    recruiter = _staff_client(client, factory, "recruiter")
+    application = factory.application(actor=recruiter)
+    shown_stage = application.stage_id
+    assert client.post(f"/staff/applications/{application.id}/advance", data={"stage_id": shown_stage}).status_code == 302
+    second = client.post(f"/staff/applications/{application.id}/advance", data={"stage_id": shown_stage})
+    assert second.status_code == 409
+    page = second.get_data(as_text=True)
+    assert "changed since you opened the page" in page and "Recruiter screen" in page
+    assert db.session.get(Application, application.id).stage.key == "recruiter_screen"
+    assert len([m for m in outbox("application_advance")]) == 1
+
+
+def test_refused_action_shows_the_reason_on_the_portal_page(app, client, factory):
+    recruiter = _staff_client(client, factory, "recruiter")
+    application = factory.application(advances=5, actor=recruiter)
+    response = client.post(f"/staff/applications/{application.id}/advance")
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "hire or reject instead" in page and "<h1>" in page
