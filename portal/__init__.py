@@ -56,6 +56,15 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from werkzeug.routing import IntegerConverter
+
+    class DatabaseIdConverter(IntegerConverter):
+        """<int:...> in a URL matches ids a database column can hold; a larger number is a 404."""
+
+        def __init__(self, url_map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
+            super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+    app.url_map.converters["int"] = DatabaseIdConverter
     from portal.accounts.views import bp as accounts_bp
     from portal.accounts.admin_views import bp as admin_bp
     from portal.hiring.candidate_views import bp as candidate_bp

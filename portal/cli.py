@@ -68,7 +68,11 @@ def seed_demo(force: bool) -> None:
     """Add demo positions, staff of every role and candidates at every stage (once)."""
     from portal import demo
 
-    if demo.already_seeded() and not force:
+    try:
+        seeded = demo.already_seeded()
+    except demo.PartialDemo as exc:
+        raise click.ClickException(str(exc)) from None
+    if seeded and not force:
         click.echo("demo data already present")
     else:
         demo.seed()

@@ -116,7 +116,9 @@ def load(env: dict[str, str] | None = None, overrides: dict | None = None) -> di
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), default=True),
         "RATELIMIT_HEADERS_ENABLED": True,
         "OIDC_PROVIDERS": oidc_providers(env),
-        "MAX_CONTENT_LENGTH": int(env.get("MAX_UPLOAD_MB", "10")) * 1024 * 1024 + 256 * 1024,
+        # The request may be larger than the file limit, so a file somewhat too large is refused by the
+        # form with a message next to the field and the rest of the form kept; far beyond it, 413.
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_UPLOAD_MB", "10")) * 3 * 1024 * 1024,
         "MAX_UPLOAD_BYTES": int(env.get("MAX_UPLOAD_MB", "10")) * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -23,6 +23,7 @@ STAFF = [
     ("manager@example.com", "Morgan Manager", [Role.HIRING_MANAGER, Role.INTERVIEWER]),
     ("interviewer@example.com", "Indra Interviewer", [Role.INTERVIEWER]),
     ("hr@example.com", "Harper HR", [Role.HR, Role.INTERVIEWER]),
+    ("design.lead@example.com", "Taylor Lead", [Role.HIRING_MANAGER, Role.INTERVIEWER]),
 ]
 
 # (email, name, number of advances from Applied, final action or None, days since the last change)
@@ -48,7 +49,7 @@ POSITIONS = [
          summary="Keep production calm: automation, observability, and incident practice.",
          description="Help us make every deploy boring. You will automate what is manual today, improve our "
                      "observability, and lead blameless incident reviews."),
-    dict(title="Product Designer", team="Candidate Experience", location="Remote",
+    dict(title="Product Designer", team="Candidate Experience", location="Remote", manager="design.lead@example.com",
          summary="Design a hiring process candidates would recommend to friends.",
          description="Research, prototype and ship the candidate-facing side of our product with engineers."),
     dict(title="Data Scientist, Churn", team="Insights", location="Remote", status=PositionStatus.CLOSED.value,
@@ -64,18 +65,28 @@ DEMO_PDF = (
 )
 
 
+class PartialDemo(RuntimeError):
+    """An earlier seed stopped half way; the database must be removed and seeded again."""
+
+
 def already_seeded() -> bool:
-    return User.by_email(STAFF[0][0]) is not None
+    if User.by_email(STAFF[0][0]) is None:
+        return False
+    if User.by_email(CANDIDATES[-1][0]) is None:  # seeded near the end: its absence means seed() stopped
+        raise PartialDemo("The demo data is incomplete (an earlier seed stopped half way). "
+                          "Delete instance/candor.sqlite3 (or empty the database) and run `make run` again.")
+    return True
 
 
 def seed() -> None:
     staff = {email: accounts.create_staff(email=email, name=name, roles=roles, password=PASSWORD)
              for email, name, roles in STAFF}
     recruiter, manager = staff["recruiter@example.com"], staff["manager@example.com"]
-    positions = [
-        hiring.create_position(recruiter, hiring_manager_id=manager.id, recruiter_id=recruiter.id, **spec)
-        for spec in POSITIONS
-    ]
+    positions = []
+    for spec in POSITIONS:
+        spec = dict(spec)
+        owner = staff[spec.pop("manager", "manager@example.com")]
+        positions.append(hiring.create_position(recruiter, hiring_manager_id=owner.id, recruiter_id=recruiter.id, **spec))
     backend = positions[0]
     for index, (email, name, advances, final, days_ago) in enumerate(CANDIDATES):
         user = accounts.sign_up(name=name, email=email, password=PASSWORD, timezone="Europe/Amsterdam")

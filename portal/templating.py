@@ -7,10 +7,12 @@ from zoneinfo import ZoneInfo
 from flask_login import current_user
 
 
-def _zone() -> ZoneInfo:
-    name = getattr(current_user, "timezone", None) if current_user else None
+def _zone(user=None) -> ZoneInfo:
+    """The time zone of `user`, or of the signed-in person; UTC when unknown."""
+    if user is None:
+        user = current_user if current_user else None
     try:
-        return ZoneInfo(name or "UTC")
+        return ZoneInfo(getattr(user, "timezone", None) or "UTC")
     except (KeyError, ValueError):
         return ZoneInfo("UTC")
 
@@ -23,11 +25,12 @@ def local_datetime(value: datetime | None, fmt: str = "%a %d %b %Y, %H:%M") -> s
     return f"{local.strftime(fmt)} ({zone.key})"
 
 
-def local_date(value: datetime | date | None) -> str:
+def local_date(value: datetime | date | None, user=None) -> str:
+    """A date as the viewer reads it; in mail, pass the recipient (there is no signed-in viewer)."""
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = value.astimezone(_zone()).date()
+        value = value.astimezone(_zone(user)).date()
     return value.strftime("%A %d %B %Y")
 
 

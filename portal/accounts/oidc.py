@@ -150,6 +150,10 @@ def link_identity(*, issuer: str, subject: str, email: str, email_verified: bool
         audit.record("user.sign_up", user, actor=user, method="oidc", issuer=issuer)
     elif not user.active:
         raise SignInRefused("This account is deactivated.")
+    elif user.is_staff:
+        # A staff account opens every candidate's data: an issuer vouching for the address is not
+        # enough to take it over. Staff sign in with their password.
+        raise SignInRefused("Staff accounts sign in with their email and password.")
     elif not user.email_verified:
         # Whoever signed up with this address never proved they own it: linking would keep their password
         # working on the owner's account (pre-account hijacking). The owner can reset the password instead.

@@ -10,7 +10,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -24,6 +24,7 @@ from portal.timeutil import utcnow
 # scrypt (memory-hard), werkzeug's default; the parameters travel in the stored hash.
 PASSWORD_METHOD = "scrypt"
 MIN_PASSWORD_LENGTH = 10
+RESET_LINKS_PER_HOUR = 5
 # Compared against when the email is unknown, so sign-in takes as long either way. One per
 # method: a dummy at another cost than real hashes would tell unknown addresses apart by timing.
 _DUMMY_HASHES: dict[str, str] = {}
@@ -154,6 +155,14 @@ def request_password_reset(email: str) -> None:
     """Queue a reset link if the account exists; the caller says the same thing either way."""
     user = User.by_email(email)
     if user is None or not user.active:
+        return
+    # At most a few links an hour per account, so nobody can flood someone's mailbox from many addresses.
+    recent = db.session.scalar(
+        select(func.count()).select_from(OneTimeToken).where(
+            OneTimeToken.user_id == user.id, OneTimeToken.purpose == TokenPurpose.RESET_PASSWORD.value,
+            OneTimeToken.created_at > utcnow() - timedelta(hours=1))
+    )
+    if recent >= RESET_LINKS_PER_HOUR:
         return
     minutes = current_app.config["RESET_TOKEN_MINUTES"]
     raw = issue_token(user, TokenPurpose.RESET_PASSWORD, timedelta(minutes=minutes))

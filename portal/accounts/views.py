@@ -30,6 +30,11 @@ def _failed(response) -> bool:
     return response.status_code != 302
 
 
+def _email_key() -> str:
+    """The address typed into the form, so guesses spread over many client addresses still count."""
+    return "email:" + (request.form.get("email") or "").strip().lower()
+
+
 def _account_key() -> str:
     return f"user:{current_user.get_id()}" if current_user.is_authenticated else request.remote_addr or ""
 
@@ -62,7 +67,7 @@ def _finish_sign_in(user: User, remember: bool = False, method: str = "password"
 
 
 @bp.route("/signup", methods=["GET", "POST"])
-@limiter.limit(AUTH_LIMIT, methods=["POST"])
+@limiter.limit(f"{AUTH_LIMIT}; 200 per hour", methods=["POST"])
 @policy.public
 def signup():
     """Create a candidate account and send the verification email."""
@@ -83,6 +88,7 @@ def signup():
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(AUTH_LIMIT, methods=["POST"], deduct_when=_failed)
+@limiter.limit("20 per hour", methods=["POST"], key_func=_email_key, deduct_when=_failed)
 @policy.public
 def login():
     """Sign in with email and password, or with a configured OpenID Connect provider."""

@@ -1,7 +1,7 @@
 """Candidate pages: open positions, applying, the dashboard and an application's tracker."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.errors import DomainError
@@ -12,7 +12,7 @@ from portal.hiring import services as hiring
 from portal.hiring.forms import ANSWER_LABELS, ApplyForm
 from portal.hiring.models import Application, Position, PositionStatus
 from portal.security import policy
-from portal.storage import UploadRejected, get_storage
+from portal.storage import UploadRejected, send_stored
 
 bp = Blueprint("candidate", __name__)
 
@@ -118,7 +118,7 @@ def application(application_id: int):
 def application_cv(application_id: int):
     """Download the CV the candidate sent."""
     found = _own_application(application_id)
-    return _send_cv(found)
+    return send_cv(found)
 
 
 @bp.route("/applications/<int:application_id>/withdraw", methods=["POST"])
@@ -136,12 +136,6 @@ def withdraw(application_id: int):
     return redirect(url_for("candidate.application", application_id=found.id))
 
 
-def _send_cv(application: Application):
-    if not application.cv_key or not get_storage().exists(application.cv_key):
-        abort(404)
-    return send_file(
-        get_storage().open(application.cv_key),
-        mimetype=application.cv_content_type or "application/octet-stream",
-        as_attachment=True,
-        download_name=application.cv_filename or "cv",
-    )
+def send_cv(application: Application):
+    return send_stored(application.cv_key, filename=application.cv_filename or "cv",
+                       mimetype=application.cv_content_type or "application/octet-stream")

@@ -106,22 +106,27 @@ def pipeline(position: Position, *, stage_id: int | None, status: str | None, q:
     if stage_id:
         query = query.where(Application.stage_id == stage_id)
     if q:
-        like = f"%{q.strip().lower()}%"
-        query = query.where(or_(func.lower(User.name).like(like), func.lower(User.email).like(like)))
+        # contains(autoescape) so that % and _ typed in the search box match themselves.
+        needle = q.strip().lower()
+        query = query.where(or_(func.lower(User.name).contains(needle, autoescape=True),
+                                func.lower(User.email).contains(needle, autoescape=True)))
     rows_query = query.order_by(Application.stage_entered_at.asc(), Application.id)
     if overdue:
-        # The SLA counts working days; filter in Python over the page-independent candidate set.
-        candidates = [a for a in db.session.scalars(rows_query).unique() if a.sla_overdue(now)]
-        total = len(candidates)
-        page_rows = candidates[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+        # The SLA counts working days, which SQL does not know: filter this position's rows in Python.
+        matching = [a for a in db.session.scalars(rows_query).unique() if a.sla_overdue(now)]
+        total = len(matching)
     else:
         total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 1), pages)  # past the last page: show the last one
+    if overdue:
+        page_rows = matching[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    else:
         page_rows = list(db.session.scalars(rows_query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).unique())
     counts = dict(db.session.execute(
         select(Application.stage_id, func.count()).where(
             Application.position_id == position.id, Application.status == ApplicationStatus.ACTIVE.value
         ).group_by(Application.stage_id)
     ).all())
-    pages = max(1, -(-total // PAGE_SIZE))
     return PipelinePage(rows=page_rows, total=total, page=page, pages=pages, counts_by_stage=counts)
 

@@ -97,6 +97,9 @@ def check_can_apply(candidate: User, position: Position) -> None:
         raise CooldownActive(until)
     if active_application(candidate, position):
         raise AlreadyApplied("You have already applied to this position; follow it on your dashboard.")
+    if db.session.scalar(Application.for_candidate(candidate).where(
+            Application.position_id == position.id, Application.status == ApplicationStatus.HIRED.value)):
+        raise AlreadyApplied("You already have an offer for this position.")
 
 
 def apply(candidate: User, position: Position, *, cv_stream, cv_filename: str, answers: dict) -> Application:

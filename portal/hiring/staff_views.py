@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.forms import EmptyForm
 from portal.hiring import process, queries
 from portal.hiring import services as hiring
-from portal.hiring.candidate_views import _send_cv
+from portal.hiring.candidate_views import send_cv
 from portal.hiring.forms import ANSWER_LABELS, PositionForm, RejectForm, StageActionForm
 from portal.hiring.models import Application, ApplicationStatus, Position
 from portal.security import policy
@@ -119,7 +119,7 @@ def close_position(position_id: int):
 
 def _int_arg(name: str, default: int = 0) -> int:
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() else default
+    return int(value) if value.isdigit() and len(value) < 10 else default
 
 
 @bp.route("/positions/<int:position_id>/pipeline")
@@ -173,7 +173,7 @@ def application_cv(application_id: int):
     found = _visible_application(application_id)
     audit.record("application.cv_download", found, actor=current_user)
     db.session.commit()
-    return _send_cv(found)
+    return send_cv(found)
 
 
 def _act(application_id: int, action: process.Action, done: str):

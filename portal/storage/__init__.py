@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable, Protocol
 
-from flask import current_app
+from flask import abort, current_app, send_file
 
 CHUNK = 64 * 1024
 
@@ -95,6 +95,14 @@ class LocalStorage:
 
     def clear(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def send_stored(key: str | None, *, filename: str, mimetype: str):
+    """A download response for a stored file, as an attachment (never rendered inline); 404 if gone."""
+    storage = get_storage()
+    if not key or not storage.exists(key):
+        abort(404)
+    return send_file(storage.open(key), mimetype=mimetype, as_attachment=True, download_name=filename)
 
 
 def get_storage() -> Storage:

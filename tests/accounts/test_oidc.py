@@ -200,6 +200,18 @@ def test_unconfirmed_password_account_is_not_taken_over_by_provider_sign_in(clie
     assert not squatter.email_verified
 
 
+def test_staff_account_is_not_taken_over_by_provider_sign_in(client, factory):
+    # A staff account opens every candidate's data; an issuer vouching for the address is not enough.
+    factory.staff("admin", "recruiter", email="casey@example.com")
+
+    response = sign_in(client, "casey")
+
+    assert response.status_code == 400
+    assert "Staff accounts sign in with their email and password" in response.get_data(as_text=True)
+    assert signed_in_user_id(client) is None
+    assert identities() == []
+
+
 def test_unverified_email_at_the_provider_is_refused(client):
     response = sign_in(client, "ursula")
 

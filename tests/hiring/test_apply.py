@@ -105,10 +105,11 @@ def test_docx_with_path_traversal_or_bomb_is_refused(app, candidate_client, fact
 
 def test_cv_over_10_mb_is_refused(app, candidate_client, factory):
     position = factory.position()
-    just_over = PDF + b"0" * (10 * 1024 * 1024)
-    response = _apply(candidate_client, position, just_over)
-    assert response.status_code == 422 and "larger than 10 MB" in response.get_data(as_text=True)
-    far_over = PDF + b"0" * (12 * 1024 * 1024)
+    for size_mb in (10, 12):  # just over, and over by a few MB: a message next to the field, answers kept
+        response = _apply(candidate_client, position, PDF + b"0" * (size_mb * 1024 * 1024))
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422 and "larger than 10 MB" in page and ANSWERS["motivation"] in page
+    far_over = PDF + b"0" * (31 * 1024 * 1024)
     response = _apply(candidate_client, position, far_over)
     assert response.status_code == 413 and "too large" in response.get_data(as_text=True)
     assert _applications() == 0 and _stored_files(app) == []
@@ -225,3 +226,18 @@ def test_simultaneous_applications_create_only_one(app, factory):
     assert sorted(outcomes) == ["applied", "refused", "refused", "refused"]
     assert _applications() == 1
     assert len(_stored_files(app)) == 1
+
+
+def test_a_hired_candidate_cannot_apply_again_to_the_same_position(app, candidate_client, factory):
+    recruiter = factory.staff("recruiter")
+    position = factory.position(recruiter)
+    application = factory.application(candidate_client.candidate, position, advances=5, actor=recruiter)
+    hiring.move(application.id, process.Action.HIRE, recruiter)
+    response = _apply(candidate_client, position)
+    assert response.status_code == 409 and "already have an offer" in response.get_data(as_text=True)
+    assert _applications() == 1
+
+
+def test_huge_ids_are_not_found(app, candidate_client):
+    assert candidate_client.get("/positions/99999999999999999999").status_code == 404
+    assert candidate_client.get("/applications/99999999999999999999").status_code == 404

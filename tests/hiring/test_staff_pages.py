@@ -83,6 +83,11 @@ def test_pipeline_search_filters_and_pagination(app, client, factory):
     by_stage = client.get(url + f"?stage={screen.id}").get_data(as_text=True)
     assert "3 applications found" in by_stage
     assert client.get(url + "?page=abc&stage=x&status=bogus").status_code == 200
+    assert client.get(url + "?page=99999999999999999999&stage=99999999999999999999").status_code == 200
+    beyond = client.get(url + "?page=7").get_data(as_text=True)
+    assert "Page 2 of 2" in beyond and "Person" in beyond
+    assert "0 applications found" in client.get(url + "?q=%25").get_data(as_text=True)
+    assert "0 applications found" in client.get(url + "?q=_").get_data(as_text=True)
 
 
 def test_pipeline_page_uses_a_constant_number_of_queries(app, client, factory):

@@ -82,3 +82,28 @@ def test_successful_sign_ins_do_not_use_up_the_limit(limited):
         client = limited.test_client()
         response = client.post("/auth/login", data={"email": candidate.email, "password": "correct horse battery"})
         assert response.status_code == 302
+
+
+def test_guesses_at_one_account_from_many_addresses_are_limited(limited):
+    candidate = Factory().candidate("target@cand.example")
+    for attempt in range(20):
+        client = limited.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"10.0.{attempt}.1"
+        assert client.post("/auth/login", data={"email": candidate.email, "password": f"guess {attempt}"}).status_code == 401
+    client = limited.test_client()
+    client.environ_base["REMOTE_ADDR"] = "10.0.99.1"
+    _assert_portal_429(client.post("/auth/login", data={"email": candidate.email, "password": "guess again"}))
+
+
+def test_reset_mails_to_one_account_are_capped_per_hour(limited):
+    from portal.extensions import db
+    from tests.helpers import outbox
+
+    candidate = Factory().candidate("flooded@cand.example")
+    for attempt in range(8):
+        client = limited.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"10.1.{attempt}.1"
+        response = client.post("/auth/reset", data={"email": candidate.email})
+        assert response.status_code == 200 and "Check your email" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert len(outbox("reset_password")) == 5
