@@ -141,20 +141,6 @@ def test_recruiter_advances_rejects_and_hires_through_the_pages(app, client, fac
     assert db.session.get(Application, second.id).stage.key == "outcome"
 
 
-def test_candidate_reads_rejection_feedback_and_reapply_date(app, client, factory):
-    recruiter = factory.staff("recruiter")
-    application = factory.application(actor=recruiter)
-    from portal.hiring import process, services as hiring
-
-    hiring.move(application.id, process.Action.REJECT, recruiter, feedback="Clear thinking; practise system design.")
-    login(client, application.candidate)
-    page = client.get(f"/applications/{application.id}").get_data(as_text=True)
-    application = db.session.get(Application, application.id)
-    assert "Clear thinking; practise system design." in page
-    assert application.reapply_after.strftime("%d %B %Y") in page
-    assert "Not selected" in page and "Ended here" in page
-
-
 def test_hiring_manager_only_sees_own_positions(app, client, factory):
     manager = _staff_client(client, factory, "hiring_manager")
     own = factory.position(hiring_manager_id=manager.id, title="Own Role")
@@ -222,3 +208,4 @@ def test_refused_action_shows_the_reason_on_the_portal_page(app, client, factory
     assert response.status_code == 409
     page = response.get_data(as_text=True)
     assert "hire or reject instead" in page and "<h1>" in page
+

@@ -1,0 +1,61 @@
+"""Candidate pages: what a candidate reads about their application, and nothing more."""
+from __future__ import annotations
+
+from sqlalchemy import event
+
+from portal.extensions import db
+from portal.hiring.models import Application
+from tests.helpers import login
+
+
+def test_candidate_reads_rejection_feedback_and_reapply_date(app, client, factory):
+    recruiter = factory.staff("recruiter")
+    application = factory.application(actor=recruiter)
+    from portal.hiring import process, services as hiring
+
+    hiring.move(application.id, process.Action.REJECT, recruiter, feedback="Clear thinking; practise system design.")
+    login(client, application.candidate)
+    page = client.get(f"/applications/{application.id}").get_data(as_text=True)
+    application = db.session.get(Application, application.id)
+    assert "Clear thinking; practise system design." in page
+    assert application.reapply_after.strftime("%d %B %Y") in page
+    assert "Not selected" in page and "Ended here" in page
+
+
+def test_candidate_pages_show_nothing_internal(app, client, factory):
+    """Who moved an application, staff emails and other candidates never reach a candidate's page."""
+    recruiter = factory.staff("recruiter", name="Rita Internal", email="rita.internal@staff.example")
+    position = factory.position(recruiter)
+    mine = factory.application(factory.candidate(name="Me Myself"), position, advances=2, actor=recruiter)
+    factory.application(factory.candidate("other.person@example.com", name="Other Person"), position, actor=recruiter)
+    login(client, mine.candidate)
+    for url in ("/dashboard", f"/applications/{mine.id}", f"/positions/{position.id}"):
+        page = client.get(url).get_data(as_text=True)
+        for secret in ("Rita Internal", "rita.internal@staff.example", "Other Person", "other.person@example.com"):
+            assert secret not in page, (url, secret)
+
+
+def test_candidate_pages_use_a_constant_number_of_queries(app, client, factory):
+    candidate = factory.candidate()
+    recruiter = factory.staff("recruiter")
+    login(client, candidate)
+
+    def queries_for(url: str) -> int:
+        count = 0
+
+        def count_query(*args):
+            nonlocal count
+            count += 1
+
+        event.listen(db.engine, "before_cursor_execute", count_query)
+        try:
+            assert client.get(url).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count_query)
+        return count
+
+    first = factory.application(candidate, factory.position(recruiter), advances=1, actor=recruiter)
+    small = (queries_for("/dashboard"), queries_for(f"/applications/{first.id}"), queries_for("/positions"))
+    for _ in range(6):
+        factory.application(candidate, factory.position(recruiter), advances=3, actor=recruiter)
+    assert (queries_for("/dashboard"), queries_for(f"/applications/{first.id}"), queries_for("/positions")) == small
