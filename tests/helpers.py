@@ -182,3 +182,21 @@ def only_remember_cookie_of(browser, new_browser):
     fresh = new_browser()
     fresh.set_cookie(REMEMBER, cookie.value)
     return fresh
+
+
+def queries_for(client, url: str) -> int:
+    """How many SQL statements one GET of `url` runs (the page must answer 200)."""
+    from sqlalchemy import event
+
+    count = 0
+
+    def count_query(*_):
+        nonlocal count
+        count += 1
+
+    event.listen(db.engine, "before_cursor_execute", count_query)
+    try:
+        assert client.get(url).status_code == 200, url
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count_query)
+    return count

@@ -1,11 +1,9 @@
 """Candidate pages: what a candidate reads about their application, and nothing more."""
 from __future__ import annotations
 
-from sqlalchemy import event
-
 from portal.extensions import db
 from portal.hiring.models import Application
-from tests.helpers import login
+from tests.helpers import login, queries_for
 
 
 def test_candidate_reads_rejection_feedback_and_reapply_date(app, client, factory):
@@ -40,22 +38,9 @@ def test_candidate_pages_use_a_constant_number_of_queries(app, client, factory):
     recruiter = factory.staff("recruiter")
     login(client, candidate)
 
-    def queries_for(url: str) -> int:
-        count = 0
-
-        def count_query(*args):
-            nonlocal count
-            count += 1
-
-        event.listen(db.engine, "before_cursor_execute", count_query)
-        try:
-            assert client.get(url).status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count_query)
-        return count
-
     first = factory.application(candidate, factory.position(recruiter), advances=1, actor=recruiter)
-    small = (queries_for("/dashboard"), queries_for(f"/applications/{first.id}"), queries_for("/positions"))
+    pages = ("/dashboard", f"/applications/{first.id}", "/positions")
+    small = [queries_for(client, url) for url in pages]
     for _ in range(6):
         factory.application(candidate, factory.position(recruiter), advances=3, actor=recruiter)
-    assert (queries_for("/dashboard"), queries_for(f"/applications/{first.id}"), queries_for("/positions")) == small
+    assert [queries_for(client, url) for url in pages] == small

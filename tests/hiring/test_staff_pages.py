@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from portal.audit.models import AuditEntry
 from portal.extensions import db
 from portal.hiring.models import Application, Position
-from tests.helpers import login, outbox
+from tests.helpers import login, outbox, queries_for
 
 
 def _staff_client(client, factory, *roles):
@@ -95,25 +95,11 @@ def test_pipeline_page_uses_a_constant_number_of_queries(app, client, factory):
     position = factory.position(recruiter)
     url = f"/staff/positions/{position.id}/pipeline"
 
-    def queries_for_page() -> int:
-        count = 0
-
-        def count_query(*args):
-            nonlocal count
-            count += 1
-
-        event.listen(db.engine, "before_cursor_execute", count_query)
-        try:
-            assert client.get(url).status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count_query)
-        return count
-
     factory.application(position=position, actor=recruiter)
-    small = queries_for_page()
+    small = queries_for(client, url)
     for _ in range(15):
         factory.application(position=position, actor=recruiter)
-    assert queries_for_page() == small
+    assert queries_for(client, url) == small
 
 
 def test_recruiter_advances_rejects_and_hires_through_the_pages(app, client, factory):
