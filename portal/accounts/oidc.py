@@ -12,6 +12,7 @@ from flask_login import login_user
 from sqlalchemy import select
 
 from portal import audit
+from portal.accounts import services as accounts
 from portal.accounts.models import ExternalIdentity, User, normalise_email
 from portal.accounts.views import home_for
 from portal.errors import DomainError
@@ -90,8 +91,7 @@ def callback(provider: str):
             message="Sign-in with that provider did not complete. Please try again.",
         ), 400
     login_user(user)
-    audit.record("user.sign_in", user, actor=user, method=f"oidc:{provider}")
-    db.session.commit()
+    accounts.record_sign_in(user, f"oidc:{provider}")
     flash("You are signed in.", "success")
     return redirect(safe_next(session.pop("oidc_next", ""), home_for(user)))
 

@@ -53,6 +53,11 @@ def _dummy_hash() -> str:
     return _DUMMY_HASHES[method]
 
 
+@transactional
+def record_sign_in(user: User, method: str) -> None:
+    audit.record("user.sign_in", user, actor=user, method=method)
+
+
 def password_problem(password: str, email: str = "") -> str | None:
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"Use at least {MIN_PASSWORD_LENGTH} characters."

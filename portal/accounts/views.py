@@ -5,7 +5,6 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from flask_login import current_user, login_user, logout_user
 from flask_login.utils import decode_cookie
 
-from portal import audit
 from portal.accounts import services as accounts
 from portal.accounts.forms import (
     ChangePasswordForm, InviteCandidateForm, LoginForm, NewPasswordForm, ProfileForm, ResetRequestForm,
@@ -61,8 +60,7 @@ def home_for(user: User) -> str:
 
 def _finish_sign_in(user: User, remember: bool = False, method: str = "password"):
     login_user(user, remember=remember)
-    audit.record("user.sign_in", user, actor=user, method=method)
-    db.session.commit()
+    accounts.record_sign_in(user, method)
     return redirect(safe_next(request.args.get("next") or request.form.get("next"), home_for(user)))
 
 

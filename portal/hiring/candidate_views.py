@@ -102,11 +102,13 @@ def dashboard():
 def application(application_id: int):
     """One application: stage tracker, what happens next and by when, and the timeline."""
     found = _own_application(application_id)
+    events = queries.timeline(found)
     return render_template(
         "hiring/application.html",
         application=found,
         steps=queries.tracker(found),
-        events=queries.timeline(found),
+        events=events,
+        rejection=queries.rejection(found, events),
         answer_labels=ANSWER_LABELS,
         can_withdraw=process.Action.WITHDRAW in process.allowed_actions(found, current_user),
         form=EmptyForm(),

@@ -65,6 +65,13 @@ def timeline(application: Application) -> list[StageEvent]:
     ).unique())
 
 
+def rejection(application: Application, events: list[StageEvent]) -> StageEvent | None:
+    """The event that carries the feedback of a rejection, for the top of the candidate's page."""
+    if application.status != ApplicationStatus.REJECTED.value:
+        return None
+    return next((e for e in reversed(events) if e.action == "reject"), None)
+
+
 def positions_for_staff(user: User):
     """Positions a staff member manages: all for recruiters and admins, their own for hiring managers."""
     query = select(Position).order_by(Position.status.desc(), Position.title)
