@@ -4,7 +4,13 @@ from __future__ import annotations
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """Options for a select or checkbox group from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class EmptyForm(FlaskForm):

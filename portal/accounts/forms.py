@@ -8,7 +8,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.accounts.models import Role
 from portal.accounts.services import password_problem
-from portal.forms import time_zones, valid_time_zone
+from portal.forms import choices, time_zones, valid_time_zone
 
 
 def stripped(value):
@@ -36,7 +36,7 @@ class SignUpForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.timezone.choices = time_zones()
+        self.timezone.choices = choices((zone, zone) for zone in time_zones())
 
 
 class LoginForm(FlaskForm):
@@ -85,7 +85,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = OptionalCheckbox()
 
 
-ROLE_CHOICES = [(r.value, r.label) for r in Role]
+ROLE_CHOICES = choices((r.value, r.label) for r in Role)
 
 
 class StaffForm(FlaskForm):
@@ -108,4 +108,4 @@ class ProfileForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.timezone.choices = time_zones()
+        self.timezone.choices = choices((zone, zone) for zone in time_zones())

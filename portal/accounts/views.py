@@ -13,7 +13,7 @@ from portal.accounts.forms import (
 from portal.accounts.models import OneTimeToken, Role, TokenPurpose, User
 from portal.errors import DomainError
 from portal.extensions import db, limiter, login_manager
-from portal.forms import EmptyForm
+from portal.forms import EmptyForm, choices
 from portal.hiring.models import Position, PositionStatus
 from portal.security import policy
 from portal.security.web import safe_next
@@ -266,7 +266,7 @@ def invite_candidate():
     """Invite a candidate by email with a one-time sign-in link."""
     form = InviteCandidateForm()
     positions = db.session.scalars(Position.open_positions()).all()
-    form.position_id.choices = [(0, "No particular position")] + [(p.id, p.title) for p in positions]
+    form.position_id.choices = choices([(0, "No particular position")] + [(p.id, p.title) for p in positions])
     if form.validate_on_submit():
         position = db.session.get(Position, form.position_id.data) if form.position_id.data else None
         if position is not None and position.status != PositionStatus.OPEN.value:

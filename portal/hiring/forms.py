@@ -6,6 +6,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
 
+from portal.forms import choices
 from portal.hiring.models import PositionStatus
 
 
@@ -49,7 +50,7 @@ class PositionForm(FlaskForm):
     location = StringField("Location", validators=[Optional(), Length(max=120)], description="For example: Remote (Europe), or Amsterdam.")
     summary = StringField("One-line summary", validators=[Optional(), Length(max=300)])
     description = TextAreaField("Description", validators=[Optional(), Length(max=20000)])
-    status = SelectField("Status", choices=[(s.value, s.value.capitalize()) for s in PositionStatus],
+    status = SelectField("Status", choices=choices((s.value, s.value.capitalize()) for s in PositionStatus),
                          default=PositionStatus.OPEN.value)
     reapply_cooldown_months = IntegerField(
         "Reapply wait after a rejection (months)", default=6,

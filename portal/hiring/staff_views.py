@@ -9,7 +9,7 @@ from portal import audit
 from portal.accounts.models import Role, User, UserRole
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import EmptyForm
+from portal.forms import EmptyForm, choices
 from portal.hiring import process, queries
 from portal.hiring import services as hiring
 from portal.hiring.candidate_views import send_cv
@@ -55,11 +55,11 @@ def positions():
     return render_template("hiring/staff_positions.html", positions=found)
 
 
-def _staff_choices(role: Role) -> list[tuple[int, str]]:
+def _staff_choices(role: Role):
     people = db.session.scalars(
         select(User).join(UserRole).where(UserRole.role == role.value, User.active.is_(True)).order_by(User.name)
     ).unique()
-    return [(0, "Not assigned")] + [(u.id, u.name) for u in people]
+    return choices([(0, "Not assigned")] + [(u.id, u.name) for u in people])
 
 
 def _position_form(position: Position | None = None) -> PositionForm:
