@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import func, or_, select
 
@@ -119,8 +120,13 @@ def pipeline(position: Position, *, stage_id: int | None, status: str | None, q:
                                 func.lower(User.email).contains(needle, autoescape=True)))
     rows_query = query.order_by(Application.stage_entered_at.asc(), Application.id)
     if overdue:
-        # The SLA counts working days, which SQL does not know: filter this position's rows in Python.
-        matching = [a for a in db.session.scalars(rows_query).unique() if a.sla_overdue(now)]
+        # The SLA counts working days, which SQL does not know. N working days span at least N calendar
+        # days, so SQL narrows the rows to those that can be late and Python decides exactly.
+        could_be_late = rows_query.where(
+            Application.status == ApplicationStatus.ACTIVE.value,
+            Application.stage_entered_at < now - timedelta(days=position.sla_days),
+        )
+        matching = [a for a in db.session.scalars(could_be_late).unique() if a.sla_overdue(now)]
         total = len(matching)
     else:
         total = db.session.scalar(select(func.count()).select_from(query.subquery()))
