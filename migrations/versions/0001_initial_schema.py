@@ -175,6 +175,7 @@ def upgrade():
     sa.Column('cv_filename', sa.String(length=200), nullable=True),
     sa.Column('cv_content_type', sa.String(length=120), nullable=True),
     sa.Column('cv_size', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.CheckConstraint("(status = 'rejected') = (reapply_after IS NOT NULL)", name=op.f('ck_applications_reapply_date_iff_rejected')),
     sa.CheckConstraint("status IN ('active', 'hired', 'rejected', 'withdrawn')", name=op.f('ck_applications_known_status')),
     sa.ForeignKeyConstraint(['candidate_id'], ['users.id'], name=op.f('fk_applications_candidate_id_users'), ondelete='CASCADE'),

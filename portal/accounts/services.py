@@ -54,6 +54,13 @@ def _dummy_hash() -> str:
 
 
 @transactional
+def end_sessions(user: User) -> None:
+    """Sign the account out everywhere: every session and remember cookie issued so far stops working."""
+    user.session_version += 1
+    audit.record("user.sign_out", user, actor=user)
+
+
+@transactional
 def record_sign_in(user: User, method: str) -> None:
     audit.record("user.sign_in", user, actor=user, method=method)
 

@@ -113,6 +113,10 @@ def logout():
     """Sign out (POST only, so no link on another site can sign someone out)."""
     # Nothing of the signed-in visit stays in the cookie (OIDC state, CSRF secret, messages) on a
     # shared computer. logout_user() after clear() so its "forget the remember cookie" mark survives.
+    if current_user.is_authenticated:
+        # Sessions live in signed cookies: a copy taken before sign-out would still work, so
+        # sign-out moves the account's session version on, which voids every cookie issued so far.
+        accounts.end_sessions(current_user)
     session.clear()
     g.pop("csrf_token", None)  # the cached token belonged to the cleared session
     logout_user()

@@ -171,6 +171,11 @@ class Application(db.Model):
     cv_filename: Mapped[str | None] = mapped_column(String(200))
     cv_content_type: Mapped[str | None] = mapped_column(String(120))
     cv_size: Mapped[int | None]
+    # Optimistic lock: every UPDATE checks the version it read, so two requests racing on SQLite
+    # (no row locks) cannot both move the same application; the loser gets StaleDataError.
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
 
     position: Mapped[Position] = relationship(lazy="joined")
     candidate: Mapped[User] = relationship(lazy="joined")

@@ -5,10 +5,12 @@ from datetime import date
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
+from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit
 from portal.accounts.models import User
-from portal.errors import AlreadyApplied, CooldownActive, PositionNotOpen
+from portal.errors import AlreadyApplied, CooldownActive, PositionNotOpen, TransitionNotAllowed
 from portal.extensions import db, transactional
 from portal.hiring import process
 from portal.hiring.default_process import ensure_default_process
@@ -146,9 +148,12 @@ def _display_name(filename: str, suffix: str) -> str:
 
 def lock_application(application_id: int) -> Application | None:
     """Load an application for a change, holding its row lock on PostgreSQL until commit."""
+    # The row alone: when PostgreSQL re-reads a row that another transaction changed while we waited
+    # for its lock, outer-joined rows come from the old snapshot (a moved application would appear
+    # to have no stage). Relationships load afterwards, from the fresh row.
     return db.session.scalar(
-        select(Application).where(Application.id == application_id).with_for_update(of=Application)
-        .execution_options(populate_existing=True)
+        select(Application).where(Application.id == application_id).with_for_update()
+        .options(lazyload("*")).execution_options(populate_existing=True)
     )
 
 
@@ -159,5 +164,11 @@ def move(application_id: int, action: process.Action | str, actor: User, *, feed
     application = lock_application(application_id)
     if application is None:
         raise LookupError(application_id)
-    process.transition(application, action, actor, feedback=feedback, expected_stage_id=expected_stage_id)
+    try:
+        process.transition(application, action, actor, feedback=feedback, expected_stage_id=expected_stage_id)
+        db.session.flush()
+    except StaleDataError:
+        raise TransitionNotAllowed(
+            "This application was changed by someone else at the same moment. Reload the page and try again."
+        ) from None
     return application

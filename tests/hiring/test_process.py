@@ -192,3 +192,49 @@ def test_random_action_sequences_keep_the_process_invariants(app, factory, seque
 def test_add_months_clamps_to_month_end():
     assert add_months(date(2026, 8, 31), 6) == date(2027, 2, 28)
     assert add_months(date(2027, 11, 30), 12) == date(2028, 11, 30)
+
+
+@pytest.mark.parametrize("action", [process.Action.ADVANCE, process.Action.WITHDRAW])
+def test_racing_moves_of_one_application_take_effect_once(app, factory, monkeypatch, action):
+    """Four requests decide on the same state at the same moment: one moves, the others are refused."""
+    import threading
+
+    from portal.accounts.models import User
+
+    recruiter = factory.staff("recruiter")
+    application = factory.application(actor=recruiter)
+    actor_id = (application.candidate_id if action is process.Action.WITHDRAW else recruiter.id)
+    application_id, stage_id = application.id, application.stage_id
+    before = _counts(application_id)
+    barrier = threading.Barrier(4, timeout=1)
+    decide = process.why_not
+
+    def decide_together(*args, **kwargs):
+        reason = decide(*args, **kwargs)
+        try:
+            barrier.wait()  # everyone has read the same state before anyone writes
+        except threading.BrokenBarrierError:
+            pass  # PostgreSQL's row lock keeps the others from reading until the first commits
+        return reason
+
+    monkeypatch.setattr(process, "why_not", decide_together)
+    outcomes = []
+
+    def attempt():
+        with app.app_context():
+            try:
+                hiring.move(application_id, action, db.session.get(User, actor_id), expected_stage_id=stage_id)
+                outcomes.append("moved")
+            except TransitionNotAllowed:
+                outcomes.append("refused")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=attempt) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["moved", "refused", "refused", "refused"]
+    db.session.expire_all()
+    assert _counts(application_id) == (before[0] + 1, before[1] + 1, before[2] + 1)

@@ -141,3 +141,14 @@ def test_session_cookie_signed_with_another_key_is_ignored(make_app):
     app = make_app()
     with app.app_context():
         assert not _signed_in(_replay(app, forged))
+
+
+def test_cookies_copied_before_sign_out_stop_working(app, factory):
+    """On a shared computer, or after a cookie was copied: signing out revokes, not just forgets."""
+    candidate = factory.candidate("a@cand.example")
+    client = app.test_client()
+    login(client, candidate, remember=True)
+    session_copy, remember_copy = _cookies(client, SESSION), _cookies(client, REMEMBER)
+    assert client.post("/auth/logout").status_code == 302
+    assert not _signed_in(_replay(app, session_copy))
+    assert not _signed_in(_replay(app, remember_copy))
