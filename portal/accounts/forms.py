@@ -1,14 +1,13 @@
 """Account forms: every field validated on the server, errors shown next to the field."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.accounts.models import Role
 from portal.accounts.services import password_problem
-from portal.forms import choices, time_zones, valid_time_zone
+from portal.forms import Form, choices, time_zones, valid_time_zone
 
 
 def stripped(value):
@@ -23,7 +22,7 @@ def strong_password(form, field) -> None:
         raise ValidationError(problem)
 
 
-class SignUpForm(FlaskForm):
+class SignUpForm(Form):
     name = StringField("Full name", filters=[stripped], validators=[DataRequired(), Length(max=120)],
                        render_kw={"autocomplete": "name"})
     email = EmailField("Email", filters=[stripped], validators=[DataRequired(), Email(), Length(max=254)],
@@ -39,19 +38,19 @@ class SignUpForm(FlaskForm):
         self.timezone.choices = choices((zone, zone) for zone in time_zones())
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField("Email", filters=[stripped], validators=[DataRequired(), Email()],
                        render_kw={"autocomplete": "username"})
     password = PasswordField("Password", validators=[DataRequired()], render_kw={"autocomplete": "current-password"})
     remember = BooleanField("Keep me signed in on this device")
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(Form):
     email = EmailField("Email", filters=[stripped], validators=[DataRequired(), Email()],
                        render_kw={"autocomplete": "email"})
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(Form):
     password = PasswordField(
         "New password", validators=[DataRequired(), strong_password],
         description="At least 10 characters.", render_kw={"autocomplete": "new-password"},
@@ -66,7 +65,7 @@ class ChangePasswordForm(NewPasswordForm):
     current = PasswordField("Current password", validators=[DataRequired()], render_kw={"autocomplete": "current-password"})
 
 
-class InviteCandidateForm(FlaskForm):
+class InviteCandidateForm(Form):
     name = StringField("Candidate's name", filters=[stripped], validators=[DataRequired(), Length(max=120)])
     email = EmailField("Candidate's email", filters=[stripped], validators=[DataRequired(), Email(), Length(max=254)])
     position_id = SelectField("Position (optional)", coerce=int, default=0)
@@ -88,19 +87,19 @@ class MultiCheckboxField(SelectMultipleField):
 ROLE_CHOICES = choices((r.value, r.label) for r in Role)
 
 
-class StaffForm(FlaskForm):
+class StaffForm(Form):
     name = StringField("Name", filters=[stripped], validators=[DataRequired(), Length(max=120)])
     email = EmailField("Email", filters=[stripped], validators=[DataRequired(), Email(), Length(max=254)])
     roles = MultiCheckboxField("Roles", choices=ROLE_CHOICES, validators=[DataRequired("Choose at least one role.")])
 
 
-class StaffEditForm(FlaskForm):
+class StaffEditForm(Form):
     name = StringField("Name", filters=[stripped], validators=[DataRequired(), Length(max=120)])
     roles = MultiCheckboxField("Roles", choices=ROLE_CHOICES, validators=[DataRequired("Choose at least one role.")])
     active = BooleanField("Account active")
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     name = StringField("Full name", validators=[DataRequired(), Length(max=120)], filters=[stripped],
                        render_kw={"autocomplete": "name"})
     timezone = SelectField("Time zone", validators=[valid_time_zone],

@@ -239,16 +239,24 @@ def set_first_password(user: User, new: str) -> None:
 
 @transactional
 def invite_candidate(actor: User, *, name: str, email: str, position=None) -> User:
-    """Create (or find) a candidate and mail a one-time link to set a password and sign in."""
+    """Mail a candidate a one-time link to set a password and sign in (creating the account), or,
+    when they already have one, a note pointing to the position and the sign-in page."""
     email = normalise_email(email)
     user = User.by_email(email)
     if user is not None and user.is_staff:
         raise EmailTaken("This email belongs to a staff account.")
+    position_link = link("candidate.position", position_id=position.id) if position is not None else None
+    if user is not None and user.password_hash:
+        # They already have an account: a set-password link would be an unrequested password reset.
+        queue_mail(user.email, "invite_existing", user=user, inviter=actor, position=position,
+                   position_link=position_link, sign_in_link=link("accounts.login"))
+        audit.record("user.invite", user, actor=actor, position_id=getattr(position, "id", None), existing=True)
+        return user
     if user is None:
         user = User(name=name.strip(), email=email)
         _add_user(user, "An account with this email already exists.")
     raw = issue_token(user, TokenPurpose.INVITE, timedelta(days=current_app.config["INVITE_TOKEN_DAYS"]))
-    queue_mail(user.email, "invite", user=user, inviter=actor, position=position,
+    queue_mail(user.email, "invite", user=user, inviter=actor, position=position, position_link=position_link,
                link=link("accounts.accept_invite", token=raw), days=current_app.config["INVITE_TOKEN_DAYS"])
     audit.record("user.invite", user, actor=actor, position_id=getattr(position, "id", None))
     return user

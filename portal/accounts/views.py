@@ -151,7 +151,8 @@ def verify(token: str):
     try:
         user = accounts.verify_email(token)
     except DomainError as exc:
-        return render_template("accounts/link_invalid.html", message=exc.message), 400
+        return render_template("accounts/link_invalid.html", message=exc.message,
+                               purpose=TokenPurpose.VERIFY_EMAIL.value), 400
     flash("Your email address is confirmed.", "success")
     if current_user.is_authenticated and current_user.id == user.id:
         return redirect(home_for(user))
@@ -192,14 +193,14 @@ def accept_invite(token: str):
 def _set_password_page(token: str, purpose: TokenPurpose, service, template: str, done: str):
     found: OneTimeToken | None = accounts.peek_token(token, purpose)
     if found is None:
-        return render_template("accounts/link_invalid.html",
+        return render_template("accounts/link_invalid.html", purpose=purpose.value,
                                message="This link is invalid, has expired or was already used."), 400
     form = NewPasswordForm()
     if form.validate_on_submit():
         try:
             user = service(token, form.password.data)
         except DomainError as exc:
-            return render_template("accounts/link_invalid.html", message=exc.message), 400
+            return render_template("accounts/link_invalid.html", message=exc.message, purpose=purpose.value), 400
         if current_user.is_authenticated:
             logout_user()
         flash(done, "success")
@@ -281,7 +282,11 @@ def invite_candidate():
         except DomainError as exc:
             form.email.errors.append(exc.message)
         else:
-            flash(f"Invitation sent to {invited.email}.", "success")
+            if invited.password_hash:
+                flash(f"{invited.email} already has an account; we sent them a note to apply instead of a sign-up link.",
+                      "success")
+            else:
+                flash(f"Invitation sent to {invited.email}.", "success")
             return redirect(url_for("accounts.invite_candidate"))
     status = 422 if request.method == "POST" else 200
     return render_template("accounts/invite.html", form=form), status

@@ -9,7 +9,7 @@ from portal.extensions import db
 from portal.forms import EmptyForm
 from portal.hiring import process, queries
 from portal.hiring import services as hiring
-from portal.hiring.forms import ANSWER_LABELS, ApplyForm
+from portal.hiring.forms import QUESTIONS, ApplyForm
 from portal.hiring.models import Application, Position, PositionStatus
 from portal.security import policy
 from portal.storage import UploadRejected, send_stored
@@ -109,7 +109,7 @@ def application(application_id: int):
         steps=queries.tracker(found),
         events=events,
         rejection=queries.rejection(found, events),
-        answer_labels=ANSWER_LABELS,
+        answer_labels=QUESTIONS,
         can_withdraw=process.Action.WITHDRAW in process.allowed_actions(found, current_user),
         form=EmptyForm(),
     )

@@ -1,16 +1,15 @@
 """Forms for applying, positions and pipeline actions."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
+from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
 
-from portal.forms import choices
+from portal.forms import Form, choices
 from portal.hiring.models import PositionStatus
 
 
-class ApplyForm(FlaskForm):
+class ApplyForm(Form):
     cv = FileField(
         "Your CV", validators=[FileRequired("Attach your CV as a PDF or Word (.docx) file.")],
         description="PDF or Word (.docx), up to 10 MB.",
@@ -37,14 +36,20 @@ class ApplyForm(FlaskForm):
         }
 
 
+# How staff read the answers; the candidate reads them with the questions as they were asked.
 ANSWER_LABELS = {
     "motivation": "Why this role, and why now?",
     "proud_of": "Something they built or solved that they are proud of",
     "link": "Portfolio, GitHub or LinkedIn",
 }
+QUESTIONS = {
+    "motivation": "Why this role, and why now?",
+    "proud_of": "Something you built or solved that you are proud of",
+    "link": "Portfolio, GitHub or LinkedIn link",
+}
 
 
-class PositionForm(FlaskForm):
+class PositionForm(Form):
     title = StringField("Title", validators=[DataRequired(), Length(max=160)])
     team = StringField("Team", validators=[DataRequired(), Length(max=120)])
     location = StringField("Location", validators=[Optional(), Length(max=120)], description="For example: Remote (Europe), or Amsterdam.")
@@ -54,11 +59,11 @@ class PositionForm(FlaskForm):
                          default=PositionStatus.OPEN.value)
     reapply_cooldown_months = IntegerField(
         "Reapply wait after a rejection (months)", default=6,
-        validators=[DataRequired(), NumberRange(6, 12, "Choose between 6 and 12 months.")],
+        validators=[InputRequired("Enter a whole number of months."), NumberRange(6, 12, "Choose between 6 and 12 months.")],
     )
     sla_days = IntegerField(
         "Response time per stage (working days)", default=5,
-        validators=[DataRequired(), NumberRange(1, 30, "Choose between 1 and 30 working days.")],
+        validators=[InputRequired("Enter a whole number of working days."), NumberRange(1, 30, "Choose between 1 and 30 working days.")],
     )
     hiring_manager_id = SelectField("Hiring manager", coerce=int, default=0)
     recruiter_id = SelectField("Recruiter", coerce=int, default=0)
@@ -78,7 +83,7 @@ class PositionForm(FlaskForm):
         }
 
 
-class StageActionForm(FlaskForm):
+class StageActionForm(Form):
     """A process button: carries the stage the page showed, so a double click or a stale page
     cannot move an application twice."""
 

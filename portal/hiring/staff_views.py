@@ -9,7 +9,7 @@ from portal import audit
 from portal.accounts.models import Role, User, UserRole
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import EmptyForm, choices
+from portal.forms import EmptyForm, choices, strip_control_characters
 from portal.hiring import process, queries
 from portal.hiring import services as hiring
 from portal.hiring.candidate_views import send_cv
@@ -133,7 +133,7 @@ def pipeline(position_id: int):
     if status not in {s.value for s in ApplicationStatus} | {""}:
         status = ApplicationStatus.ACTIVE.value
     stage_id = _int_arg("stage")
-    q = request.args.get("q", "").strip()[:100]
+    q = strip_control_characters(request.args.get("q", "")).strip()[:100]
     overdue = request.args.get("overdue") == "1"
     page = max(1, _int_arg("page", 1))
     result = queries.pipeline(position, stage_id=stage_id or None, status=status or None, q=q,

@@ -54,6 +54,11 @@ def check_document(suffix: str):
         if suffix == ".pdf":
             if not head.startswith(b"%PDF-"):
                 raise UploadRejected("The file is not a PDF document.")
+            with path.open("rb") as fh:
+                fh.seek(max(0, path.stat().st_size - 2048))
+                tail = fh.read()
+            if b"%%EOF" not in tail:
+                raise UploadRejected("The PDF is incomplete or damaged (it has no end marker). Export it again and retry.")
             return
         if suffix == ".docx":
             if not head.startswith(b"PK\x03\x04"):

@@ -207,8 +207,23 @@ def test_invitation_and_acceptance_are_audited(client, signed_in_recruiter, new_
                                                             ("user.accept_invite", ivy.id)]
 
 
-def test_an_existing_candidates_password_still_works_until_they_accept(client, signed_in_recruiter, factory, new_browser):
+def test_an_existing_candidates_password_keeps_working_after_an_invitation(client, signed_in_recruiter, factory, new_browser):
     cora = factory.candidate("cora@example.com")
     invite(client, email="cora@example.com", name="Cora")
-    assert len(outbox("invite")) == 1
+    assert len(outbox("invite_existing")) == 1
     login(new_browser(), cora, PASSWORD)
+
+
+def test_inviting_someone_who_already_has_an_account_sends_no_password_link(app, client, factory):
+    recruiter = factory.staff("recruiter")
+    existing = factory.candidate("known@example.com", name="Known Person")
+    position = factory.position(recruiter, title="Platform Engineer")
+    login(client, recruiter)
+    response = client.post("/auth/invitations/new", data={"name": "Known", "email": "known@example.com",
+                                                           "position_id": str(position.id)})
+    assert response.status_code == 302
+    assert outbox("invite") == []
+    (mail,) = outbox("invite_existing")
+    assert "Platform Engineer" in mail.subject and f"/positions/{position.id}" in mail.body_text
+    assert "/auth/invite/" not in mail.body_text
+    assert reloaded(existing).password_hash == existing.password_hash

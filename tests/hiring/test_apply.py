@@ -77,6 +77,7 @@ def test_docx_cv_is_accepted(app, candidate_client, factory):
 
 @pytest.mark.parametrize("content, filename, message", [
     (b"just text, not a pdf", "cv.pdf", "not a PDF"),
+    (b"%PDF-1.4 cut off half way", "cv.pdf", "incomplete or damaged"),
     (PDF, "cv.exe", "PDF or Word"),
     (PDF, "cv", "PDF or Word"),
     (b"PK\x03\x04 broken zip", "cv.docx", "damaged"),

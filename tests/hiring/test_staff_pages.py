@@ -47,6 +47,11 @@ def test_position_form_refuses_bad_input_and_keeps_it(app, client, factory):
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Keep this title" in page and "between 6 and 12" in page and 'id="team-error"' in page
+    response = client.post("/staff/positions/new", data={
+        "title": "T", "team": "T", "status": "open", "reapply_cooldown_months": "6.5",
+        "sla_days": "0", "hiring_manager_id": "0", "recruiter_id": "0"})
+    page = response.get_data(as_text=True)
+    assert "between 1 and 30 working days" in page and "This field is required" not in page
     assert db.session.scalar(select(func.count()).select_from(Position)) == 0
 
 
@@ -195,3 +200,17 @@ def test_refused_action_shows_the_reason_on_the_portal_page(app, client, factory
     page = response.get_data(as_text=True)
     assert "hire or reject instead" in page and "<h1>" in page
 
+
+
+def test_control_characters_are_refused_next_to_the_field(app, client, factory):
+    recruiter = _staff_client(client, factory, "recruiter")
+    form = {"title": "Null\x00Title", "team": "Ops\r\nBcc: x@example.com", "status": "open",
+            "reapply_cooldown_months": "6", "sla_days": "5", "hiring_manager_id": "0", "recruiter_id": "0",
+            "description": "Two lines\nare fine here."}
+    response = client.post("/staff/positions/new", data=form)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'id="title-error"' in page and 'id="team-error"' in page
+    assert 'id="description-error"' not in page
+    assert db.session.scalar(select(func.count()).select_from(Position)) == 0
+    position = factory.position(recruiter)
+    assert client.get(f"/staff/positions/{position.id}/pipeline?q=%00x").status_code == 200
