@@ -67,10 +67,11 @@ def _register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseIdConverter
     from portal.accounts.views import bp as accounts_bp
     from portal.accounts.admin_views import bp as admin_bp
+    from portal.audit.views import bp as audit_bp
     from portal.hiring.candidate_views import bp as candidate_bp
     from portal.hiring.staff_views import bp as staff_bp
 
-    for blueprint in (accounts_bp, admin_bp, candidate_bp, staff_bp):
+    for blueprint in (accounts_bp, admin_bp, audit_bp, candidate_bp, staff_bp):
         app.register_blueprint(blueprint)
 
 

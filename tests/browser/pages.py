@@ -130,6 +130,8 @@ PAGES: list[PageSpec] = [
     P("admin", "new-staff-errors", "/admin/staff/new", status=422, submit="Create and send invitation",
       screenshot=False),
     P("admin", "edit-staff", "/admin/staff/{staff_recruiter}"),
+    P("admin", "audit-log", "/admin/audit"),
+    P("admin", "audit-log-filtered", "/admin/audit?action=application.advance&who=recruiter", screenshot=False),
     P("admin", "positions", "/staff/positions", screenshot=False),
 ]
 
