@@ -1,6 +1,9 @@
 """flask commands: create-staff, seed-demo, outbox deliver / work."""
 from __future__ import annotations
 
+import signal
+import threading
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -30,10 +33,14 @@ def outbox_work(interval: float, stop_after: float | None) -> None:
     from portal.notifications.worker import work
 
     click.echo(f"outbox worker started (MAIL_URL={current_app.config['MAIL_URL'] or 'log only'})")
+    stop = threading.Event()
+    # A service manager stops the worker with SIGTERM: finish the message in hand, then leave.
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        work(interval=interval, stop_after=stop_after)
+        work(interval=interval, stop_after=stop_after, stop=stop)
     except KeyboardInterrupt:
-        click.echo("outbox worker stopped")
+        pass
+    click.echo("outbox worker stopped")
 
 
 @click.command("create-staff")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -224,10 +225,11 @@ def deliver_once(limit: int = BATCH) -> DeliveryReport:
         transport.close()
 
 
-def work(interval: float = 2.0, stop_after: float | None = None) -> None:
-    """Deliver in a loop until interrupted (or for `stop_after` seconds)."""
+def work(interval: float = 2.0, stop_after: float | None = None, stop: threading.Event | None = None) -> None:
+    """Deliver in a loop until `stop` is set (or for `stop_after` seconds); a pass in progress finishes."""
+    stop = stop or threading.Event()
     deadline = None if stop_after is None else time.monotonic() + stop_after
-    while deadline is None or time.monotonic() < deadline:
+    while not stop.is_set() and (deadline is None or time.monotonic() < deadline):
         try:
             report = deliver_once()
         except Exception:  # the database may be restarting: keep the worker alive and try again
@@ -239,4 +241,4 @@ def work(interval: float = 2.0, stop_after: float | None = None) -> None:
         if not report.sent:
             pause = interval if deadline is None else min(interval, deadline - time.monotonic())
             if pause > 0:
-                time.sleep(pause)
+                stop.wait(pause)
