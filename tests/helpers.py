@@ -200,3 +200,28 @@ def queries_for(client, url: str) -> int:
     finally:
         event.remove(db.engine, "before_cursor_execute", count_query)
     return count
+
+
+def race(app, count: int, attempt, refusal: type[Exception]) -> list[str]:
+    """Run `attempt()` in `count` threads at once, each with its own app context and database
+    session, as concurrent requests would; returns "done" or "refused" for each, sorted."""
+    import threading
+
+    outcomes = []
+
+    def run():
+        with app.app_context():
+            try:
+                attempt()
+                outcomes.append("done")
+            except refusal:
+                outcomes.append("refused")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(outcomes)
