@@ -4,7 +4,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+import nh3
 from flask_login import current_user
+from markdown_it import MarkdownIt
+from markupsafe import Markup
 
 
 def _zone(user=None) -> ZoneInfo:
@@ -38,8 +41,23 @@ def iso(value: datetime | date | None) -> str:
     return value.isoformat() if value else ""
 
 
+# CommonMark without raw HTML, then nh3 keeps only harmless tags: staff text can format, never script.
+_MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+_ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "a", "code", "pre", "blockquote", "h3", "h4",
+                 "table", "thead", "tbody", "tr", "th", "td", "hr"}
+
+
+def markdown(text: str | None) -> Markup:
+    """Staff-written Markdown as safe HTML. Headings start at h3, below the page's own h1 and h2."""
+    html = _MARKDOWN.render(text or "")
+    html = html.replace("<h1>", "<h3>").replace("</h1>", "</h3>").replace("<h2>", "<h3>").replace("</h2>", "</h3>")
+    clean = nh3.clean(html, tags=_ALLOWED_TAGS, attributes={"a": {"href", "title"}},
+                      url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow")
+    return Markup(clean)
+
+
 def register(app) -> None:
-    app.jinja_env.filters.update(local_datetime=local_datetime, local_date=local_date, iso=iso)
+    app.jinja_env.filters.update(local_datetime=local_datetime, local_date=local_date, iso=iso, markdown=markdown)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -54,7 +54,8 @@ class PositionForm(Form):
     team = StringField("Team", validators=[DataRequired(), Length(max=120)])
     location = StringField("Location", validators=[Optional(), Length(max=120)], description="For example: Remote (Europe), or Amsterdam.")
     summary = StringField("One-line summary", validators=[Optional(), Length(max=300)])
-    description = TextAreaField("Description", validators=[Optional(), Length(max=20000)])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=20000)],
+                                description="Markdown: **bold**, *italic*, lists, links. Shown to candidates.")
     status = SelectField("Status", choices=choices((s.value, s.value.capitalize()) for s in PositionStatus),
                          default=PositionStatus.OPEN.value)
     reapply_cooldown_months = IntegerField(

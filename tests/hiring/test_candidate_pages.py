@@ -44,3 +44,14 @@ def test_candidate_pages_use_a_constant_number_of_queries(app, client, factory):
     for _ in range(6):
         factory.application(candidate, factory.position(recruiter), advances=3, actor=recruiter)
     assert [queries_for(client, url) for url in pages] == small
+
+
+def test_position_description_is_markdown_without_script(app, client, factory):
+    position = factory.position(description=(
+        "## What you do\n\n- Build **services**\n- [Read more](https://example.com/team)\n\n"
+        "<script>alert(1)</script> [x](javascript:alert(2)) <img src=x onerror=alert(3)>"))
+    page = client.get(f"/positions/{position.id}").get_data(as_text=True)
+    assert "<h3>What you do</h3>" in page and "<strong>services</strong>" in page
+    assert 'href="https://example.com/team"' in page
+    assert "<script>alert" not in page and 'href="javascript' not in page and "<img" not in page
+    assert "&lt;script&gt;alert(1)" in page  # shown as the text it is
