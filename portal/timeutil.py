@@ -44,19 +44,6 @@ def add_working_days(start: datetime, days: int) -> datetime:
     return current
 
 
-def working_days_between(start: datetime, end: datetime) -> int:
-    """Whole working days elapsed from `start` to `end`."""
-    if end <= start:
-        return 0
-    count = 0
-    day = start.date()
-    while day < end.date():
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            count += 1
-    return count
-
-
 def add_months(day: date, months: int) -> date:
     """Same day of month `months` later, clamped to that month's last day."""
     month_index = day.month - 1 + months

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from portal import audit
 from portal.accounts.models import User
@@ -40,12 +39,6 @@ class Action(str, enum.Enum):
 # Extra conditions on a hire, added by later capabilities (the unanimous team decision):
 # each returns None when the hire may go ahead, or the reason it may not.
 HIRE_GUARDS: list[Callable[[Application], str | None]] = []
-
-
-@dataclass(frozen=True)
-class Refusal:
-    action: Action
-    reason: str
 
 
 def why_not(application: Application, action: Action, actor: User | None) -> str | None:
