@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from portal.accounts import services as accounts
 from portal.accounts.models import Role, User
 from portal.extensions import db
+from portal.unit_of_work import transactional
 from portal.hiring import process
 from portal.hiring import services as hiring
 from portal.hiring.models import Application, PositionStatus, StageEvent
@@ -78,7 +79,9 @@ def already_seeded() -> bool:
     return True
 
 
+@transactional
 def seed() -> None:
+    """All of the demo in one transaction: a failure half way leaves nothing behind."""
     staff = {email: accounts.create_staff(email=email, name=name, roles=roles, password=PASSWORD)
              for email, name, roles in STAFF}
     recruiter, manager = staff["recruiter@example.com"], staff["manager@example.com"]
@@ -91,7 +94,6 @@ def seed() -> None:
     for index, (email, name, advances, final, days_ago) in enumerate(CANDIDATES):
         user = accounts.sign_up(name=name, email=email, password=PASSWORD, timezone="Europe/Amsterdam")
         user.email_verified_at = utcnow()
-        db.session.commit()
         position = backend if index % 3 != 2 else positions[1]
         application = hiring.apply(user, position, cv_stream=io.BytesIO(DEMO_PDF),
                                    cv_filename=f"{name.replace(' ', '-')}-CV.pdf",
@@ -116,7 +118,6 @@ def seed() -> None:
                  answers={"motivation": "Design is how it works.", "proud_of": "", "link": ""})
     # The demo's history happened before today: its mail is not sent again.
     db.session.execute(update(OutboxMessage).values(status=OutboxStatus.SENT.value, sent_at=utcnow()))
-    db.session.commit()
 
 
 def _age(application_id: int, days: int) -> None:
@@ -133,7 +134,7 @@ def _age(application_id: int, days: int) -> None:
     if application.reapply_after:
         application.reapply_after = add_months(application.closed_at.date(),
                                                application.position.reapply_cooldown_months)
-    db.session.commit()
+    db.session.flush()
 
 
 def logins_text() -> str:

@@ -16,7 +16,8 @@ from portal.accounts import services as accounts
 from portal.accounts.models import ExternalIdentity, User, normalise_email
 from portal.accounts.views import home_for
 from portal.errors import DomainError
-from portal.extensions import db, limiter, transactional
+from portal.extensions import db, limiter
+from portal.unit_of_work import transactional
 from portal.security import policy
 from portal.security.web import safe_next
 from portal.timeutil import utcnow

@@ -17,7 +17,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from portal import audit
 from portal.accounts.models import OneTimeToken, Role, TokenPurpose, User, normalise_email
 from portal.errors import DomainError
-from portal.extensions import db, transactional
+from portal.extensions import db
+from portal.unit_of_work import transactional
 from portal.notifications.services import link, queue_mail
 from portal.timeutil import utcnow
 

@@ -5,13 +5,15 @@ from datetime import date
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit
 from portal.accounts.models import User
 from portal.errors import AlreadyApplied, CooldownActive, PositionNotOpen, TransitionNotAllowed
-from portal.extensions import db, transactional
+from portal.extensions import db
+from portal.unit_of_work import on_rollback, transactional
 from portal.hiring import process
 from portal.hiring.default_process import ensure_default_process
 from portal.hiring.models import Application, ApplicationStatus, Position, PositionStatus, StageEvent
@@ -106,6 +108,17 @@ def check_can_apply(candidate: User, position: Position) -> None:
 
 def apply(candidate: User, position: Position, *, cv_stream, cv_filename: str, answers: dict) -> Application:
     """Store the CV and create the application at the first stage, with its event, audit and mail."""
+    try:
+        return _apply(candidate, position, cv_stream=cv_stream, cv_filename=cv_filename, answers=answers)
+    except IntegrityError:
+        # A race with a second submission lands on the unique index: report it like the check above.
+        if active_application(candidate, position):
+            raise AlreadyApplied("You have already applied to this position; follow it on your dashboard.") from None
+        raise
+
+
+@transactional
+def _apply(candidate: User, position: Position, *, cv_stream, cv_filename: str, answers: dict) -> Application:
     check_can_apply(candidate, position)
     suffix = document_suffix(cv_filename)
     storage = get_storage()
@@ -113,30 +126,22 @@ def apply(candidate: User, position: Position, *, cv_stream, cv_filename: str, a
         cv_stream, prefix="cv", suffix=suffix,
         max_bytes=current_app.config["MAX_UPLOAD_BYTES"], check=check_document(suffix),
     )
-    try:
-        stage = position.process.first_stage()
-        application = Application(
-            position=position, candidate=candidate, stage=stage,
-            status=ApplicationStatus.ACTIVE.value, answers=answers,
-            cv_key=stored.key, cv_filename=_display_name(cv_filename, suffix),
-            cv_content_type=DOCUMENT_TYPES[suffix], cv_size=stored.size,
-        )
-        db.session.add(application)
-        db.session.add(StageEvent(application=application, action="applied", to_stage=stage,
-                                  actor_id=candidate.id))
-        db.session.flush()
-        audit.record("application.create", application, actor=candidate, position_id=position.id,
-                     cv_sha256=stored.sha256)
-        queue_mail(candidate.email, "application_received", application=application,
-                   candidate=candidate, position=position, stage=stage)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        storage.delete(stored.key)
-        # A race with a second submission lands on the unique index: report it like the check above.
-        if active_application(candidate, position):
-            raise AlreadyApplied("You have already applied to this position; follow it on your dashboard.") from None
-        raise
+    on_rollback(lambda: storage.delete(stored.key))
+    stage = position.process.first_stage()
+    application = Application(
+        position=position, candidate=candidate, stage=stage,
+        status=ApplicationStatus.ACTIVE.value, answers=answers,
+        cv_key=stored.key, cv_filename=_display_name(cv_filename, suffix),
+        cv_content_type=DOCUMENT_TYPES[suffix], cv_size=stored.size,
+    )
+    db.session.add(application)
+    db.session.add(StageEvent(application=application, action="applied", to_stage=stage,
+                              actor_id=candidate.id))
+    db.session.flush()
+    audit.record("application.create", application, actor=candidate, position_id=position.id,
+                 cv_sha256=stored.sha256)
+    queue_mail(candidate.email, "application_received", application=application,
+               candidate=candidate, position=position, stage=stage)
     return application
 
 
@@ -172,3 +177,9 @@ def move(application_id: int, action: process.Action | str, actor: User, *, feed
             "This application was changed by someone else at the same moment. Reload the page and try again."
         ) from None
     return application
+
+
+@transactional
+def record_view(actor: User, application: Application, what: str) -> None:
+    """Audit a staff member opening an application or downloading its CV (sensitive data)."""
+    audit.record(f"application.{what}", application, actor=actor)

@@ -5,7 +5,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal import audit
 from portal.accounts.models import Role, User, UserRole
 from portal.errors import DomainError
 from portal.extensions import db
@@ -147,8 +146,7 @@ def pipeline(position_id: int):
 def application(application_id: int):
     """One application as staff see it, with the actions the process allows now."""
     found = _visible_application(application_id)
-    audit.record("application.view", found, actor=current_user)
-    db.session.commit()
+    hiring.record_view(current_user, found, "view")
     return _application_page(found)
 
 
@@ -171,8 +169,7 @@ def _application_page(found: Application, *, refusal: str | None = None, status:
 def application_cv(application_id: int):
     """Download the candidate's CV (recorded in the audit log)."""
     found = _visible_application(application_id)
-    audit.record("application.cv_download", found, actor=current_user)
-    db.session.commit()
+    hiring.record_view(current_user, found, "cv_download")
     return send_cv(found)
 
 

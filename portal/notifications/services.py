@@ -33,12 +33,17 @@ def _subject(raw: str) -> str:
     return subject
 
 
-def queue_mail(to_addr: str, template: str, **context) -> OutboxMessage:
-    """Render mail/<template>.txt and add it to the outbox (flushed, not committed).
+def queue_mail(recipient, template: str, **context) -> OutboxMessage:
+    """Render mail/<template>.txt for `recipient` and add it to the outbox (flushed, not committed).
+
+    `recipient` is a User (preferred: the mail is rendered for them, e.g. times in their zone) or
+    a bare address for someone without an account.
 
     The subject is the first line of the text template, after "Subject: ". The HTML part
     is the same text in the shared mail layout, so the two never say different things.
     """
+    to_addr = recipient if isinstance(recipient, str) else recipient.email
+    context.setdefault("recipient", None if isinstance(recipient, str) else recipient)
     context.setdefault("link", link)
     text = render_template(f"mail/{template}.txt", **context)
     subject_line, _, body = text.partition("\n")

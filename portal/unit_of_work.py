@@ -1,0 +1,106 @@
+"""The one transaction boundary: every change to the database commits here, or rolls back here.
+
+`with transaction():` (or a service decorated with `@transactional`) opens a unit of work. Nested
+units join the outermost one, so a service that calls another service still commits once, at the
+outermost level, and an error anywhere rolls back everything. Work outside the database that must
+be undone with it (a file stored for an application that then failed) registers an `on_rollback`
+hook; work that must wait until the change is durable registers an `after_commit` hook.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+
+from portal.extensions import db
+
+log = logging.getLogger("candor.transaction")
+
+_DEPTH = "candor.uow.depth"
+_DOOMED = "candor.uow.doomed"
+_ON_ROLLBACK = "candor.uow.on_rollback"
+_AFTER_COMMIT = "candor.uow.after_commit"
+
+
+class TransactionDoomed(RuntimeError):
+    """An inner unit of work failed and its error was swallowed: the whole unit is rolled back."""
+
+
+def in_transaction() -> bool:
+    return db.session().info.get(_DEPTH, 0) > 0
+
+
+@contextmanager
+def transaction() -> Iterator[None]:
+    """A unit of work: commit at the outermost level when the body returns, roll back on any error."""
+    session = db.session()
+    info = session.info
+    depth = info.get(_DEPTH, 0)
+    if depth > 0:
+        info[_DEPTH] = depth + 1
+        try:
+            yield
+        except BaseException:
+            # Whoever catches this error must not commit the inner step's half-done work.
+            info[_DOOMED] = True
+            raise
+        finally:
+            info[_DEPTH] = depth
+        return
+    info.update({_DEPTH: 1, _DOOMED: False, _ON_ROLLBACK: [], _AFTER_COMMIT: []})
+    try:
+        yield
+        if info[_DOOMED]:
+            raise TransactionDoomed("an inner step failed, so nothing was saved")
+        session.commit()
+    except BaseException:
+        session.rollback()
+        hooks = info[_ON_ROLLBACK]
+        _reset(info)
+        _run(hooks, "rollback")
+        raise
+    hooks = info[_AFTER_COMMIT]
+    _reset(info)
+    _run(hooks, "after-commit")
+
+
+def _reset(info: dict) -> None:
+    for key in (_DEPTH, _DOOMED, _ON_ROLLBACK, _AFTER_COMMIT):
+        info.pop(key, None)
+
+
+def transactional(func: Callable) -> Callable:
+    """Make a service function a unit of work (joining the caller's, if there is one)."""
+
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        with transaction():
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+def on_rollback(hook: Callable[[], None]) -> None:
+    """Run `hook` if the current unit of work rolls back (for example: delete a file it stored)."""
+    _hooks(_ON_ROLLBACK).append(hook)
+
+
+def after_commit(hook: Callable[[], None]) -> None:
+    """Run `hook` once the current unit of work has committed."""
+    _hooks(_AFTER_COMMIT).append(hook)
+
+
+def _hooks(name: str) -> list:
+    info = db.session().info
+    if info.get(_DEPTH, 0) == 0:
+        raise RuntimeError("no transaction is open: wrap the change in transaction() or @transactional")
+    return info[name]
+
+
+def _run(hooks: list[Callable[[], None]], what: str) -> None:
+    for hook in hooks:
+        try:
+            hook()
+        except Exception:  # noqa: BLE001  one failing clean-up must not stop the others
+            log.exception("%s hook failed", what)
