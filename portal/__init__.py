@@ -29,6 +29,7 @@ def create_app(overrides: dict | None = None, env: dict | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     _init_extensions(app)
+    _init_capabilities(app)
     _register_blueprints(app)
     _register_security(app)
 
@@ -53,6 +54,13 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     oidc.init_app(app)
+
+
+def _init_capabilities(app: Flask) -> None:
+    """Each capability registers its process guards and effects once, here, in this order."""
+    from portal.hiring import process
+
+    process.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

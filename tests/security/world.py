@@ -63,6 +63,11 @@ def build_world(factory) -> World:
     b = factory.candidate("b@cand.example", name="Bo B")
     unverified = factory.candidate("u@cand.example", name="Uma Unverified", verified=False)
     a1 = factory.application(a, position, actor=recruiter, advances=1)
+    from portal.hiring import services as hiring
+
+    # The interviewer and HR interview Ada: they are on her panel, and on no other.
+    for role in (Role.INTERVIEWER.value, Role.HR.value):
+        hiring.add_to_panel(recruiter, a1, staff[role])
     users = {CANDIDATE_A: a, CANDIDATE_B: b, UNVERIFIED: unverified, OTHER_HM: other_hm, **staff}
     return World(users=users, position=position, other_position=other_position, a1=a1)
 
