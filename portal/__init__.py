@@ -33,10 +33,11 @@ def create_app(overrides: dict | None = None, env: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_security(app)
 
-    from portal import errorpages, cli, templating
+    from portal import cli, errorpages, navigation, templating
 
     errorpages.register(app)
     templating.register(app)
+    navigation.register(app)
     cli.register(app)
     return app
 

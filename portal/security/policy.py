@@ -107,6 +107,25 @@ def enforce() -> None:
     abort(403)
 
 
+def may_open(user, endpoint: str) -> bool:
+    """Whether `user` passes the declared policy of `endpoint` (before any object-level check):
+    what menus and links ask, so they follow the same declaration as the route itself."""
+    declared = policy_of(endpoint)
+    if declared is None:
+        return False
+    if declared.kind == PUBLIC:
+        return True
+    if not (user and user.is_authenticated):
+        return False
+    if declared.kind == SIGNED_IN:
+        return True
+    if declared.kind == CANDIDATE:
+        return not user.is_staff
+    if declared.kind == STAFF:
+        return bool(user.is_staff and user.has_role(*declared.roles))
+    return False
+
+
 # Named predicates: the same question asked by queries, services and templates.
 #
 # An object rule answers for one object (`rule(user, obj)`) and, as `rule.where(user)`, gives the SQL
