@@ -2,8 +2,9 @@
 
 One chromium per session and one live server (with the demo data seeded once) for the whole
 tests/browser package; the database is wiped again when the package is done, so the other
-suites still start from an empty database. Without chromium, Playwright, axe-core or the Nu HTML checker (and Java) the
-tests are skipped with the reason, except on CI (CI=true), where a missing part fails the run.
+suites still start from an empty database. Without chromium, Playwright, axe-core, or the Nu
+HTML checker and Java, the tests are skipped with the reason, except on CI (CI=true), where a
+missing part fails the run.
 """
 from __future__ import annotations
 
