@@ -38,7 +38,17 @@ def local_date(value: datetime | date | None, user=None) -> str:
 
 
 def iso(value: datetime | date | None) -> str:
-    return value.isoformat() if value else ""
+    """A machine-readable time for <time datetime>: a date as it is; an instant in UTC with `Z`, to the
+    millisecond at most, because HTML allows no more than three digits of a second (Python writes six)."""
+    if not value:
+        return ""
+    if not isinstance(value, datetime):
+        return value.isoformat()
+    if value.tzinfo is None:  # the portal keeps UTC inside; only SQLite hands it back without a zone
+        value = value.replace(tzinfo=ZoneInfo("UTC"))
+    utc = value.astimezone(ZoneInfo("UTC"))
+    precision = "milliseconds" if utc.microsecond >= 1000 else "seconds"
+    return utc.replace(tzinfo=None).isoformat(timespec=precision) + "Z"
 
 
 # CommonMark without raw HTML, then nh3 keeps only harmless tags: staff text can format, never script.

@@ -1,7 +1,8 @@
 """The catalogue of the portal's pages over the demo data, for each role.
 
-The accessibility audit opens every page here, and scripts/screenshots.py photographs them,
-so a page added to the portal is added here once and is then both audited and looked at.
+The accessibility audit and the HTML validity check open every page here, and
+scripts/screenshots.py photographs them, so a page added to the portal is added here once and
+is then audited, validated and looked at.
 Paths are format strings filled from demo_ids() (the ids of the demo's positions, applications
 and accounts as they came out of the database) and prepare_extra_pages() (one-time links).
 """
