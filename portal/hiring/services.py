@@ -17,8 +17,10 @@ from portal.errors import AlreadyApplied, CooldownActive, DomainError, PositionN
 from portal.extensions import db
 from portal.unit_of_work import on_rollback, transactional
 from portal.hiring import process
-from portal.hiring.default_process import ensure_default_process
-from portal.hiring.models import Application, ApplicationStatus, PanelMember, Position, PositionStatus, StageEvent
+from portal.hiring.default_process import ensure_default_process, ensure_interview_kinds
+from portal.hiring.models import (
+    Application, ApplicationStatus, InterviewKind, PanelMember, Position, PositionStatus, StaffQualification, StageEvent,
+)
 from portal.notifications.services import queue_mail
 from portal.storage import get_storage
 from portal.storage.inspection import DOCUMENT_TYPES, check_document, document_suffix
@@ -228,6 +230,25 @@ def add_to_panel(actor: User | None, application: Application, member: User) -> 
     if db.session.get(PanelMember, (application.id, member.id)) is None:
         db.session.add(PanelMember(application_id=application.id, user_id=member.id))
         audit.record("application.panel_add", application, actor=actor, member_id=member.id)
+
+
+@transactional
+def set_qualifications(actor: User | None, member: User, kind_keys) -> None:
+    """The interview kinds a staff member is qualified to run (replacing the earlier list)."""
+    if not member.is_staff:
+        raise DomainError("Only staff can be qualified to interview.")
+    wanted = set(kind_keys)
+    ensure_interview_kinds()
+    known = set(db.session.scalars(select(InterviewKind.key).where(InterviewKind.key.in_(wanted))))
+    if wanted - known:
+        raise DomainError(f"Unknown interview kinds: {', '.join(sorted(wanted - known))}.")
+    current = {q.kind_key: q for q in db.session.scalars(
+        select(StaffQualification).where(StaffQualification.user_id == member.id))}
+    for key in set(current) - wanted:
+        db.session.delete(current[key])
+    for key in wanted - set(current):
+        db.session.add(StaffQualification(user_id=member.id, kind_key=key))
+    audit.record("staff.qualifications", member, actor=actor, kinds=sorted(wanted))
 
 
 # One audit entry per person, application and kind of view in this window: enough to answer "who
