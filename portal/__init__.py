@@ -20,6 +20,8 @@ def create_app(overrides: dict | None = None, env: dict | None = None) -> Flask:
     )
     app.config.from_mapping(config_module.load(env, overrides))
     logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Alembic announces each of its plugins at INFO on every `flask` command: noise, not news.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     if app.config["TRUSTED_PROXY_HOPS"]:

@@ -1,5 +1,7 @@
-"""The process as data: interview kinds and each stage's interview plan as rows, progress within a
-stage, interview panels, staff qualifications; stage kinds and the new "closed" status constrained.
+"""process as data
+
+Interview kinds and each stage's interview plan as rows, progress within a stage, interview panels,
+staff qualifications; stage kinds and the new "closed" status constrained.
 
 Revision ID: 0002
 Revises: 0001
