@@ -11,10 +11,9 @@ from flask_login import current_user
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-_SIGNED_IN = object()
-
 # Mail is rendered for its recipient, often inside a staff member's request: while it renders, this
 # names the reader (a User, or None for an address without an account), in place of current_user.
+_SIGNED_IN = object()  # no mail is rendering: the reader is whoever is signed in
 _reader: ContextVar[object] = ContextVar("candor_template_reader", default=_SIGNED_IN)
 
 
@@ -29,7 +28,7 @@ def rendering_for(user):
 
 
 def _zone(user=None) -> ZoneInfo:
-    """The time zone of `user`, else of the reader being rendered for, else of the signed-in person; UTC when unknown."""
+    """The time zone of `user`, else of the reader rendered for, else of the signed-in person; else UTC."""
     if user is None:
         user = _reader.get()
         if user is _SIGNED_IN:

@@ -108,10 +108,10 @@ class Transport:
 def compose(message: OutboxMessage, sender: str) -> EmailMessage:
     """The email for an outbox message: text and HTML, an iCalendar invite beside them, then attachments.
 
-    An invite (text/calendar with an iTIP method) goes into the multipart/alternative as RFC 6047
-    asks, which is where Google Calendar, Outlook and Apple Mail look for it; a copy is also
-    attached as an .ics file for clients that only offer attachments. The copy is application/ics
-    so that no client reads the same invitation twice.
+    An invite (text/calendar with an iTIP method, RFC 6047) goes into the multipart/alternative
+    beside the text and HTML: the layout Google Calendar itself sends, which Outlook and Apple Mail
+    process too. A copy is attached as an .ics file for clients that only offer attachments; it is
+    application/ics, so that no client reads the same invitation twice.
     """
     email = EmailMessage()
     email["From"] = sender

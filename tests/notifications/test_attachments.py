@@ -59,7 +59,8 @@ def test_an_interview_invite_arrives_as_an_icalendar_part_that_calendar_clients_
     assert (ics.get_filename(), ics.get_content_type(), ics.get_content_disposition()) == \
         ("invite.ics", "application/ics", "attachment")
     assert ics.get_content() == INVITE.encode("utf-8")
-    assert "password of your Candor account was just changed" in received.get_body(preferencelist=("plain",)).get_content()
+    text = received.get_body(preferencelist=("plain",)).get_content()
+    assert "password of your Candor account was just changed" in text
 
 
 def test_a_cancelled_interview_sends_a_cancel_invitation(app, factory, smtp):
