@@ -200,7 +200,7 @@ def transition(application: Application, action: Action | str, actor: User | Non
         status=application.status,
     )
     queue_mail(
-        application.candidate.email,
+        application.candidate,
         f"application_{action.value}",
         application=application,
         candidate=application.candidate,

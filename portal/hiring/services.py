@@ -183,7 +183,7 @@ def _apply(candidate: User, position: Position, *, cv_stream, cv_filename: str, 
     db.session.flush()
     audit.record("application.create", application, actor=candidate, position_id=position.id,
                  cv_sha256=stored.sha256)
-    queue_mail(candidate.email, "application_received", application=application,
+    queue_mail(candidate, "application_received", application=application,
                candidate=candidate, position=position, stage=stage)
     return application
 
