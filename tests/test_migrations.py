@@ -78,6 +78,7 @@ EXPECTED_CHECKS = {
 EXPECTED_UNIQUE = {
     ("external_identities", ("issuer", "subject")),
     ("one_time_tokens", ("token_hash",)),
+    ("outbox_attachments", ("outbox_message_id", "position")),
     ("outbox_messages", ("message_id",)),
     ("planned_interviews", ("stage_id", "order")),
     ("process_templates", ("name",)),
