@@ -14,7 +14,7 @@ from portal.accounts.models import User
 from portal.extensions import db
 from portal.hiring import queries
 from portal.hiring.forms import QUESTIONS
-from portal.hiring.models import Application, ApplicationStatus, PositionStatus, StageEvent
+from portal.hiring.models import Application, Position, PositionStatus, StageEvent
 from portal.security import policy
 from portal.timeutil import utcnow
 
@@ -150,3 +150,38 @@ def applications_for(candidate: User) -> list[ApplicationView]:
     return [_view(a, events[a.id], detail=False) for a in applications]
 
 
+
+
+@dataclass(frozen=True)
+class StageSummary:
+    name: str
+    duration: str
+    candidate_summary: str
+
+
+@dataclass(frozen=True)
+class PositionView:
+    """A position as anyone may read it: no staff names, no internal settings beyond the promises."""
+
+    id: int
+    title: str
+    team: str
+    location: str
+    summary: str
+    description: str
+    is_open: bool
+    sla_days: int
+    stages: tuple[StageSummary, ...]
+
+
+def position_view(position: Position) -> PositionView:
+    return PositionView(
+        id=position.id, title=position.title, team=position.team, location=position.location,
+        summary=position.summary, description=position.description, is_open=position.is_open,
+        sla_days=position.sla_days,
+        stages=tuple(StageSummary(s.name, s.duration, s.candidate_summary) for s in position.process.stages),
+    )
+
+
+def open_positions() -> list[PositionView]:
+    return [position_view(p) for p in db.session.scalars(Position.open_positions()).unique()]

@@ -44,8 +44,7 @@ def index():
 @policy.public
 def positions():
     """All open positions."""
-    open_positions = db.session.scalars(Position.open_positions()).unique().all()
-    return render_template("hiring/positions.html", positions=open_positions)
+    return render_template("hiring/positions.html", positions=candidate_read.open_positions())
 
 
 @bp.route("/positions/<int:position_id>")
@@ -57,7 +56,8 @@ def position(position_id: int):
     if policy.is_candidate(current_user):
         existing = hiring.active_application(current_user, found)
         refusal = hiring.apply_refusal(current_user, found)
-    return render_template("hiring/position.html", position=found, existing=existing, refusal=refusal,
+    return render_template("hiring/position.html", position=candidate_read.position_view(found),
+                           existing_id=existing.id if existing else None, refusal=refusal,
                            blocked_until=getattr(refusal, "until", None))
 
 
@@ -69,7 +69,7 @@ def apply(position_id: int):
     try:
         hiring.check_can_apply(current_user, found)
     except DomainError as exc:
-        return render_template("hiring/apply_blocked.html", position=found, message=exc.message,
+        return render_template("hiring/apply_blocked.html", position=candidate_read.position_view(found), message=exc.message,
                                until=getattr(exc, "until", None)), exc.status
     form = ApplyForm()
     if form.validate_on_submit():
@@ -80,13 +80,13 @@ def apply(position_id: int):
         except UploadRejected as exc:
             form.cv.errors.append(str(exc))
         except DomainError as exc:
-            return render_template("hiring/apply_blocked.html", position=found, message=exc.message,
+            return render_template("hiring/apply_blocked.html", position=candidate_read.position_view(found), message=exc.message,
                                    until=getattr(exc, "until", None)), exc.status
         else:
             flash("Your application is in. You can follow every step here.", "success")
             return redirect(url_for("candidate.application", application_id=application.id))
     status = 422 if request.method == "POST" else 200
-    return render_template("hiring/apply.html", position=found, form=form), status
+    return render_template("hiring/apply.html", position=candidate_read.position_view(found), form=form), status
 
 
 @bp.route("/dashboard")
