@@ -124,6 +124,11 @@ def _view(application: Application, events: list[StageEvent], *, detail: bool) -
     )
 
 
+def for_mail(application: Application) -> ApplicationView:
+    """What a mail about the application may say to its candidate (no timeline: the mail says one thing)."""
+    return _view(application, [], detail=False)
+
+
 def _events_by_application(ids: list[int]) -> dict[int, list[StageEvent]]:
     found: dict[int, list[StageEvent]] = {i: [] for i in ids}
     if ids:

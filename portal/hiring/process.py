@@ -28,6 +28,7 @@ from portal import audit
 from portal.accounts.models import User
 from portal.errors import TransitionNotAllowed
 from portal.extensions import db
+from portal.hiring import candidate_read
 from portal.hiring.models import Application, ApplicationStatus, Stage, StageEvent
 from portal.notifications.services import queue_mail
 from portal.security import policy
@@ -202,10 +203,8 @@ def transition(application: Application, action: Action | str, actor: User | Non
     queue_mail(
         application.candidate,
         f"application_{action.value}",
-        application=application,
-        candidate=application.candidate,
-        position=application.position,
-        stage=application.stage,
+        application=candidate_read.for_mail(application),
+        candidate_name=application.candidate.name,
         feedback=feedback,
     )
     db.session.flush()

@@ -16,7 +16,7 @@ from portal.audit.models import AuditEntry
 from portal.errors import AlreadyApplied, CooldownActive, DomainError, PositionNotOpen, TransitionNotAllowed
 from portal.extensions import db
 from portal.unit_of_work import on_rollback, transactional
-from portal.hiring import process
+from portal.hiring import candidate_read, process
 from portal.hiring.default_process import ensure_default_process, ensure_interview_kinds
 from portal.hiring.models import (
     Application, ApplicationStatus, InterviewKind, PanelMember, Position, PositionStatus, StaffQualification, StageEvent,
@@ -183,8 +183,8 @@ def _apply(candidate: User, position: Position, *, cv_stream, cv_filename: str, 
     db.session.flush()
     audit.record("application.create", application, actor=candidate, position_id=position.id,
                  cv_sha256=stored.sha256)
-    queue_mail(candidate, "application_received", application=application,
-               candidate=candidate, position=position, stage=stage)
+    queue_mail(candidate, "application_received", application=candidate_read.for_mail(application),
+               candidate_name=candidate.name)
     return application
 
 
