@@ -3,3 +3,4 @@ from portal.accounts.models import ExternalIdentity, OneTimeToken, User, UserRol
 from portal.audit.models import AuditEntry  # noqa: F401
 from portal.hiring.models import Application, Position, ProcessTemplate, Stage, StageEvent  # noqa: F401
 from portal.notifications.models import OutboxMessage  # noqa: F401
+from portal.storage.models import StoredFile  # noqa: F401

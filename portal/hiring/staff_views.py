@@ -167,9 +167,10 @@ def _application_page(found: Application, *, refusal: str | None = None, status:
 @bp.route("/applications/<int:application_id>/cv")
 @policy.staff(*PIPELINE_ROLES, scoped_to_position=True)
 def application_cv(application_id: int):
-    """Download the candidate's CV (recorded in the audit log)."""
+    """Download the candidate's CV (recorded in the audit log; a HEAD reads no content and is not)."""
     found = _visible_application(application_id)
-    hiring.record_view(current_user, found, "cv_download")
+    if request.method != "HEAD" and found.cv_file is not None:
+        hiring.record_view(current_user, found, "cv_download")
     return send_cv(found)
 
 

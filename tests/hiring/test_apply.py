@@ -72,7 +72,7 @@ def test_candidate_applies_with_pdf_and_sees_the_tracker(app, candidate_client, 
 
 def test_docx_cv_is_accepted(app, candidate_client, factory):
     assert _apply(candidate_client, factory.position(), _docx(), "My CV.docx").status_code == 302
-    assert db.session.scalars(select(Application)).one().cv_filename == "My CV.docx"
+    assert db.session.scalars(select(Application)).one().cv_file.name == "My CV.docx"
 
 
 @pytest.mark.parametrize("content, filename, message", [
