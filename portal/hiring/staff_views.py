@@ -169,9 +169,10 @@ def _application_page(found: Application, *, refusal: str | None = None, status:
 def application_cv(application_id: int):
     """Download the candidate's CV (recorded in the audit log; a HEAD reads no content and is not)."""
     found = _visible_application(application_id)
-    if request.method != "HEAD" and found.cv_file is not None:
+    response = send_cv(found)  # a CV that is not there is a 404, and nobody saw it
+    if request.method != "HEAD":
         hiring.record_view(current_user, found, "cv_download")
-    return send_cv(found)
+    return response
 
 
 def _act(application_id: int, action: process.Action, done: str):
