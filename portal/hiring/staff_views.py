@@ -171,7 +171,11 @@ def application_cv(application_id: int):
     found = _visible_application(application_id)
     response = send_cv(found)  # a CV that is not there is a 404, and nobody saw it
     if request.method != "HEAD":
-        hiring.record_view(current_user, found, "cv_download")
+        try:
+            hiring.record_view(current_user, found, "cv_download")
+        except BaseException:
+            response.close()  # no download without its audit entry
+            raise
     return response
 
 
