@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
+from portal.storage.kinds import MB, UploadKind
+
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = Path(os.environ.get("INSTANCE_DIR", ROOT / "instance"))
 
@@ -109,6 +111,7 @@ def load(env: dict[str, str] | None = None, overrides: dict | None = None) -> di
         "SQLALCHEMY_DATABASE_URI": database_url,
         "MAIL_URL": env.get("MAIL_URL", ""),
         "MAIL_FROM": env.get("MAIL_FROM", "Candor <no-reply@candor.localhost>"),
+        "STORAGE_BACKEND": env.get("STORAGE_BACKEND", "local").strip().lower(),
         "STORAGE_DIR": env.get("STORAGE_DIR", str(INSTANCE_DIR / "storage")),
         "BASE_URL": base_url,
         "REDIS_URL": env.get("REDIS_URL", ""),
@@ -116,10 +119,8 @@ def load(env: dict[str, str] | None = None, overrides: dict | None = None) -> di
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), default=True),
         "RATELIMIT_HEADERS_ENABLED": True,
         "OIDC_PROVIDERS": oidc_providers(env),
-        # The request may be larger than the file limit, so a file somewhat too large is refused by the
-        # form with a message next to the field and the rest of the form kept; far beyond it, 413.
-        "MAX_CONTENT_LENGTH": int(env.get("MAX_UPLOAD_MB", "10")) * 3 * 1024 * 1024,
-        "MAX_UPLOAD_BYTES": int(env.get("MAX_UPLOAD_MB", "10")) * 1024 * 1024,
+        # The CV limit, and the default of any upload kind without a limit of its own.
+        "MAX_UPLOAD_BYTES": _megabytes(env, "MAX_UPLOAD_MB", 10),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": secure_cookies,
@@ -142,6 +143,13 @@ def load(env: dict[str, str] | None = None, overrides: dict | None = None) -> di
         "TRUSTED_PROXY_HOPS": int(env.get("TRUSTED_PROXY_HOPS", "0")),
     }
     config.update(overrides)
+    if "UPLOAD_KINDS" not in overrides:
+        config["UPLOAD_KINDS"] = upload_kinds(config)
+    if "MAX_CONTENT_LENGTH" not in overrides:
+        # The request may be larger than the largest file limit, so a file somewhat too large is
+        # refused by the form with a message next to the field and the rest of the form kept; far
+        # beyond it, 413.
+        config["MAX_CONTENT_LENGTH"] = 3 * max(kind.max_bytes for kind in config["UPLOAD_KINDS"].values())
     config["SQLALCHEMY_DATABASE_URI"] = _sqlalchemy_url(config["SQLALCHEMY_DATABASE_URI"])
     if "SQLALCHEMY_ENGINE_OPTIONS" not in overrides:
         config["SQLALCHEMY_ENGINE_OPTIONS"] = (
@@ -153,6 +161,24 @@ def load(env: dict[str, str] | None = None, overrides: dict | None = None) -> di
             else {"pool_pre_ping": True, "pool_timeout": float(env.get("DATABASE_POOL_TIMEOUT", "5"))}
         )
     return config
+
+
+def upload_kinds(config: dict) -> dict[str, UploadKind]:
+    """What each kind of upload accepts, and its size limit."""
+    return {
+        "cv": UploadKind(label="CV", types=("pdf", "docx"), max_bytes=config["MAX_UPLOAD_BYTES"]),
+    }
+
+
+def _megabytes(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip() or str(default)
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of megabytes, not {raw!r}.") from None
+    if not 0 < value <= 10_000:
+        raise ConfigError(f"{name} must be more than 0 and at most 10000 (megabytes).")
+    return int(value * MB)
 
 
 def _sqlalchemy_url(url: str) -> str:

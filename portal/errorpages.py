@@ -31,8 +31,14 @@ GENERAL = {4: 400, 5: 500}
 
 
 def _upload_limit() -> str:
-    size = current_app.config.get("MAX_UPLOAD_BYTES") or 10 * 1024 * 1024
-    return f"{size / (1024 * 1024):g} MB" if size >= 1024 * 1024 else f"{max(1, size // 1024)} KB"
+    # The limit of what this page uploads; elsewhere, of the largest kind of upload there is.
+    from portal.files import upload_kind_of_request
+    from portal.storage.kinds import size_text
+
+    kind = upload_kind_of_request()
+    if kind is None:
+        kind = max(current_app.config["UPLOAD_KINDS"].values(), key=lambda k: k.max_bytes)
+    return size_text(kind.max_bytes)
 
 
 def render_error(status: int, detail: str | None = None, headers=None):

@@ -6,3 +6,4 @@ from portal.hiring.models import (  # noqa: F401
     StageEvent, StageProgress,
 )
 from portal.notifications.models import OutboxMessage  # noqa: F401
+from portal.storage.models import StoredFile  # noqa: F401

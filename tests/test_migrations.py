@@ -72,10 +72,13 @@ EXPECTED_CHECKS = {
     ("stage_progress", "ck_stage_progress_known_waiting_on"),
     ("stage_progress", "ck_stage_progress_pause_not_negative"),
     ("stages", "ck_stages_known_kind"),
+    ("stored_files", "ck_stored_files_not_empty"),
+    ("stored_files", "ck_stored_files_sha256_hex"),
     ("stages", "ck_stages_sla_not_negative"),
     ("user_roles", "ck_user_roles_known_role"),
 }
 EXPECTED_UNIQUE = {
+    ("applications", ("cv_file_id",)),
     ("external_identities", ("issuer", "subject")),
     ("one_time_tokens", ("token_hash",)),
     ("outbox_attachments", ("outbox_message_id", "position")),
@@ -85,6 +88,7 @@ EXPECTED_UNIQUE = {
     ("stage_progress", ("application_id", "stage_id")),
     ("stages", ("template_id", "key")),
     ("stages", ("template_id", "order")),
+    ("stored_files", ("storage_key",)),
     ("users", ("email",)),
 }
 # (table, index name, columns, unique, partial condition or None)
@@ -104,6 +108,7 @@ EXPECTED_INDEXES = {
     ("planned_interviews", "ix_planned_interviews_stage_id", ("stage_id",), False, None),
     ("positions", "ix_positions_status", ("status",), False, None),
     ("stage_events", "ix_stage_events_application_id", ("application_id",), False, None),
+    ("stored_files", "ix_stored_files_owner", ("owner_type", "owner_id"), False, None),
 }
 
 

@@ -119,7 +119,7 @@ def _view(application: Application, events: list[StageEvent], *, detail: bool) -
         steps=steps if detail else (),
         timeline=timeline,
         answers=answers if detail else (),
-        cv_filename=(application.cv_filename or "") if detail else "",
+        cv_filename=(application.cv_file.name if application.cv_file else "") if detail else "",
         can_withdraw=detail and process.Action.WITHDRAW in process.allowed_actions(application, application.candidate),
     )
 

@@ -12,7 +12,8 @@ from portal.hiring import services as hiring
 from portal.hiring.forms import ApplyForm
 from portal.hiring.models import Application, Position, PositionStatus
 from portal.security import policy
-from portal.storage import UploadRejected, send_stored
+from portal.files import accepts_upload, send_stored
+from portal.storage import UploadRejected
 
 bp = Blueprint("candidate", __name__)
 
@@ -62,6 +63,7 @@ def position(position_id: int):
 
 
 @bp.route("/positions/<int:position_id>/apply", methods=["GET", "POST"])
+@accepts_upload("cv")
 @policy.candidate()
 def apply(position_id: int):
     """Apply to an open position with a CV and short answers."""
@@ -130,5 +132,5 @@ def withdraw(application_id: int):
 
 
 def send_cv(application: Application):
-    return send_stored(application.cv_key, filename=application.cv_filename or "cv",
-                       mimetype=application.cv_content_type or "application/octet-stream")
+    """The application's CV as a download (404 when it has none)."""
+    return send_stored(application.cv_file)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import ROLE_VALUES, User
 from portal.extensions import db
+from portal.storage.models import StoredFile
 from portal.timeutil import UTCDateTime, add_working_days, utcnow
 
 
@@ -237,10 +238,9 @@ class Application(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reapply_after: Mapped[date | None] = mapped_column(Date)
     answers: Mapped[dict] = mapped_column(JSON, default=dict)
-    cv_key: Mapped[str | None] = mapped_column(String(200))
-    cv_filename: Mapped[str | None] = mapped_column(String(200))
-    cv_content_type: Mapped[str | None] = mapped_column(String(120))
-    cv_size: Mapped[int | None]
+    # The CV sent with the application; empty only if the file was later erased.
+    cv_file_id: Mapped[int | None] = mapped_column(
+        ForeignKey("stored_files.id", ondelete="SET NULL"), unique=True)
     # Optimistic lock: every UPDATE checks the version it read, so two requests racing on SQLite
     # (no row locks) cannot both move the same application; the loser gets StaleDataError.
     version: Mapped[int] = mapped_column(default=1)
@@ -250,6 +250,7 @@ class Application(db.Model):
     position: Mapped[Position] = relationship(lazy="joined")
     candidate: Mapped[User] = relationship(lazy="joined")
     stage: Mapped[Stage] = relationship(lazy="joined")
+    cv_file: Mapped[StoredFile | None] = relationship(lazy="joined")
     events: Mapped[list[StageEvent]] = relationship(
         back_populates="application", order_by="StageEvent.id", cascade="all, delete-orphan"
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 import enum
 from datetime import date, timedelta
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
@@ -15,15 +14,14 @@ from portal.accounts.models import Role, User
 from portal.audit.models import AuditEntry
 from portal.errors import AlreadyApplied, CooldownActive, DomainError, PositionNotOpen, TransitionNotAllowed
 from portal.extensions import db
-from portal.unit_of_work import on_rollback, transactional
+from portal.unit_of_work import transactional
 from portal.hiring import candidate_read, process
 from portal.hiring.default_process import ensure_default_process, ensure_interview_kinds
 from portal.hiring.models import (
     Application, ApplicationStatus, InterviewKind, PanelMember, Position, PositionStatus, StaffQualification, StageEvent,
 )
 from portal.notifications.services import queue_mail
-from portal.storage import get_storage
-from portal.storage.inspection import DOCUMENT_TYPES, check_document, document_suffix
+from portal.storage import services as storage
 from portal.timeutil import utcnow
 
 POSITION_FIELDS = (
@@ -163,35 +161,21 @@ def apply(candidate: User, position: Position, *, cv_stream, cv_filename: str, a
 @transactional
 def _apply(candidate: User, position: Position, *, cv_stream, cv_filename: str, answers: dict) -> Application:
     check_can_apply(candidate, position)
-    suffix = document_suffix(cv_filename)
-    storage = get_storage()
-    stored = storage.save(
-        cv_stream, prefix="cv", suffix=suffix,
-        max_bytes=current_app.config["MAX_UPLOAD_BYTES"], check=check_document(suffix),
-    )
-    on_rollback(lambda: storage.delete(stored.key))
+    cv = storage.store_upload(cv_stream, cv_filename, "cv", owner=candidate, actor=candidate)
     stage = position.process.first_stage()
     application = Application(
         position=position, candidate=candidate, stage=stage,
-        status=ApplicationStatus.ACTIVE.value, answers=answers,
-        cv_key=stored.key, cv_filename=_display_name(cv_filename, suffix),
-        cv_content_type=DOCUMENT_TYPES[suffix], cv_size=stored.size,
+        status=ApplicationStatus.ACTIVE.value, answers=answers, cv_file=cv,
     )
     db.session.add(application)
     db.session.add(StageEvent(application=application, action="applied", to_stage=stage,
                               actor_id=candidate.id))
     db.session.flush()
     audit.record("application.create", application, actor=candidate, position_id=position.id,
-                 cv_sha256=stored.sha256)
+                 cv_file_id=cv.id, cv_sha256=cv.sha256)
     queue_mail(candidate, "application_received", application=candidate_read.for_mail(application),
                candidate_name=candidate.name)
     return application
-
-
-def _display_name(filename: str, suffix: str) -> str:
-    base = filename.replace("\\", "/").rsplit("/", 1)[-1]
-    stem = "".join(ch for ch in base[: -len(suffix)] if ch.isalnum() or ch in " ._-()").strip() or "cv"
-    return f"{stem[:120]}{suffix}"
 
 
 def lock_application(application_id: int) -> Application | None:

@@ -199,10 +199,16 @@ def _application_page(found: Application, *, refusal: str | None = None, status:
 @bp.route("/applications/<int:application_id>/cv")
 @policy.staff(*APPLICATION_ROLES, scoped_to_position=True)
 def application_cv(application_id: int):
-    """Download the candidate's CV (recorded in the audit log)."""
+    """Download the candidate's CV (recorded in the audit log; a HEAD reads no content and is not)."""
     found = _visible_application(application_id)
-    hiring.record_view(current_user, found, "cv_download")
-    return send_cv(found)
+    response = send_cv(found)  # a CV that is not there is a 404, and nobody saw it
+    if request.method != "HEAD":
+        try:
+            hiring.record_view(current_user, found, "cv_download")
+        except BaseException:
+            response.close()  # no download without its audit entry
+            raise
+    return response
 
 
 def _act(application_id: int, action: process.Action, done: str):

