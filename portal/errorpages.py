@@ -33,12 +33,11 @@ GENERAL = {4: 400, 5: 500}
 def _upload_limit() -> str:
     # The limit of what this page uploads; elsewhere, of the largest kind of upload there is.
     from portal.files import upload_kind_of_request
-    from portal.storage.kinds import size_text
 
     kind = upload_kind_of_request()
     if kind is None:
         kind = max(current_app.config["UPLOAD_KINDS"].values(), key=lambda k: k.max_bytes)
-    return size_text(kind.max_bytes)
+    return kind.limit_text
 
 
 def render_error(status: int, detail: str | None = None, headers=None):

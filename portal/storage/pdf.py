@@ -49,7 +49,6 @@ NAME = re.compile(rb"/([^\x00\t\n\x0c\r ()<>\[\]{}/%]{1,200})")
 HEX_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 STREAM = re.compile(rb"stream(?:\r\n|\n|\r)")
 
-DAMAGED = "The PDF is incomplete or damaged. Export it again and retry."
 
 
 def check_structure(path: Path) -> None:

@@ -8,7 +8,6 @@ import re
 import threading
 from urllib.parse import urlencode
 
-import pytest
 from sqlalchemy import select
 from werkzeug.http import parse_options_header
 from werkzeug.serving import make_server
