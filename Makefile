@@ -6,12 +6,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test install test-deps worker screenshots clean
+.PHONY: run test lint install test-deps worker screenshots clean
 
-$(VENV)/.installed: pyproject.toml
+# constraints.txt pins every package to the version CI tested, so a fresh machine installs the same.
+$(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -31,7 +32,12 @@ run: $(VENV)/.installed
 	@$(BIN)/flask outbox work & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 		$(BIN)/flask run --host 127.0.0.1 --port 5000
 
-test: test-deps
+# Lint and format check first: they take a second and catch what a reviewer should not have to.
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: test-deps lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 worker: $(VENV)/.installed

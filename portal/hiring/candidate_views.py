@@ -12,6 +12,7 @@ from portal.hiring import services as hiring
 from portal.hiring.forms import ApplyForm
 from portal.hiring.models import Application, Position, PositionStatus
 from portal.security import policy
+from portal.storage.kinds import upload_kind
 from portal.files import accepts_upload, send_stored
 from portal.storage import UploadRejected
 
@@ -74,6 +75,7 @@ def apply(position_id: int):
         return render_template("hiring/apply_blocked.html", position=candidate_read.position_view(found), message=exc.message,
                                until=getattr(exc, "until", None)), exc.status
     form = ApplyForm()
+    form.cv.description = f"PDF or Word (.docx), up to {upload_kind('cv').limit_text}."
     if form.validate_on_submit():
         upload = form.cv.data
         try:

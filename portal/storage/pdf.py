@@ -6,7 +6,8 @@ Flate-compressed stream (object streams hide dictionaries there), with `#xx` esc
 here (LZW, ASCII hex/85, run length, encryption) is refused rather than trusted unread.
 The scan does not tell a name from the same characters inside a text string, so a PDF whose text
 itself reads "/JavaScript" is refused too; that errs on the safe side and the message says how to
-get an acceptable file. Names of two or three letters (/JS, /AA, /XFA, the filter abbreviations)
+get an acceptable file. The short /JS key, common in text ("HTML/JS/CSS"), counts only where a script
+follows it as in a dictionary: a string, a hex string or an indirect reference. Names of two or three letters (/JS, /AA, /XFA, the filter abbreviations)
 count only among printable bytes, because they turn up by chance inside image data.
 """
 from __future__ import annotations
@@ -48,6 +49,8 @@ CONTEXT = 32  # bytes either side of a short name that must read as PDF syntax
 NAME = re.compile(rb"/([^\x00\t\n\x0c\r ()<>\[\]{}/%]{1,200})")
 HEX_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 STREAM = re.compile(rb"stream(?:\r\n|\n|\r)")
+# What stands after the /JS key of a JavaScript action: its script, as a string or a reference.
+SCRIPT_VALUE = re.compile(rb"[\x00\t\n\x0c\r ]*(?:\(|<(?!<)|\d+[\x00\t\n\x0c\r ]+\d+[\x00\t\n\x0c\r ]+R)")
 
 
 
@@ -152,7 +155,11 @@ def _names(chunks: Iterable[bytes], wanted) -> set[str]:
             if not final and match.end() + CONTEXT >= len(buffer):
                 continue
             text = HEX_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), match.group(1)).decode("latin-1")
-            if text in wanted and (len(text) > 3 or _in_pdf_syntax(buffer, match.start(), match.end())):
+            if text not in wanted:
+                continue
+            if text == "JS" and not SCRIPT_VALUE.match(buffer, match.end()):
+                continue  # "/JS" in running text, not a key with a script after it
+            if len(text) > 3 or _in_pdf_syntax(buffer, match.start(), match.end()):
                 found.add(text)
         carry = buffer[-OVERLAP:]
     return found

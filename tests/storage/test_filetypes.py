@@ -266,3 +266,15 @@ def test_generated_docx_are_refused_exactly_when_they_carry_active_content(tmp_p
         assert result == "accepted"
     else:
         assert says in result
+
+
+def test_a_cv_whose_text_mentions_html_js_is_accepted(tmp_path):
+    """Running text like "HTML/JS/CSS" or "Node/JS developer" is not a script key."""
+    content = b"BT /F1 12 Tf (Skills: HTML/JS/CSS, Node/JS developer) Tj ET"
+    body = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+            b"2 0 obj<</Length " + str(len(content)).encode() + b">>stream\n" + content +
+            b"\nendstream endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+    path = tmp_path / "cv.pdf"
+    path.write_bytes(body)
+    FILE_TYPES["pdf"].check_structure(path)
+    FILE_TYPES["pdf"].check_active_content(path)  # accepted: no refusal raised
