@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import and_, func, literal, or_, select, union_all
+from sqlalchemy.orm import joinedload, lazyload
 
 from portal.accounts.models import Role, User
 from portal.extensions import db
@@ -154,6 +155,8 @@ def pipeline(position: Position, *, stage_id: int | None, status: str | None, q:
                 .limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE))
     rows = list(db.session.scalars(
         select(Application).where(Application.id.in_(page_ids.scalar_subquery())).order_by(*order)
+        # The position is in the session already; the candidates' roles are not shown.
+        .options(lazyload(Application.position), joinedload(Application.candidate).lazyload(User.role_rows))
     ).unique())
     has_next = len(rows) > PAGE_SIZE
     return PipelinePage(rows=rows[:PAGE_SIZE], total=total, page=page, pages=max(pages, page + has_next),
