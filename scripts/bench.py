@@ -179,9 +179,12 @@ class Server:
                 raise OSError(status)
             except OSError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
-                    self.log.seek(0)
-                    raise RuntimeError(f"gunicorn {target} did not start:\n{self.log.read().decode()[-3000:]}")
+                    raise RuntimeError(f"gunicorn {target} did not start:\n{self.log_tail()}")
                 time.sleep(0.2)
+
+    def log_tail(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode("utf-8", "replace")[-4000:]
 
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
@@ -302,21 +305,41 @@ def measure_size(args, size: int, workdir: Path, *, signin: bool, pages_wanted: 
                 for name in order:
                     print(f"  {size:,}: {name}", file=sys.stderr)
                     if name == BARE:
-                        bare_runs.append(drive(bare.port, "/", connections=args.connections, seconds=args.seconds))
+                        bare_runs.append(retried(lambda: drive(bare.port, "/", connections=args.connections,
+                                                               seconds=args.seconds), bare))
                     else:
                         who, path = pages[name]
-                        rates[name] = drive(portal.port, path, connections=args.connections, seconds=args.seconds,
-                                            cookies=sessions[who])
+                        rates[name] = retried(lambda: drive(portal.port, path, connections=args.connections,
+                                                            seconds=args.seconds, cookies=sessions[who]), portal)
                 rates[BARE] = sorted(bare_runs, key=lambda r: r.per_second)[len(bare_runs) // 2]
                 results["rates"] = rates
             if signin:
                 results["signin"] = signin_scenario(args, portal.port, data)
+        except Exception:
+            print(f"portal log:\n{portal.log_tail()}\nbare page log:\n{bare.log_tail()}", file=sys.stderr)
+            raise
         finally:
             portal.stop()
             bare.stop()
         return results
     finally:
         database.drop()
+
+
+def retried(measure, server: Server, attempts: int = 3) -> Rate:
+    """A measurement, repeated when the server failed: on a shared PostgreSQL, other programs
+    sometimes take every connection for a moment ("too many clients"), which says nothing of the page."""
+    for attempt in range(1, attempts + 1):
+        mark = server.log.seek(0, os.SEEK_END)
+        try:
+            return measure()
+        except RuntimeError as exc:
+            server.log.seek(mark)
+            if attempt == attempts or b"too many clients" not in server.log.read():
+                raise
+            print(f"  {exc}: the database refused a connection, measuring again", file=sys.stderr)
+            time.sleep(5)
+    raise AssertionError("unreachable")
 
 
 def signin_scenario(args, port: int, data: Seeded):

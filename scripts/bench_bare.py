@@ -28,7 +28,7 @@ url = os.environ["DATABASE_URL"]
 for prefix in ("postgres://", "postgresql://"):
     if url.startswith(prefix):
         url = "postgresql+psycopg://" + url[len(prefix):]
-engine = create_engine(url)
+engine = create_engine(url, pool_size=4, max_overflow=4)  # at most 8 requests at once per worker
 position = int(os.environ["BENCH_POSITION_ID"])
 app = Flask(__name__)
 
