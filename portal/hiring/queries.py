@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import and_, func, literal, or_, select, union_all
+from sqlalchemy import and_, bindparam, func, literal, or_, select, union_all
 from sqlalchemy.orm import joinedload, lazyload
 
 from portal.accounts.models import Role, User
@@ -105,6 +106,7 @@ class PipelinePage:
     counts_by_stage: dict[int, int]  # applications in progress per stage, up to COUNT_LIMIT + 1
     total_exact: bool = True
     has_next: bool = False
+    now: datetime | None = None  # the moment the overdue flags are judged at
 
     def stage_count(self, stage_id: int) -> str:
         count = self.counts_by_stage.get(stage_id, 0)
@@ -160,20 +162,27 @@ def pipeline(position: Position, *, stage_id: int | None, status: str | None, q:
     ).unique())
     has_next = len(rows) > PAGE_SIZE
     return PipelinePage(rows=rows[:PAGE_SIZE], total=total, page=page, pages=max(pages, page + has_next),
-                        counts_by_stage=counts, total_exact=exact, has_next=has_next)
+                        counts_by_stage=counts, total_exact=exact, has_next=has_next, now=now)
 
 
 def _stage_counts(position: Position) -> dict[int, int]:
     """Applications in progress per stage (one statement), each count stopping at COUNT_LIMIT + 1."""
-    per_stage = [
-        select(literal(stage.id).label("stage_id"), func.count().label("n")).select_from(
-            select(Application.id).where(Application.position_id == position.id,
+    stage_ids = tuple(stage.id for stage in position.process.stages if not stage.is_outcome)
+    rows = db.session.execute(_stage_counts_statement(stage_ids, COUNT_LIMIT), {"position_id": position.id})
+    return {stage_id: n for stage_id, n in rows if n}
+
+
+@lru_cache(maxsize=256)
+def _stage_counts_statement(stage_ids: tuple[int, ...], limit: int):
+    # Built once per process (a statement of this size takes longer to build than to run).
+    return union_all(*[
+        select(literal(stage_id).label("stage_id"), func.count().label("n")).select_from(
+            select(Application.id).where(Application.position_id == bindparam("position_id"),
                                          Application.status == ApplicationStatus.ACTIVE.value,
-                                         Application.stage_id == stage.id)
-            .limit(COUNT_LIMIT + 1).subquery())
-        for stage in position.process.stages if not stage.is_outcome
-    ]
-    return {stage: n for stage, n in db.session.execute(union_all(*per_stage)) if n}
+                                         Application.stage_id == stage_id)
+            .limit(limit + 1).subquery())
+        for stage_id in stage_ids
+    ])
 
 
 def _overdue_conditions(position: Position, now: datetime) -> list:
