@@ -13,6 +13,7 @@ Machines here are shared and noisy: compare ratios within one run, not absolute 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import multiprocessing
 import os
@@ -291,36 +292,38 @@ def measure_size(args, size: int, workdir: Path, *, signin: bool, pages_wanted: 
         pages = pages_of(data)
         results = {"seconds_to_seed": seeded_in}
         extra = shlex.split(args.gunicorn_args)
-        portal = Server("wsgi:app", env, extra)
-        bare = Server("scripts.bench_bare:app", {**env, "BENCH_POSITION_ID": str(data.position_id)}, extra)
-        try:
-            if pages_wanted:
-                results["queries"] = count_queries(app, data, pages)
-                sessions = {None: None,
-                            "candidate": sign_in(portal.port, data.candidate_email, data.password),
-                            "recruiter": sign_in(portal.port, data.recruiter_email, data.password)}
-                names = list(pages)
-                order = [BARE] + names[:4] + [BARE] + names[4:] + [BARE]
-                bare_runs, rates = [], {}
-                for name in order:
-                    print(f"  {size:,}: {name}", file=sys.stderr)
-                    if name == BARE:
-                        bare_runs.append(retried(lambda: drive(bare.port, "/", connections=args.connections,
-                                                               seconds=args.seconds), bare))
-                    else:
-                        who, path = pages[name]
-                        rates[name] = retried(lambda: drive(portal.port, path, connections=args.connections,
-                                                            seconds=args.seconds, cookies=sessions[who]), portal)
-                rates[BARE] = sorted(bare_runs, key=lambda r: r.per_second)[len(bare_runs) // 2]
-                results["rates"] = rates
-            if signin:
-                results["signin"] = signin_scenario(args, portal.port, data)
-        except Exception:
-            print(f"portal log:\n{portal.log_tail()}\nbare page log:\n{bare.log_tail()}", file=sys.stderr)
-            raise
-        finally:
-            portal.stop()
-            bare.stop()
+        with contextlib.ExitStack() as servers:
+            portal = Server("wsgi:app", env, extra)
+            servers.callback(portal.stop)
+            bare = Server("scripts.bench_bare:app", {**env, "BENCH_POSITION_ID": str(data.position_id)}, extra)
+            servers.callback(bare.stop)
+            try:
+                if pages_wanted:
+                    results["queries"] = count_queries(app, data, pages)
+                    sessions = {None: None,
+                                "candidate": sign_in(portal.port, data.candidate_email, data.password),
+                                "recruiter": sign_in(portal.port, data.recruiter_email, data.password)}
+                    names = list(pages)
+                    order = [BARE] + names[:4] + [BARE] + names[4:] + [BARE]
+                    bare_runs, rates = [], {}
+                    for name in order:
+                        print(f"  {size:,}: {name}", file=sys.stderr)
+                        if name == BARE:
+                            bare_runs.append(retried(lambda: drive(bare.port, "/", connections=args.connections,
+                                                                   seconds=args.seconds), bare))
+                        else:
+                            who, path = pages[name]
+                            rates[name] = retried(lambda: drive(portal.port, path, connections=args.connections,
+                                                                seconds=args.seconds, cookies=sessions[who]), portal)
+                    rates[BARE] = sorted(bare_runs, key=lambda r: r.per_second)[len(bare_runs) // 2]
+                    results["rates"] = rates
+                    with app.app_context():
+                        db.engine.dispose()
+                if signin:
+                    results["signin"] = signin_scenario(args, portal.port, data)
+            except Exception:
+                print(f"portal log:\n{portal.log_tail()}\nbare page log:\n{bare.log_tail()}", file=sys.stderr)
+                raise
         return results
     finally:
         database.drop()
