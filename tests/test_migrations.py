@@ -95,6 +95,9 @@ EXPECTED_UNIQUE = {
 EXPECTED_INDEXES = {
     ("applications", "ix_applications_candidate_id", ("candidate_id",), False, None),
     ("applications", "ix_applications_position_id", ("position_id",), False, None),
+    ("applications", "ix_applications_position_status_stage",
+     ("position_id", "status", "stage_id", "stage_entered_at", "id"), False, None),
+    ("applications", "ix_applications_position_waiting", ("position_id", "stage_entered_at", "id"), False, None),
     ("applications", "ix_applications_status", ("status",), False, None),
     ("applications", "uq_applications_one_active", ("candidate_id", "position_id"), True, "status = 'active'"),
     ("audit_log", "ix_audit_log_action", ("action",), False, None),

@@ -226,6 +226,11 @@ class Application(db.Model):
             sqlite_where=text("status = 'active'"),
             postgresql_where=text("status = 'active'"),
         ),
+        # The pipeline: a page of a position's applications in the order they wait (read in index
+        # order, so the first page costs the same at 100 or 100,000 applications) ...
+        Index("ix_applications_position_waiting", "position_id", "stage_entered_at", "id"),
+        # ... and the per-stage counts by an index-only scan, plus one stage's applications in order.
+        Index("ix_applications_position_status_stage", "position_id", "status", "stage_id", "stage_entered_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,15 +2,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from functools import lru_cache
+from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, bindparam, exists, func, literal, or_, select, union_all
+from sqlalchemy.orm import joinedload, lazyload
 
 from portal.accounts.models import User
 from portal.extensions import db
-from portal.hiring.models import Application, ApplicationStatus, Position, Stage, StageEvent
+from portal.hiring.models import Application, ApplicationStatus, Position, Stage, StageEvent, StageProgress, WaitingOn
 from portal.security import policy
-from portal.timeutil import utcnow
+from portal.timeutil import add_working_days, utcnow
 
 DONE, CURRENT, UPCOMING, STOPPED, NOT_REACHED = "done", "current", "upcoming", "stopped", "not-reached"
 STATE_LABELS = {
@@ -90,25 +92,40 @@ def active_count(position: Position) -> int:
 
 
 PAGE_SIZE = 25
+# Counting stops here: a stage, a search or a filter over a very large position must not count every
+# row it matches to print one number ("1,000+" says what a recruiter needs to know).
+COUNT_LIMIT = 1000
 
 
 @dataclass
 class PipelinePage:
     rows: list[Application]
-    total: int
+    total: int  # exact when total_exact, else a lower bound
     page: int
-    pages: int
-    counts_by_stage: dict[int, int]
+    pages: int  # the last page when total_exact, else the last one known to exist
+    counts_by_stage: dict[int, int]  # applications in progress per stage, up to COUNT_LIMIT + 1
+    total_exact: bool = True
+    has_next: bool = False
+    now: datetime | None = None  # the moment the overdue flags are judged at
+
+    def stage_count(self, stage_id: int) -> str:
+        count = self.counts_by_stage.get(stage_id, 0)
+        return f"{COUNT_LIMIT:,}+" if count > COUNT_LIMIT else f"{count:,}"
 
 
 def pipeline(position: Position, *, stage_id: int | None, status: str | None, q: str, overdue: bool,
              page: int, now=None) -> PipelinePage:
+    """One page of a position's applications, longest waiting first, and the counts per stage.
+
+    Each query reads an index of `Application.__table_args__` and stops early, so a page costs about
+    the same at 100 or 100,000 applications: the rows come from (position_id, stage_entered_at, id)
+    in order, the counts from (position_id, status, stage_id, ...) and stop at COUNT_LIMIT.
+    """
     now = now or utcnow()
-    query = (
-        select(Application)
-        .join(Application.candidate)
-        .where(Application.position_id == position.id)
-    )
+    active = ApplicationStatus.ACTIVE.value
+    counts = _stage_counts(position)
+
+    query = select(Application).where(Application.position_id == position.id)
     if status:
         query = query.where(Application.status == status)
     if stage_id:
@@ -116,30 +133,99 @@ def pipeline(position: Position, *, stage_id: int | None, status: str | None, q:
     if q:
         # contains(autoescape) so that % and _ typed in the search box match themselves.
         needle = q.strip().lower()
-        query = query.where(or_(func.lower(User.name).contains(needle, autoescape=True),
-                                func.lower(User.email).contains(needle, autoescape=True)))
-    rows_query = query.order_by(Application.stage_entered_at.asc(), Application.id)
+        query = query.join(Application.candidate).where(
+            or_(func.lower(User.name).contains(needle, autoescape=True),
+                func.lower(User.email).contains(needle, autoescape=True)))
     if overdue:
-        # The SLA counts working days, which SQL does not know. N working days span at least N calendar
-        # days, so SQL narrows the rows to those that can be late and Python decides exactly.
-        could_be_late = rows_query.where(
-            Application.status == ApplicationStatus.ACTIVE.value,
-            Application.stage_entered_at < now - timedelta(days=position.sla_days),
-        )
-        matching = [a for a in db.session.scalars(could_be_late).unique() if a.sla_overdue(now)]
-        total = len(matching)
-    else:
-        total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(page, 1), pages)  # past the last page: show the last one
-    if overdue:
-        page_rows = matching[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
-    else:
-        page_rows = list(db.session.scalars(rows_query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).unique())
-    counts = dict(db.session.execute(
-        select(Application.stage_id, func.count()).where(
-            Application.position_id == position.id, Application.status == ApplicationStatus.ACTIVE.value
-        ).group_by(Application.stage_id)
-    ).all())
-    return PipelinePage(rows=page_rows, total=total, page=page, pages=pages, counts_by_stage=counts)
+        query = query.where(*_overdue_conditions(position, now))
 
+    if status == active and not (q or overdue):
+        # The per-stage counts hold the answer already.
+        found = [counts.get(stage_id, 0)] if stage_id else list(counts.values())
+        total, exact = sum(min(n, COUNT_LIMIT) for n in found), all(n <= COUNT_LIMIT for n in found)
+    else:
+        limited = query.with_only_columns(Application.id).limit(COUNT_LIMIT + 1).subquery()
+        total = db.session.scalar(select(func.count()).select_from(limited))
+        total, exact = min(total, COUNT_LIMIT), total <= COUNT_LIMIT
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 1), pages) if exact else max(page, 1)  # past the last page: show the last one
+
+    # Ids first, from the index, then only those rows with their candidate and stage: a later page
+    # skips index entries, not joined rows.
+    order = (Application.stage_entered_at.asc(), Application.id.asc())
+    page_ids = (query.with_only_columns(Application.id).order_by(*order)
+                .limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE))
+    rows = list(db.session.scalars(
+        select(Application).where(Application.id.in_(page_ids.scalar_subquery())).order_by(*order)
+        # The position is in the session already; the candidates' roles are not shown.
+        .options(lazyload(Application.position), joinedload(Application.candidate).lazyload(User.role_rows))
+    ).unique())
+    has_next = len(rows) > PAGE_SIZE
+    return PipelinePage(rows=rows[:PAGE_SIZE], total=total, page=page, pages=max(pages, page + has_next),
+                        counts_by_stage=counts, total_exact=exact, has_next=has_next, now=now)
+
+
+def _stage_counts(position: Position) -> dict[int, int]:
+    """Applications in progress per stage (one statement), each count stopping at COUNT_LIMIT + 1."""
+    stage_ids = tuple(stage.id for stage in position.process.stages if not stage.is_outcome)
+    rows = db.session.execute(_stage_counts_statement(stage_ids, COUNT_LIMIT), {"position_id": position.id})
+    return {stage_id: n for stage_id, n in rows if n}
+
+
+@lru_cache(maxsize=256)
+def _stage_counts_statement(stage_ids: tuple[int, ...], limit: int):
+    # Built once per process (a statement of this size takes longer to build than to run).
+    return union_all(*[
+        select(literal(stage_id).label("stage_id"), func.count().label("n")).select_from(
+            select(Application.id).where(Application.position_id == bindparam("position_id"),
+                                         Application.status == ApplicationStatus.ACTIVE.value,
+                                         Application.stage_id == stage_id)
+            .limit(limit + 1).subquery())
+        for stage_id in stage_ids
+    ])
+
+
+def _overdue_conditions(position: Position, now: datetime) -> list:
+    """SQL for `Application.sla_overdue(now)` over a position's applications, to the microsecond."""
+    timed = [s.id for s in position.process.stages if not s.is_outcome and s.sla_days]
+    entered = Application.stage_entered_at
+    late = [entered < end if start is None else and_(entered >= start, entered < end)
+            for start, end in late_entry_ranges(now, position.sla_days)]
+    # Progress within the stage moves the clock: it stands while the move is the candidate's, and
+    # the time it stood is added afterwards. Those few applications are judged one by one.
+    moved_clock = exists().where(StageProgress.application_id == Application.id,
+                                 StageProgress.stage_id == Application.stage_id,
+                                 or_(StageProgress.waiting_on != WaitingOn.STAFF.value,
+                                     StageProgress.paused_seconds > 0))
+    late_after_pause = [a.id for a in db.session.scalars(
+        select(Application).where(Application.position_id == position.id,
+                                  Application.status == ApplicationStatus.ACTIVE.value, moved_clock)).unique()
+        if a.sla_overdue(now)]
+    return [Application.status == ApplicationStatus.ACTIVE.value, Application.stage_id.in_(timed),
+            or_(and_(or_(*late), ~moved_clock), Application.id.in_(late_after_pause))]
+
+
+def late_entry_ranges(now: datetime, working_days: int) -> list[tuple[datetime | None, datetime]]:
+    """The times of entering a stage whose response, due `working_days` working days later, is late.
+
+    The response is due a number of calendar days after entry that depends only on the weekday of
+    entry (add_working_days), so each calendar day gives one range; every day before the longest
+    wait is late all day. Ranges are [start, end), the first one open to the past.
+    """
+    def wait(weekday: int) -> timedelta:
+        monday = datetime(2024, 1, 1, tzinfo=timezone.utc)
+        start = monday + timedelta(days=weekday)
+        return add_working_days(start, working_days) - start
+
+    waits = [wait(weekday) for weekday in range(7)]
+    day = datetime.combine((now - max(waits)).date(), datetime.min.time(), timezone.utc) - timedelta(days=1)
+    ranges: list[list] = [[None, day]]
+    while day <= now:
+        end = min(day + timedelta(days=1), now - waits[day.weekday()])
+        if end > day:
+            if ranges[-1][1] == day:
+                ranges[-1][1] = end
+            else:
+                ranges.append([day, end])
+        day += timedelta(days=1)
+    return [(start, end) for start, end in ranges]

@@ -108,3 +108,28 @@ def test_progress_is_kept_per_stage(app, factory):
     # A new stage starts with the team's move and a running clock.
     assert application.progress is None and application.whose_move() == "staff"
     assert application.sla_due_at() is not None
+
+
+def test_the_overdue_filter_follows_the_paused_clock(app, client, factory):
+    from portal.hiring import queries
+
+    recruiter = factory.staff("recruiter")
+    position = factory.position(recruiter, sla_days=2)
+    waiting_on_us = factory.application(position=position, actor=recruiter, advances=2)
+    candidates_move = factory.application(position=position, actor=recruiter, advances=2)
+    was_paused = factory.application(position=position, actor=recruiter, advances=2)
+    for application in (waiting_on_us, candidates_move, was_paused):
+        application.stage_entered_at -= timedelta(days=10)
+    db.session.commit()
+    with transaction():
+        progress.hand_to_candidate(candidates_move, "Upload your work.")
+        record = progress.hand_to_candidate(was_paused, "Upload your work.")
+    record.waiting_since -= timedelta(days=9)
+    with transaction():
+        progress.hand_to_staff(was_paused)  # nine days of the candidate's work: not late yet
+    db.session.expire_all()
+    page = queries.pipeline(position, stage_id=None, status="active", q="", overdue=True, page=1)
+    assert [a.id for a in page.rows] == [waiting_on_us.id]
+    for application in (waiting_on_us, candidates_move, was_paused):
+        found = db.session.get(Application, application.id)
+        assert found.sla_overdue() == (application.id == waiting_on_us.id)

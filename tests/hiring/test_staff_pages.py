@@ -1,13 +1,18 @@
 """Staff pages: positions, the pipeline with filters and SLA flags, and process actions."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from portal.audit.models import AuditEntry
 from portal.extensions import db
+from portal.hiring import queries
 from portal.hiring.models import Application, Position
+from portal.hiring.queries import late_entry_ranges
+from portal.timeutil import add_working_days
 from tests.helpers import login, outbox, queries_for
 
 
@@ -307,3 +312,48 @@ def test_a_hired_candidate_is_not_offered_to_apply_again(app, client, factory):
     login(client, application.candidate)
     page = client.get(f"/positions/{application.position_id}").get_data(as_text=True)
     assert "Apply for this position" not in page and "You already have an offer" in page
+
+
+@settings(max_examples=300, deadline=None)
+@given(now=st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1), timezones=st.just(timezone.utc)),
+       waited=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=60)),
+       working_days=st.integers(min_value=0, max_value=30))
+def test_overdue_filter_finds_exactly_the_applications_past_their_response_date(now, waited, working_days):
+    entered = now - waited
+    in_ranges = any((start is None or start <= entered) and entered < end
+                    for start, end in late_entry_ranges(now, working_days))
+    assert in_ranges == (add_working_days(entered, working_days) < now)
+
+
+def test_overdue_filter_matches_the_flag_on_every_weekday(app, client, factory):
+    recruiter = _staff_client(client, factory, "recruiter")
+    position = factory.position(recruiter, sla_days=3)
+    names = []
+    for hours in range(0, 24 * 9, 7):  # entered at every time of day over nine days
+        application = factory.application(factory.candidate(name=f"Waited {hours:03d}h"), position, actor=recruiter)
+        application.stage_entered_at -= timedelta(hours=hours)
+        names.append((f"Waited {hours:03d}h", application))
+    db.session.commit()
+    page = client.get(f"/staff/positions/{position.id}/pipeline?overdue=1").get_data(as_text=True)
+    late = {name for name, application in names if application.sla_overdue()}
+    assert late and len(late) < len(names)
+    assert {name for name, _ in names if name in page} == late
+
+
+def test_pipeline_counts_stop_at_the_limit_and_pages_go_on(app, client, factory, monkeypatch):
+    monkeypatch.setattr(queries, "COUNT_LIMIT", 4)
+    monkeypatch.setattr(queries, "PAGE_SIZE", 3)
+    recruiter = _staff_client(client, factory, "recruiter")
+    position = factory.position(recruiter)
+    for index in range(7):
+        factory.application(factory.candidate(name=f"Person {index}"), position, actor=recruiter)
+    url = f"/staff/positions/{position.id}/pipeline"
+    first = client.get(url).get_data(as_text=True)
+    assert "More than 4 applications found" in first and "4+" in first
+    assert "Page 1</li>" in first and 'rel="next"' in first
+    third = client.get(url + "?page=3").get_data(as_text=True)
+    assert "Person 6" in third and 'rel="next"' not in third and 'rel="prev"' in third
+    beyond = client.get(url + "?page=9").get_data(as_text=True)
+    assert "Person" not in beyond.split("applications found", 1)[1] and "First page" in beyond
+    searched = client.get(url + "?q=person+6").get_data(as_text=True)
+    assert "1 application found" in searched and "Page 1 of" not in searched
