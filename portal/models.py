@@ -1,5 +1,6 @@
 """Imports every model so that metadata (and Alembic) sees the whole schema."""
 from portal.accounts.models import ExternalIdentity, OneTimeToken, User, UserRole  # noqa: F401
+from portal.accounts.throttle import SignInFailure  # noqa: F401
 from portal.audit.models import AuditEntry  # noqa: F401
 from portal.hiring.models import Application, Position, ProcessTemplate, Stage, StageEvent  # noqa: F401
 from portal.notifications.models import OutboxMessage  # noqa: F401

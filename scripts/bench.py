@@ -80,7 +80,7 @@ def run(size: int, seconds: float) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix="candor-bench-"))
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'bench.sqlite3'}", "SECRET_KEY": "bench",
                       "STORAGE_DIR": str(workdir / "storage"), "RATELIMIT_ENABLED": False,
-                      "PASSWORD_HASH_METHOD": "scrypt:1024:8:1"})
+                      "PASSWORD_HASH_PARAMETERS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1}})
     position_id, application_id, candidate_email = populate(app, size)
     recruiter = signed_in(app, "bench-recruiter@example.com")
     candidate = signed_in(app, candidate_email)
