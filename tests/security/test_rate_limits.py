@@ -183,7 +183,9 @@ def test_guesses_sent_all_at_once_do_not_slip_past_the_throttle(limited):
     for thread in threads:
         thread.join(60)
     assert not errors, errors
-    assert sorted(statuses) == [401] + [429] * (burst - 1)
+    # Of the guesses that arrive together at most one is checked: each sees the others written down
+    # (where all are written before any is checked, none is).
+    assert len(statuses) == burst and statuses.count(401) <= 1 and set(statuses) <= {401, 429}, statuses
 
 
 # Sign-in: people sharing an address
