@@ -164,7 +164,7 @@ def _refuse_if_throttled(key: str, network: str, ignore: int | None = None) -> N
     if from_address >= limit:
         raise SignInThrottled(
             "Too many failed sign-ins from your network. Try again later, or reset your password.",
-            _as_utc(oldest) + ADDRESS_WINDOW - now)
+            oldest + ADDRESS_WINDOW - now)
 
     here = SignInFailure.address == network
     at_account, last_at_account, from_here, last_from_here = db.session.execute(
@@ -174,19 +174,13 @@ def _refuse_if_throttled(key: str, network: str, ignore: int | None = None) -> N
     ).one()
     wait = timedelta(0)
     if from_here:
-        wait = max(wait, _as_utc(last_from_here) + PAIR.wait_after(from_here) - now)
+        wait = max(wait, last_from_here + PAIR.wait_after(from_here) - now)
     if at_account:
-        wait = max(wait, _as_utc(last_at_account) + ACCOUNT.wait_after(at_account) - now)
+        wait = max(wait, last_at_account + ACCOUNT.wait_after(at_account) - now)
     if wait > timedelta(0):
         raise SignInThrottled(
             f"Too many failed sign-ins to this account. Wait {_spell(wait)} and try again, "
             "or reset your password.", wait)
-
-
-def _as_utc(value) -> datetime:
-    # max(CASE ...) loses the column type, so SQLite hands back its text form of the timestamp.
-    return UTCDateTime().process_result_value(
-        datetime.fromisoformat(value) if isinstance(value, str) else value, None)
 
 
 def _spell(wait: timedelta) -> str:
