@@ -16,11 +16,11 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-# axe-core and the OpenID Connect test provider come from the npm registry, when npm is there.
+# axe-core, the Nu HTML checker and the OpenID Connect test provider come from the npm registry, when npm is there.
 tests/support/node_modules/.installed: tests/support/package.json tests/support/package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
 		npm ci --silent --no-audit --no-fund --prefix tests/support && touch $@; \
-	else echo "npm not found: the OpenID Connect and accessibility tests will be skipped"; fi
+	else echo "npm not found: the OpenID Connect, accessibility and HTML validity tests will be skipped"; fi
 
 test-deps: $(VENV)/.installed tests/support/node_modules/.installed
 

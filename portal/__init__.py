@@ -20,6 +20,8 @@ def create_app(overrides: dict | None = None, env: dict | None = None) -> Flask:
     )
     app.config.from_mapping(config_module.load(env, overrides))
     logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Alembic announces each of its plugins at INFO on every `flask` command: noise, not news.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     if app.config["TRUSTED_PROXY_HOPS"]:
@@ -29,13 +31,15 @@ def create_app(overrides: dict | None = None, env: dict | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     _init_extensions(app)
+    _init_capabilities(app)
     _register_blueprints(app)
     _register_security(app)
 
-    from portal import errorpages, cli, templating
+    from portal import cli, errorpages, navigation, templating
 
     errorpages.register(app)
     templating.register(app)
+    navigation.register(app)
     cli.register(app)
     return app
 
@@ -53,6 +57,13 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     oidc.init_app(app)
+
+
+def _init_capabilities(app: Flask) -> None:
+    """Each capability registers its process guards and effects once, here, in this order."""
+    from portal.hiring import process
+
+    process.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

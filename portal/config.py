@@ -162,7 +162,9 @@ def load(env: dict[str, str] | None = None, overrides: dict | None = None) -> di
             # Wait for a writer instead of failing at once: the web app and the mail worker share the file.
             {"connect_args": {"timeout": 30}}
             if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
-            else {"pool_pre_ping": True}
+            # A request that cannot get a connection within a few seconds is answered "busy" (503)
+            # instead of queueing for half a minute.
+            else {"pool_pre_ping": True, "pool_timeout": float(env.get("DATABASE_POOL_TIMEOUT", "5"))}
         )
     return config
 

@@ -112,12 +112,33 @@ def seed() -> None:
         elif final is process.Action.HIRE:
             hiring.move(application.id, final, manager)
         _age(application.id, days_ago)
+    _panels_and_qualifications(staff)
     # A second application for the first candidate, so the dashboard shows more than one.
     casey = User.by_email(CANDIDATES[0][0])
     hiring.apply(casey, positions[2], cv_stream=io.BytesIO(DEMO_PDF), cv_filename="Casey-CV.pdf",
                  answers={"motivation": "Design is how it works.", "proud_of": "", "link": ""})
     # The demo's history happened before today: its mail is not sent again.
     db.session.execute(update(OutboxMessage).values(status=OutboxStatus.SENT.value, sent_at=utcnow()))
+
+
+QUALIFICATIONS = {
+    "interviewer@example.com": ["live_technical", "coding", "whiteboarding", "data_structures", "system_design"],
+    "manager@example.com": ["live_technical", "system_design", "engineering_manager"],
+    "design.lead@example.com": ["engineering_manager"],
+    "hr@example.com": ["hr_behavioural", "hr_culture"],
+}
+
+
+def _panels_and_qualifications(staff: dict[str, User]) -> None:
+    """Who may run which interviews, and the panels of the candidates already past the screens."""
+    admin = staff["admin@example.com"]
+    for email, kinds in QUALIFICATIONS.items():
+        hiring.set_qualifications(admin, staff[email], kinds)
+    for email in ("onsite1@example.com", "onsite2@example.com", "decision@example.com"):
+        application = db.session.scalars(select(Application).join(User, Application.candidate_id == User.id)
+                                         .where(User.email == email)).one()
+        for member in ("interviewer@example.com", "hr@example.com"):
+            hiring.add_to_panel(staff["recruiter@example.com"], application, staff[member])
 
 
 def _age(application_id: int, days: int) -> None:

@@ -5,6 +5,8 @@ from flask import current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
+
 from portal.errors import DomainError
 from portal.extensions import db
 
@@ -16,9 +18,12 @@ MESSAGES = {
     413: ("That file is too large", "Files can be at most {limit}. Make the file smaller and try again."),
     422: ("Please check the form", "Some of what was sent could not be accepted."),
     429: ("Too many attempts", "Please wait a minute before trying again."),
+    503: ("We are busy right now", "Many people are using the portal at this moment. Please try again in a few seconds."),
     500: ("Something went wrong on our side", "Nothing you did caused this. Please try again in a moment; what you had saved is safe."),
 }
 
+
+BUSY_RETRY_SECONDS = 5
 
 # Statuses without a message of their own borrow the general one of their class, so a client
 # error is never blamed on the server (and a server error never on the visitor).
@@ -56,6 +61,13 @@ def register(app) -> None:
         # WWW-Authenticate on 401); the body and its type are ours.
         headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
         return render_error(exc.code, headers=headers)
+
+    @app.errorhandler(SQLAlchemyTimeout)
+    def busy(exc: SQLAlchemyTimeout):
+        # Every database connection of this process is in use: say so and when to retry, not "error".
+        db.session.rollback()
+        app.logger.warning("database connection pool exhausted on %s %s", request.method, request.path)
+        return render_error(503, headers={"Retry-After": str(BUSY_RETRY_SECONDS)})
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -14,7 +14,11 @@ class NotAllowed(DomainError):
 
 
 class TransitionNotAllowed(DomainError):
-    pass
+    """A process action refused; `refusal` says why in a structured way (portal.hiring.process.Refusal)."""
+
+    def __init__(self, message: str, refusal=None):
+        super().__init__(message)
+        self.refusal = refusal
 
 
 class CooldownActive(DomainError):

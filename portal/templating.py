@@ -1,6 +1,8 @@
 """Template filters: times are stored in UTC and shown in the viewer's own time zone."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -9,27 +11,45 @@ from flask_login import current_user
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+# Mail is rendered for its recipient, often inside a staff member's request: while it renders, this
+# names the reader (a User, or None for an address without an account), in place of current_user.
+_SIGNED_IN = object()  # no mail is rendering: the reader is whoever is signed in
+_reader: ContextVar[object] = ContextVar("candor_template_reader", default=_SIGNED_IN)
+
+
+@contextmanager
+def rendering_for(user):
+    """Render for `user` (None: someone without an account, so UTC), not for the signed-in viewer."""
+    token = _reader.set(user)
+    try:
+        yield
+    finally:
+        _reader.reset(token)
+
 
 def _zone(user=None) -> ZoneInfo:
-    """The time zone of `user`, or of the signed-in person; UTC when unknown."""
+    """The time zone of `user`, else of the reader rendered for, else of the signed-in person; else UTC."""
     if user is None:
-        user = current_user if current_user else None
+        user = _reader.get()
+        if user is _SIGNED_IN:
+            user = current_user if current_user else None
     try:
         return ZoneInfo(getattr(user, "timezone", None) or "UTC")
     except (KeyError, ValueError):
         return ZoneInfo("UTC")
 
 
-def local_datetime(value: datetime | None, fmt: str = "%a %d %b %Y, %H:%M") -> str:
+def local_datetime(value: datetime | None, fmt: str = "%a %d %b %Y, %H:%M", user=None) -> str:
+    """A moment as the viewer reads it, with the zone's name, since mail and pages travel between zones."""
     if value is None:
         return ""
-    zone = _zone()
+    zone = _zone(user)
     local = value.astimezone(zone)
     return f"{local.strftime(fmt)} ({zone.key})"
 
 
 def local_date(value: datetime | date | None, user=None) -> str:
-    """A date as the viewer reads it; in mail, pass the recipient (there is no signed-in viewer)."""
+    """A date as the viewer reads it (in mail, the recipient)."""
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -38,7 +58,17 @@ def local_date(value: datetime | date | None, user=None) -> str:
 
 
 def iso(value: datetime | date | None) -> str:
-    return value.isoformat() if value else ""
+    """A machine-readable time for <time datetime>: a date as it is; an instant in UTC with `Z`, to the
+    millisecond at most, because HTML allows no more than three digits of a second (Python writes six)."""
+    if not value:
+        return ""
+    if not isinstance(value, datetime):
+        return value.isoformat()
+    if value.tzinfo is None:  # the portal keeps UTC inside; only SQLite hands it back without a zone
+        value = value.replace(tzinfo=ZoneInfo("UTC"))
+    utc = value.astimezone(ZoneInfo("UTC"))
+    precision = "milliseconds" if utc.microsecond >= 1000 else "seconds"
+    return utc.replace(tzinfo=None).isoformat(timespec=precision) + "Z"
 
 
 # CommonMark without raw HTML, then nh3 keeps only harmless tags: staff text can format, never script.

@@ -117,10 +117,10 @@ class Factory:
         from portal.hiring import services as hiring
 
         candidate = candidate or self.candidate()
-        position = position or self.position()
+        mover = actor or self.staff("recruiter")
+        position = position or self.position(mover if mover.has_role("recruiter") else None)
         application = hiring.apply(candidate, position, cv_stream=io.BytesIO(PDF), cv_filename="cv.pdf",
                                    answers={"motivation": "Because.", "proud_of": "", "link": ""})
-        mover = actor or self.staff("recruiter")
         for _ in range(advances):
             hiring.move(application.id, process.Action.ADVANCE, mover)
         return application
@@ -203,26 +203,72 @@ def queries_for(client, url: str) -> int:
     return count
 
 
-def race(app, count: int, attempt, refusal: type[Exception]) -> list[str]:
-    """Run `attempt()` in `count` threads at once, each with its own app context and database
-    session, as concurrent requests would; returns "done" or "refused" for each, sorted."""
+def _run_together(count: int, attempt, timeout: float = 30.0) -> list:
+    """Run attempt(i) in `count` threads released at the same moment; return their results in order.
+
+    A thread that raises fails the caller with that exception (never silently dropped), and a
+    thread that hangs fails it after `timeout` seconds instead of hanging the test run.
+    """
     import threading
 
-    outcomes = []
+    barrier = threading.Barrier(count, timeout=timeout)
+    results: list = [None] * count
+    errors: list[BaseException] = []
 
-    def run():
-        with app.app_context():
-            try:
-                attempt()
-                outcomes.append("done")
-            except refusal:
-                outcomes.append("refused")
-            finally:
-                db.session.remove()
+    def run(index: int) -> None:
+        try:
+            barrier.wait()
+            results[index] = attempt(index)
+        except BaseException as exc:  # noqa: BLE001  reported to the test below
+            errors.append(exc)
 
-    threads = [threading.Thread(target=run) for _ in range(count)]
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
-    return sorted(outcomes)
+        thread.join(timeout)
+    if any(thread.is_alive() for thread in threads):
+        raise AssertionError(f"a racing thread did not finish within {timeout} s")
+    if errors:
+        raise errors[0]
+    return results
+
+
+def race(app, count: int, attempt, refusal: type[Exception]) -> list[str]:
+    """Run `attempt()` in `count` threads at once, each with its own app context and database
+    session, as concurrent requests would; returns "done" or "refused" for each, sorted.
+    Any other exception in a thread fails the test."""
+
+    def run(_index: int) -> str:
+        with app.app_context():
+            try:
+                attempt()
+                return "done"
+            except refusal:
+                return "refused"
+            finally:
+                db.session.remove()
+
+    return sorted(_run_together(count, run))
+
+
+def race_requests(app, user, count: int, method: str, url: str, **kwargs) -> list[int]:
+    """`count` clients signed in as `user` send the same request at the same moment; their statuses."""
+    clients = []
+    for _ in range(count):
+        client = app.test_client()
+        login(client, user)
+        clients.append(client)
+    # Tokens are fetched before the start, so the requests themselves go out together.
+    if method == "post":
+        for client in clients:
+            client.race_token = client.csrf_token()
+
+    def send(index: int) -> int:
+        client = clients[index]
+        if method == "post":
+            data = dict(kwargs.get("data", {}), csrf_token=client.race_token)
+            return client.post(url, data=data, csrf=False).status_code
+        return getattr(client, method)(url, **kwargs).status_code
+
+    return _run_together(count, send)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import uuid
 
 import pytest
@@ -51,6 +52,111 @@ def _differences():
 def test_migrations_upgrade_an_empty_database_to_exactly_the_models(migration_app):
     upgrade()
     assert _differences() == []
+
+
+# What the database must enforce after `upgrade`, written out by hand: autogenerate compares columns
+# and tables but not CHECK constraints or the condition of a partial index, so losing one of these in
+# a migration would go unnoticed without this list.
+EXPECTED_CHECKS = {
+    ("applications", "ck_applications_known_status"),
+    ("applications", "ck_applications_reapply_date_iff_rejected"),
+    ("interview_kinds", "ck_interview_kinds_sensible_length"),
+    ("one_time_tokens", "ck_one_time_tokens_known_purpose"),
+    ("outbox_messages", "ck_outbox_messages_known_status"),
+    ("planned_interviews", "ck_planned_interviews_known_format"),
+    ("planned_interviews", "ck_planned_interviews_known_role"),
+    ("planned_interviews", "ck_planned_interviews_sensible_length"),
+    ("positions", "ck_positions_cooldown_between_6_and_12_months"),
+    ("positions", "ck_positions_known_status"),
+    ("stage_progress", "ck_stage_progress_known_format"),
+    ("stage_progress", "ck_stage_progress_known_waiting_on"),
+    ("stage_progress", "ck_stage_progress_pause_not_negative"),
+    ("stages", "ck_stages_known_kind"),
+    ("stages", "ck_stages_sla_not_negative"),
+    ("user_roles", "ck_user_roles_known_role"),
+}
+EXPECTED_UNIQUE = {
+    ("external_identities", ("issuer", "subject")),
+    ("one_time_tokens", ("token_hash",)),
+    ("outbox_attachments", ("outbox_message_id", "position")),
+    ("outbox_messages", ("message_id",)),
+    ("planned_interviews", ("stage_id", "order")),
+    ("process_templates", ("name",)),
+    ("stage_progress", ("application_id", "stage_id")),
+    ("stages", ("template_id", "key")),
+    ("stages", ("template_id", "order")),
+    ("users", ("email",)),
+}
+# (table, index name, columns, unique, partial condition or None)
+EXPECTED_INDEXES = {
+    ("applications", "ix_applications_candidate_id", ("candidate_id",), False, None),
+    ("applications", "ix_applications_position_id", ("position_id",), False, None),
+    ("applications", "ix_applications_status", ("status",), False, None),
+    ("applications", "uq_applications_one_active", ("candidate_id", "position_id"), True, "status = 'active'"),
+    ("audit_log", "ix_audit_log_action", ("action",), False, None),
+    ("audit_log", "ix_audit_log_actor_id", ("actor_id",), False, None),
+    ("audit_log", "ix_audit_log_at", ("at",), False, None),
+    ("audit_log", "ix_audit_log_object", ("object_type", "object_id"), False, None),
+    ("external_identities", "ix_external_identities_user_id", ("user_id",), False, None),
+    ("one_time_tokens", "ix_one_time_tokens_user_id", ("user_id",), False, None),
+    ("outbox_messages", "ix_outbox_messages_due", ("status", "next_attempt_at"), False, None),
+    ("panel_members", "ix_panel_members_user_id", ("user_id",), False, None),
+    ("planned_interviews", "ix_planned_interviews_stage_id", ("stage_id",), False, None),
+    ("positions", "ix_positions_status", ("status",), False, None),
+    ("stage_events", "ix_stage_events_application_id", ("application_id",), False, None),
+}
+
+
+def _partial_condition(index: dict) -> str | None:
+    options = index.get("dialect_options", {})
+    raw = options.get("sqlite_where")
+    if raw is None:
+        raw = options.get("postgresql_where")
+    if raw is None:
+        return None
+    # PostgreSQL gives the condition back as "((status)::text = 'active'::text)".
+    text_ = re.sub(r"::\w+", "", str(raw))
+    return re.sub(r"[()]", "", text_).strip()
+
+
+def _enforced() -> tuple[set, set, set]:
+    inspector = inspect(db.engine)
+    checks, uniques, indexes = set(), set(), set()
+    for table in inspector.get_table_names():
+        checks |= {(table, c["name"]) for c in inspector.get_check_constraints(table)}
+        uniques |= {(table, tuple(u["column_names"])) for u in inspector.get_unique_constraints(table)}
+        unique_names = {u["name"] for u in inspector.get_unique_constraints(table)}
+        for index in inspector.get_indexes(table):
+            if index["name"] in unique_names or index.get("duplicates_constraint"):
+                continue  # PostgreSQL lists a unique constraint's own index too
+            indexes.add((table, index["name"], tuple(index["column_names"]), bool(index["unique"]),
+                         _partial_condition(index)))
+    return checks, uniques, indexes
+
+
+def test_upgrade_creates_every_check_constraint_unique_constraint_and_index(migration_app):
+    upgrade()
+    checks, uniques, indexes = _enforced()
+    assert checks == EXPECTED_CHECKS
+    assert uniques == EXPECTED_UNIQUE
+    assert indexes == EXPECTED_INDEXES
+
+
+def test_the_check_list_would_notice_a_lost_constraint(migration_app):
+    upgrade()
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("ALTER TABLE stages DROP CONSTRAINT ck_stages_known_kind"))
+            conn.execute(text("DROP INDEX uq_applications_one_active"))
+            conn.execute(text("CREATE UNIQUE INDEX uq_applications_one_active ON applications (candidate_id, position_id)"))
+        else:
+            conn.execute(text("DROP INDEX uq_applications_one_active"))
+            conn.execute(text("CREATE UNIQUE INDEX uq_applications_one_active ON applications (candidate_id, position_id)"))
+    checks, _, indexes = _enforced()
+    if db.engine.dialect.name == "postgresql":
+        assert ("stages", "ck_stages_known_kind") not in checks
+    assert ("applications", "uq_applications_one_active", ("candidate_id", "position_id"), True, None) in indexes
+    assert indexes != EXPECTED_INDEXES
 
 
 def test_migrations_downgrade_to_empty_and_upgrade_again(migration_app):

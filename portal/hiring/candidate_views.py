@@ -7,9 +7,9 @@ from flask_login import current_user
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import EmptyForm
-from portal.hiring import process, queries
+from portal.hiring import candidate_read, process
 from portal.hiring import services as hiring
-from portal.hiring.forms import QUESTIONS, ApplyForm
+from portal.hiring.forms import ApplyForm
 from portal.hiring.models import Application, Position, PositionStatus
 from portal.security import policy
 from portal.storage import UploadRejected, send_stored
@@ -44,8 +44,7 @@ def index():
 @policy.public
 def positions():
     """All open positions."""
-    open_positions = db.session.scalars(Position.open_positions()).unique().all()
-    return render_template("hiring/positions.html", positions=open_positions)
+    return render_template("hiring/positions.html", positions=candidate_read.open_positions())
 
 
 @bp.route("/positions/<int:position_id>")
@@ -53,12 +52,13 @@ def positions():
 def position(position_id: int):
     """One position, its process, and the way to apply."""
     found = _visible_position(position_id)
-    blocked_until = None
-    existing = None
+    refusal = existing = None
     if policy.is_candidate(current_user):
-        blocked_until = hiring.cooldown_until(current_user, found)
         existing = hiring.active_application(current_user, found)
-    return render_template("hiring/position.html", position=found, blocked_until=blocked_until, existing=existing)
+        refusal = hiring.apply_refusal(current_user, found)
+    return render_template("hiring/position.html", position=candidate_read.position_view(found),
+                           existing_id=existing.id if existing else None, refusal=refusal,
+                           blocked_until=getattr(refusal, "until", None))
 
 
 @bp.route("/positions/<int:position_id>/apply", methods=["GET", "POST"])
@@ -69,7 +69,7 @@ def apply(position_id: int):
     try:
         hiring.check_can_apply(current_user, found)
     except DomainError as exc:
-        return render_template("hiring/apply_blocked.html", position=found, message=exc.message,
+        return render_template("hiring/apply_blocked.html", position=candidate_read.position_view(found), message=exc.message,
                                until=getattr(exc, "until", None)), exc.status
     form = ApplyForm()
     if form.validate_on_submit():
@@ -80,39 +80,30 @@ def apply(position_id: int):
         except UploadRejected as exc:
             form.cv.errors.append(str(exc))
         except DomainError as exc:
-            return render_template("hiring/apply_blocked.html", position=found, message=exc.message,
+            return render_template("hiring/apply_blocked.html", position=candidate_read.position_view(found), message=exc.message,
                                    until=getattr(exc, "until", None)), exc.status
         else:
             flash("Your application is in. You can follow every step here.", "success")
             return redirect(url_for("candidate.application", application_id=application.id))
     status = 422 if request.method == "POST" else 200
-    return render_template("hiring/apply.html", position=found, form=form), status
+    return render_template("hiring/apply.html", position=candidate_read.position_view(found), form=form), status
 
 
 @bp.route("/dashboard")
 @policy.candidate()
 def dashboard():
     """The candidate's applications and where each stands."""
-    applications = queries.candidate_applications(current_user)
-    return render_template("hiring/dashboard.html", applications=applications)
+    return render_template("hiring/dashboard.html", applications=candidate_read.applications_for(current_user))
 
 
 @bp.route("/applications/<int:application_id>")
 @policy.candidate(owns="application")
 def application(application_id: int):
     """One application: stage tracker, what happens next and by when, and the timeline."""
-    found = _own_application(application_id)
-    events = queries.timeline(found)
-    return render_template(
-        "hiring/application.html",
-        application=found,
-        steps=queries.tracker(found),
-        events=events,
-        rejection=queries.rejection(found, events),
-        answer_labels=QUESTIONS,
-        can_withdraw=process.Action.WITHDRAW in process.allowed_actions(found, current_user),
-        form=EmptyForm(),
-    )
+    found = candidate_read.application_for(current_user, application_id)
+    if found is None:
+        abort(404)
+    return render_template("hiring/application.html", application=found, form=EmptyForm())
 
 
 @bp.route("/applications/<int:application_id>/cv")

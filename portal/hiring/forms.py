@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from portal.forms import Form, choices
 from portal.hiring.models import PositionStatus
@@ -86,13 +86,31 @@ class PositionForm(Form):
 
 class StageActionForm(Form):
     """A process button: carries the stage the page showed, so a double click or a stale page
-    cannot move an application twice."""
+    cannot move an application twice. Without that stage the request is refused, never guessed."""
 
-    stage_id = HiddenField()
+    stage_id = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9]{1,9}$")])
 
-    def expected_stage_id(self) -> int | None:
-        value = str(self.stage_id.data or "").strip()
-        return int(value) if value.isdigit() else None
+    def expected_stage_id(self) -> int:
+        return int(self.stage_id.data)
+
+
+class ClosePositionForm(Form):
+    applications = RadioField(
+        "What happens to the applications in progress?",
+        choices=choices([
+            ("continue", "They continue: each candidate goes on to an outcome as usual."),
+            ("close", "They end now: each candidate is told, with the message below."),
+        ]),
+        default="continue", validators=[InputRequired("Choose what happens to the applications in progress.")],
+    )
+    message = TextAreaField(
+        "Message to the candidates", validators=[Optional(), Length(max=3000)],
+        description="Needed when the applications end: say why, and thank them for their time.",
+    )
+
+    def validate_message(self, field) -> None:
+        if self.applications.data == "close" and not (field.data or "").strip():
+            raise ValidationError("Write the message the candidates will read.")
 
 
 class RejectForm(StageActionForm):

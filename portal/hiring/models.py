@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.accounts.models import User
+from portal.accounts.models import ROLE_VALUES, User
 from portal.extensions import db
 from portal.timeutil import UTCDateTime, add_working_days, utcnow
 
@@ -47,12 +47,24 @@ class StageKind(str, enum.Enum):
     OUTCOME = "outcome"
 
 
+def _sql_list(values) -> str:
+    return ", ".join(f"'{v}'" for v in values)
+
+
+class TechnicalFormat(str, enum.Enum):
+    """The two formats of a technical screen; the candidate chooses one."""
+
+    LIVE = "live"
+    TAKE_HOME = "take_home"
+
+
 class Stage(db.Model):
     __tablename__ = "stages"
     __table_args__ = (
         UniqueConstraint("template_id", "key", name="uq_stages_template_key"),
         UniqueConstraint("template_id", "order", name="uq_stages_template_order"),
         CheckConstraint("sla_days >= 0", name="sla_not_negative"),
+        CheckConstraint(f"kind IN ({_sql_list(k.value for k in StageKind)})", name="known_kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -67,9 +79,16 @@ class Stage(db.Model):
     candidate_summary: Mapped[str] = mapped_column(Text, default="")
     next_step: Mapped[str] = mapped_column(Text, default="")
     sla_days: Mapped[int] = mapped_column(default=5)
-    interview_count: Mapped[int] = mapped_column(default=0)
 
     template: Mapped[ProcessTemplate] = relationship(back_populates="stages")
+    # The interviews this stage holds, in order (empty for stages without interviews).
+    interview_plan: Mapped[list[PlannedInterview]] = relationship(
+        back_populates="stage", order_by="PlannedInterview.order", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    def interviews_for(self, technical_format: str | None = None) -> list[PlannedInterview]:
+        """The planned interviews that apply, given the technical-screen format chosen (if any)."""
+        return [p for p in self.interview_plan if p.format is None or p.format == technical_format]
 
     @property
     def is_outcome(self) -> bool:
@@ -78,6 +97,55 @@ class Stage(db.Model):
     @property
     def is_decision(self) -> bool:
         return self.kind == StageKind.DECISION.value
+
+
+class InterviewKind(db.Model):
+    """A kind of interview (coding, system design, HR behavioural ...): what stage plans and
+    interviewers' qualifications refer to."""
+
+    __tablename__ = "interview_kinds"
+    __table_args__ = (CheckConstraint("default_minutes BETWEEN 10 AND 480", name="sensible_length"),)
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str] = mapped_column(Text, default="")
+    default_minutes: Mapped[int] = mapped_column(default=45)
+
+
+class PlannedInterview(db.Model):
+    """One interview of a stage's plan: its kind, its length, and who may run it."""
+
+    __tablename__ = "planned_interviews"
+    __table_args__ = (
+        UniqueConstraint("stage_id", "order", name="uq_planned_interviews_stage_order"),
+        CheckConstraint("minutes BETWEEN 10 AND 480", name="sensible_length"),
+        CheckConstraint(f"run_by_role IN ({_sql_list(ROLE_VALUES)})", name="known_role"),
+        CheckConstraint(f"format IS NULL OR format IN ({_sql_list(f.value for f in TechnicalFormat)})",
+                        name="known_format"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stage_id: Mapped[int] = mapped_column(ForeignKey("stages.id", ondelete="CASCADE"), index=True)
+    order: Mapped[int]
+    kind_key: Mapped[str] = mapped_column(ForeignKey("interview_kinds.key"))
+    minutes: Mapped[int]
+    # Who may run it: a staff member holding this role, qualified for the kind when the plan says so.
+    run_by_role: Mapped[str] = mapped_column(String(32))
+    needs_qualification: Mapped[bool] = mapped_column(default=True)
+    # Only for this technical-screen format (the live screen is an interview, the take-home is not).
+    format: Mapped[str | None] = mapped_column(String(20))
+
+    stage: Mapped[Stage] = relationship(back_populates="interview_plan")
+    kind: Mapped[InterviewKind] = relationship(lazy="joined")
+
+
+class StaffQualification(db.Model):
+    """An interview kind a staff member is qualified to run."""
+
+    __tablename__ = "staff_qualifications"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    kind_key: Mapped[str] = mapped_column(ForeignKey("interview_kinds.key", ondelete="CASCADE"), primary_key=True)
 
 
 class PositionStatus(str, enum.Enum):
@@ -128,6 +196,7 @@ class ApplicationStatus(str, enum.Enum):
     HIRED = "hired"
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
+    CLOSED = "closed"  # the position closed while the application was in progress
 
     @property
     def label(self) -> str:
@@ -136,13 +205,14 @@ class ApplicationStatus(str, enum.Enum):
             "hired": "Offer",
             "rejected": "Not selected",
             "withdrawn": "Withdrawn",
+            "closed": "Position closed",
         }[self.value]
 
 
 class Application(db.Model):
     __tablename__ = "applications"
     __table_args__ = (
-        CheckConstraint("status IN ('active', 'hired', 'rejected', 'withdrawn')", name="known_status"),
+        CheckConstraint(f"status IN ({_sql_list(s.value for s in ApplicationStatus)})", name="known_status"),
         CheckConstraint(
             "(status = 'rejected') = (reapply_after IS NOT NULL)", name="reapply_date_iff_rejected"
         ),
@@ -183,10 +253,22 @@ class Application(db.Model):
     events: Mapped[list[StageEvent]] = relationship(
         back_populates="application", order_by="StageEvent.id", cascade="all, delete-orphan"
     )
+    # Progress within the current stage (format chosen, whose move it is), when a capability keeps any.
+    progress: Mapped[StageProgress | None] = relationship(
+        primaryjoin="and_(StageProgress.application_id == Application.id, "
+                    "StageProgress.stage_id == Application.stage_id)",
+        viewonly=True, uselist=False, lazy="selectin",
+    )
 
     @property
     def is_active(self) -> bool:
         return self.status == ApplicationStatus.ACTIVE.value
+
+    def whose_move(self) -> str | None:
+        """"candidate" or "staff" while the application is in progress, None once it is closed."""
+        if not self.is_active or self.stage.is_outcome:
+            return None
+        return self.progress.waiting_on if self.progress else WaitingOn.STAFF.value
 
     @property
     def status_label(self) -> str:
@@ -197,7 +279,12 @@ class Application(db.Model):
         # The position sets the response time; a stage with no SLA of its own (0) expects no response.
         if not self.is_active or self.stage.is_outcome or not self.stage.sla_days:
             return None
-        return add_working_days(self.stage_entered_at, self.position.sla_days)
+        # The clock stops while the next step is the candidate's (a take-home in progress) and the
+        # time it stood still is added to the promise when it runs again.
+        if self.whose_move() == WaitingOn.CANDIDATE.value:
+            return None
+        paused = timedelta(seconds=self.progress.paused_seconds if self.progress else 0)
+        return add_working_days(self.stage_entered_at, self.position.sla_days) + paused
 
     def sla_overdue(self, now: datetime | None = None) -> bool:
         due = self.sla_due_at()
@@ -210,6 +297,49 @@ class Application(db.Model):
     @classmethod
     def for_candidate(cls, user: User):
         return select(cls).where(cls.candidate_id == user.id)
+
+
+class WaitingOn(str, enum.Enum):
+    STAFF = "staff"
+    CANDIDATE = "candidate"
+
+
+class StageProgress(db.Model):
+    """Where an application stands within one stage: the step reached, the technical-screen format
+    chosen, whose move it is. Capabilities add steps and data here, not columns to Application."""
+
+    __tablename__ = "stage_progress"
+    __table_args__ = (
+        UniqueConstraint("application_id", "stage_id", name="uq_stage_progress_application_stage"),
+        CheckConstraint(f"waiting_on IN ({_sql_list(w.value for w in WaitingOn)})", name="known_waiting_on"),
+        CheckConstraint(f"format IS NULL OR format IN ({_sql_list(f.value for f in TechnicalFormat)})",
+                        name="known_format"),
+        CheckConstraint("paused_seconds >= 0", name="pause_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
+    stage_id: Mapped[int] = mapped_column(ForeignKey("stages.id"))
+    step: Mapped[str] = mapped_column(String(40), default="started")
+    format: Mapped[str | None] = mapped_column(String(20))
+    waiting_on: Mapped[str] = mapped_column(String(16), default=WaitingOn.STAFF.value)
+    # What the one whose move it is should do next, in the candidate's words ("Upload your work").
+    next_action: Mapped[str] = mapped_column(String(300), default="")
+    waiting_since: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Time the response clock stood still in this stage while the move was the candidate's.
+    paused_seconds: Mapped[int] = mapped_column(default=0)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PanelMember(db.Model):
+    """A staff member on an application's interview panel (interviewers, graders): who may see it."""
+
+    __tablename__ = "panel_members"
+
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class StageEvent(db.Model):

@@ -6,20 +6,30 @@ An application is at one stage of its position's process and has a status. Actio
     reject    active, any stage -> status rejected, with feedback and a reapply date
     withdraw  active, any stage -> status withdrawn, by the candidate
     hire      active, at Decision -> Outcome with status hired (an offer)
+    close     active, any stage -> status closed, when its position closes (with a message)
 
-Rejected, withdrawn and hired are final. Every transition records a timeline event, an audit
-entry and the candidate's mail in the caller's transaction; nothing else changes a stage.
+Rejected, withdrawn, hired and closed are final. Every transition records a timeline event, an
+audit entry and the candidate's mail in the caller's transaction; nothing else changes a stage.
+
+Capabilities extend the machine without editing it: at start-up they register guards (extra
+conditions an action must meet, answering with a structured Refusal) and effects (work done in
+the same transaction after an action, such as cancelling future interviews of a rejected
+application) on the app's ProcessRules.
 """
 from __future__ import annotations
 
 import enum
 from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask import current_app
 
 from portal import audit
 from portal.accounts.models import User
 from portal.errors import TransitionNotAllowed
 from portal.extensions import db
-from portal.hiring.models import Application, ApplicationStatus, StageEvent
+from portal.hiring import candidate_read
+from portal.hiring.models import Application, ApplicationStatus, Stage, StageEvent
 from portal.notifications.services import queue_mail
 from portal.security import policy
 from portal.timeutil import add_months, utcnow
@@ -30,49 +40,101 @@ class Action(str, enum.Enum):
     REJECT = "reject"
     WITHDRAW = "withdraw"
     HIRE = "hire"
+    CLOSE = "close"
 
     @property
     def label(self) -> str:
-        return {"advance": "Advance", "reject": "Reject", "withdraw": "Withdraw", "hire": "Hire"}[self.value]
+        return {"advance": "Advance", "reject": "Reject", "withdraw": "Withdraw", "hire": "Hire",
+                "close": "Close"}[self.value]
 
 
-# Extra conditions on a hire, added by later capabilities (the unanimous team decision):
-# each returns None when the hire may go ahead, or the reason it may not.
-HIRE_GUARDS: list[Callable[[Application], str | None]] = []
+# Actions a person takes with a button on an application page; CLOSE comes with closing a position.
+BUTTON_ACTIONS = (Action.ADVANCE, Action.REJECT, Action.WITHDRAW, Action.HIRE)
 
 
-def why_not(application: Application, action: Action, actor: User | None) -> str | None:
-    """None if `actor` may apply `action` to `application` now, else the reason in plain words."""
+@dataclass(frozen=True)
+class Refusal:
+    """Why an action may not happen now: a code for programs, a sentence for people, and the
+    specifics (what is missing, who dissents) for pages that show them."""
+
+    code: str
+    message: str
+    missing: tuple[str, ...] = ()
+    dissenting: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Transition:
+    """What an effect receives: the action just taken, inside its transaction."""
+
+    application: Application
+    action: Action
+    actor: User | None
+    event: StageEvent
+    from_stage: Stage
+
+
+Guard = Callable[[Application, Action, "User | None"], "Refusal | None"]
+Effect = Callable[[Transition], None]
+
+
+@dataclass
+class ProcessRules:
+    """The guards and effects registered by the capabilities of one app."""
+
+    guards: dict[Action, list[Guard]] = field(default_factory=lambda: {a: [] for a in Action})
+    effects: dict[Action, list[Effect]] = field(default_factory=lambda: {a: [] for a in Action})
+
+    def add_guard(self, guard: Guard, *actions: Action) -> None:
+        for action in actions or tuple(Action):
+            self.guards[action].append(guard)
+
+    def add_effect(self, effect: Effect, *actions: Action) -> None:
+        for action in actions or tuple(Action):
+            self.effects[action].append(effect)
+
+
+def init_app(app) -> ProcessRules:
+    rules = app.extensions["candor.process"] = ProcessRules()
+    return rules
+
+
+def rules() -> ProcessRules:
+    return current_app.extensions["candor.process"]
+
+
+def refusal(application: Application, action: Action, actor: User | None) -> Refusal | None:
+    """None if `actor` may take `action` on `application` now, else why not."""
     if not application.is_active:
-        return f"This application is already closed ({application.status_label.lower()})."
+        return Refusal("closed", f"This application is already closed ({application.status_label.lower()}).")
     if action is Action.WITHDRAW:
         if not policy.owns_application(actor, application):
-            return "Only the candidate can withdraw their application."
-        return None
-    if not policy.runs_pipeline_of(actor, application.position):
-        return "You cannot move applications of this position."
+            return Refusal("not_owner", "Only the candidate can withdraw their application.")
+    elif not policy.runs_application(actor, application):
+        return Refusal("not_allowed", "You cannot move applications of this position.")
     stage = application.stage
     if action is Action.ADVANCE:
         following = application.position.process.stage_after(stage)
         if following is None or following.is_outcome:
-            return f"{stage.name} is the last step before the outcome: hire or reject instead."
-        return None
-    if action is Action.REJECT:
-        return None
-    if action is Action.HIRE:
-        if not stage.is_decision:
-            return f"A hire is decided at the Decision stage; this application is at {stage.name}."
-        for guard in HIRE_GUARDS:
-            reason = guard(application)
-            if reason:
-                return reason
-        return None
-    return "Unknown action."
+            return Refusal("last_stage", f"{stage.name} is the last step before the outcome: hire or reject instead.")
+    if action is Action.HIRE and not stage.is_decision:
+        return Refusal("not_at_decision",
+                       f"A hire is decided at the Decision stage; this application is at {stage.name}.")
+    for guard in rules().guards[action]:
+        found = guard(application, action, actor)
+        if found is not None:
+            return found
+    return None
+
+
+def why_not(application: Application, action: Action, actor: User | None) -> str | None:
+    found = refusal(application, action, actor)
+    return found.message if found else None
 
 
 def allowed_actions(application: Application, actor: User | None) -> list[Action]:
     """The actions to offer as buttons; transition() checks again when one is taken."""
-    return [a for a in Action if why_not(application, a, actor) is None]
+    return [a for a in BUTTON_ACTIONS if refusal(application, a, actor) is None]
 
 
 def transition(application: Application, action: Action | str, actor: User | None, *, feedback: str = "",
@@ -86,14 +148,17 @@ def transition(application: Application, action: Action | str, actor: User | Non
     if expected_stage_id is not None and expected_stage_id != application.stage_id:
         raise TransitionNotAllowed(
             f"This application changed since you opened the page: it is now at {application.stage.name}"
-            f" ({application.status_label.lower()}). Nothing was done."
+            f" ({application.status_label.lower()}). Nothing was done.",
+            Refusal("stale", "The application changed since the page was opened."),
         )
-    reason = why_not(application, action, actor)
-    if reason:
-        raise TransitionNotAllowed(reason)
+    found = refusal(application, action, actor)
+    if found is not None:
+        raise TransitionNotAllowed(found.message, found)
     feedback = (feedback or "").strip()
-    if action is Action.REJECT and not feedback:
-        raise TransitionNotAllowed("Write feedback for the candidate before rejecting.")
+    if action in (Action.REJECT, Action.CLOSE) and not feedback:
+        found = Refusal("feedback_missing", "Write feedback for the candidate before rejecting."
+                        if action is Action.REJECT else "Write a message for the candidate.", missing=("feedback",))
+        raise TransitionNotAllowed(found.message, found)
 
     now = utcnow()
     before = application.stage
@@ -112,6 +177,9 @@ def transition(application: Application, action: Action | str, actor: User | Non
         application.reapply_after = add_months(now.date(), application.position.reapply_cooldown_months)
     elif action is Action.WITHDRAW:
         application.status = ApplicationStatus.WITHDRAWN.value
+        application.closed_at = now
+    elif action is Action.CLOSE:
+        application.status = ApplicationStatus.CLOSED.value
         application.closed_at = now
 
     event = StageEvent(
@@ -133,13 +201,13 @@ def transition(application: Application, action: Action | str, actor: User | Non
         status=application.status,
     )
     queue_mail(
-        application.candidate.email,
+        application.candidate,
         f"application_{action.value}",
-        application=application,
-        candidate=application.candidate,
-        position=application.position,
-        stage=application.stage,
+        application=candidate_read.for_mail(application),
+        candidate_name=application.candidate.name,
         feedback=feedback,
     )
     db.session.flush()
+    for effect in rules().effects[action]:
+        effect(Transition(application, action, actor, event, before))
     return event

@@ -6,9 +6,10 @@ from datetime import timedelta
 
 from sqlalchemy import func, or_, select
 
-from portal.accounts.models import Role, User
+from portal.accounts.models import User
 from portal.extensions import db
 from portal.hiring.models import Application, ApplicationStatus, Position, Stage, StageEvent
+from portal.security import policy
 from portal.timeutil import utcnow
 
 DONE, CURRENT, UPCOMING, STOPPED, NOT_REACHED = "done", "current", "upcoming", "stopped", "not-reached"
@@ -74,19 +75,18 @@ def rejection(application: Application, events: list[StageEvent]) -> StageEvent 
 
 
 def positions_for_staff(user: User):
-    """Positions a staff member manages: all for recruiters and admins, their own for hiring managers."""
-    query = select(Position).order_by(Position.status.desc(), Position.title)
-    if not user.has_role(Role.RECRUITER, Role.ADMIN):
-        query = query.where(Position.hiring_manager_id == user.id)
-    return query
+    """Positions a staff member manages: all for admins, those they hold a role on for the others."""
+    return select(Position).where(policy.manages_position.where(user)).order_by(Position.status.desc(), Position.title)
 
 
 def applications_for_staff(user: User):
-    """Applications a staff member may see in a pipeline."""
-    query = select(Application)
-    if not user.has_role(Role.RECRUITER):
-        query = query.join(Application.position).where(Position.hiring_manager_id == user.id)
-    return query
+    """Applications a staff member may open: of positions they run, or whose interview panel they are on."""
+    return select(Application).where(policy.sees_application.where(user))
+
+
+def active_count(position: Position) -> int:
+    return db.session.scalar(select(func.count()).select_from(Application).where(
+        Application.position_id == position.id, Application.status == ApplicationStatus.ACTIVE.value))
 
 
 PAGE_SIZE = 25

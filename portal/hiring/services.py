@@ -1,7 +1,8 @@
 """Hiring operations. Each public function is one transaction: it commits, or rolls back and raises."""
 from __future__ import annotations
 
-from datetime import date
+import enum
+from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -10,13 +11,16 @@ from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal import audit
-from portal.accounts.models import User
-from portal.errors import AlreadyApplied, CooldownActive, PositionNotOpen, TransitionNotAllowed
+from portal.accounts.models import Role, User
+from portal.audit.models import AuditEntry
+from portal.errors import AlreadyApplied, CooldownActive, DomainError, PositionNotOpen, TransitionNotAllowed
 from portal.extensions import db
 from portal.unit_of_work import on_rollback, transactional
-from portal.hiring import process
-from portal.hiring.default_process import ensure_default_process
-from portal.hiring.models import Application, ApplicationStatus, Position, PositionStatus, StageEvent
+from portal.hiring import candidate_read, process
+from portal.hiring.default_process import ensure_default_process, ensure_interview_kinds
+from portal.hiring.models import (
+    Application, ApplicationStatus, InterviewKind, PanelMember, Position, PositionStatus, StaffQualification, StageEvent,
+)
 from portal.notifications.services import queue_mail
 from portal.storage import get_storage
 from portal.storage.inspection import DOCUMENT_TYPES, check_document, document_suffix
@@ -30,8 +34,13 @@ POSITION_FIELDS = (
 
 @transactional
 def create_position(actor: User, *, status: str = PositionStatus.OPEN.value, **fields) -> Position:
-    position = Position(process=ensure_default_process(), status=status,
-                        **{k: v for k, v in fields.items() if k in POSITION_FIELDS})
+    fields = {k: v for k, v in fields.items() if k in POSITION_FIELDS}
+    # Whoever creates a position holds their role on it unless someone else is named.
+    if actor.has_role(Role.RECRUITER):
+        fields.setdefault("recruiter_id", actor.id)
+    if actor.has_role(Role.HIRING_MANAGER) and not actor.has_role(Role.RECRUITER):
+        fields.setdefault("hiring_manager_id", actor.id)
+    position = Position(process=ensure_default_process(), status=status, **fields)
     db.session.add(position)
     db.session.flush()
     audit.record("position.create", position, actor=actor, title=position.title, status=status)
@@ -40,17 +49,20 @@ def create_position(actor: User, *, status: str = PositionStatus.OPEN.value, **f
 
 @transactional
 def update_position(actor: User, position: Position, **fields) -> Position:
-    changed = {}
+    changes = {}
     for key in POSITION_FIELDS:
         if key in fields and getattr(position, key) != fields[key]:
-            changed[key] = fields[key]
+            changes[key] = {"from": getattr(position, key), "to": fields[key]}
             setattr(position, key, fields[key])
-    if "status" in fields and fields["status"] != position.status:
-        changed["status"] = fields["status"]
-        _set_status(position, fields["status"])
-    if changed:
-        audit.record("position.update", position, actor=actor,
-                     fields=sorted(changed))
+    status = fields.get("status")
+    if status and status != position.status:
+        if status == PositionStatus.CLOSED.value:
+            # Closing decides what happens to the applications in progress: that is close_position's job.
+            raise DomainError("Close a position with its Close button, which asks what happens to its applications.")
+        changes["status"] = {"from": position.status, "to": status}
+        _set_status(position, status)
+    if changes:
+        audit.record("position.update", position, actor=actor, changes=changes)
     return position
 
 
@@ -59,13 +71,35 @@ def _set_status(position: Position, status: str) -> None:
     position.closed_at = utcnow() if status == PositionStatus.CLOSED.value else None
 
 
+class ClosingChoice(str, enum.Enum):
+    CONTINUE = "continue"  # applications in progress go on to their outcome
+    CLOSE = "close"  # each application in progress ends, with a message to its candidate
+
+
 @transactional
-def close_position(actor: User, position: Position) -> Position:
+def close_position(actor: User, position: Position, *, applications: ClosingChoice | str = ClosingChoice.CONTINUE,
+                   message: str = "") -> int:
+    """Close a position to new applications; returns how many applications in progress were closed."""
+    choice = ClosingChoice(applications)
+    message = (message or "").strip()
     if position.status == PositionStatus.CLOSED.value:
-        return position
+        raise DomainError("This position is already closed.")
+    if choice is ClosingChoice.CLOSE and not message:
+        raise DomainError("Write the message the candidates will read.")
     _set_status(position, PositionStatus.CLOSED.value)
-    audit.record("position.close", position, actor=actor)
-    return position
+    ids = db.session.scalars(select(Application.id).where(
+        Application.position_id == position.id, Application.status == ApplicationStatus.ACTIVE.value,
+    ).order_by(Application.id)).all()
+    closed = 0
+    if choice is ClosingChoice.CLOSE:
+        for application_id in ids:
+            application = lock_application(application_id)
+            if application is not None and application.is_active:
+                process.transition(application, process.Action.CLOSE, actor, feedback=message)
+                closed += 1
+    audit.record("position.close", position, actor=actor, applications=choice.value, in_progress=len(ids),
+                 closed=closed)
+    return closed
 
 
 def cooldown_until(candidate: User, position: Position, today: date | None = None) -> date | None:
@@ -91,6 +125,15 @@ def active_application(candidate: User, position: Position) -> Application | Non
             Application.position_id == position.id, Application.status == ApplicationStatus.ACTIVE.value
         )
     )
+
+
+def apply_refusal(candidate: User, position: Position) -> DomainError | None:
+    """Why `candidate` may not apply to `position` now, or None: the one answer for pages and `apply`."""
+    try:
+        check_can_apply(candidate, position)
+    except DomainError as exc:
+        return exc
+    return None
 
 
 def check_can_apply(candidate: User, position: Position) -> None:
@@ -140,8 +183,8 @@ def _apply(candidate: User, position: Position, *, cv_stream, cv_filename: str, 
     db.session.flush()
     audit.record("application.create", application, actor=candidate, position_id=position.id,
                  cv_sha256=stored.sha256)
-    queue_mail(candidate.email, "application_received", application=application,
-               candidate=candidate, position=position, stage=stage)
+    queue_mail(candidate, "application_received", application=candidate_read.for_mail(application),
+               candidate_name=candidate.name)
     return application
 
 
@@ -180,6 +223,47 @@ def move(application_id: int, action: process.Action | str, actor: User, *, feed
 
 
 @transactional
+def add_to_panel(actor: User | None, application: Application, member: User) -> None:
+    """Put a staff member on an application's interview panel: from then on they may open it."""
+    if not member.is_staff:
+        raise DomainError("Only staff can be on an interview panel.")
+    if db.session.get(PanelMember, (application.id, member.id)) is None:
+        db.session.add(PanelMember(application_id=application.id, user_id=member.id))
+        audit.record("application.panel_add", application, actor=actor, member_id=member.id)
+
+
+@transactional
+def set_qualifications(actor: User | None, member: User, kind_keys) -> None:
+    """The interview kinds a staff member is qualified to run (replacing the earlier list)."""
+    if not member.is_staff:
+        raise DomainError("Only staff can be qualified to interview.")
+    wanted = set(kind_keys)
+    ensure_interview_kinds()
+    known = set(db.session.scalars(select(InterviewKind.key).where(InterviewKind.key.in_(wanted))))
+    if wanted - known:
+        raise DomainError(f"Unknown interview kinds: {', '.join(sorted(wanted - known))}.")
+    current = {q.kind_key: q for q in db.session.scalars(
+        select(StaffQualification).where(StaffQualification.user_id == member.id))}
+    for key in set(current) - wanted:
+        db.session.delete(current[key])
+    for key in wanted - set(current):
+        db.session.add(StaffQualification(user_id=member.id, kind_key=key))
+    audit.record("staff.qualifications", member, actor=actor, kinds=sorted(wanted))
+
+
+# One audit entry per person, application and kind of view in this window: enough to answer "who
+# looked at this candidate, and when", and cheap when a page is reloaded or opened by many at once.
+VIEW_AUDIT_WINDOW = timedelta(hours=1)
+
+
+@transactional
 def record_view(actor: User, application: Application, what: str) -> None:
     """Audit a staff member opening an application or downloading its CV (sensitive data)."""
-    audit.record(f"application.{what}", application, actor=actor)
+    action = f"application.{what}"
+    recent = db.session.scalar(select(AuditEntry.id).where(
+        AuditEntry.object_type == Application.__tablename__, AuditEntry.object_id == application.id,
+        AuditEntry.actor_id == actor.id, AuditEntry.action == action,
+        AuditEntry.at > utcnow() - VIEW_AUDIT_WINDOW,
+    ).limit(1))
+    if recent is None:
+        audit.record(action, application, actor=actor)

@@ -1,6 +1,8 @@
 """Staff pages: positions, the pipeline per position, an application and its process actions."""
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -12,19 +14,21 @@ from portal.forms import EmptyForm, choices, strip_control_characters
 from portal.hiring import process, queries
 from portal.hiring import services as hiring
 from portal.hiring.candidate_views import send_cv
-from portal.hiring.forms import ANSWER_LABELS, PositionForm, RejectForm, StageActionForm
-from portal.hiring.models import Application, ApplicationStatus, Position
+from portal.hiring.forms import ANSWER_LABELS, ClosePositionForm, PositionForm, RejectForm, StageActionForm
+from portal.hiring.models import Application, ApplicationStatus, Position, PositionStatus
 from portal.security import policy
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 PIPELINE_ROLES = (Role.RECRUITER, Role.HIRING_MANAGER)
 POSITION_ROLES = (Role.RECRUITER, Role.HIRING_MANAGER, Role.ADMIN)
+# Who may open an application: its position's recruiter and hiring manager, and its interview panel.
+APPLICATION_ROLES = (Role.RECRUITER, Role.HIRING_MANAGER, Role.INTERVIEWER, Role.HR)
 
 
 def _managed_position(position_id: int) -> Position:
     position = db.session.get(Position, position_id)
-    policy.require(position is not None and policy.manages_position(current_user, position))
+    policy.require(policy.manages_position(current_user, position))
     return position
 
 
@@ -33,6 +37,13 @@ def _visible_application(application_id: int) -> Application:
         queries.applications_for_staff(current_user).where(Application.id == application_id)
     )
     policy.require(application is not None)
+    return application
+
+
+def _run_application(application_id: int) -> Application:
+    """An application the signed-in person may move (its position's recruiter or hiring manager)."""
+    application = db.session.get(Application, application_id)
+    policy.require(policy.runs_application(current_user, application))
     return application
 
 
@@ -65,6 +76,9 @@ def _position_form(position: Position | None = None) -> PositionForm:
     form = PositionForm(obj=position)
     form.hiring_manager_id.choices = _staff_choices(Role.HIRING_MANAGER)
     form.recruiter_id.choices = _staff_choices(Role.RECRUITER)
+    if position is None or position.status != PositionStatus.CLOSED.value:
+        # Closing asks what happens to the applications in progress: it has a page of its own.
+        form.status.choices = [c for c in form.status.choices if c.value != PositionStatus.CLOSED.value]
     if request.method == "GET" and position is not None:
         form.hiring_manager_id.data = position.hiring_manager_id or 0
         form.recruiter_id.data = position.recruiter_id or 0
@@ -105,15 +119,33 @@ def edit_position(position_id: int):
     return render_template("hiring/position_form.html", form=form, position=position), 422 if request.method == "POST" else 200
 
 
-@bp.route("/positions/<int:position_id>/close", methods=["POST"])
+@bp.route("/positions/<int:position_id>/close", methods=["GET", "POST"])
 @policy.staff(*POSITION_ROLES, scoped_to_position=True)
 def close_position(position_id: int):
-    """Close a position to new applications; applications in progress go on."""
+    """Close a position to new applications, choosing what happens to the applications in progress."""
     position = _managed_position(position_id)
-    if EmptyForm().validate_on_submit():
-        hiring.close_position(current_user, position)
-        flash(f"“{position.title}” is closed to new applications.", "info")
-    return redirect(url_for("staff.positions"))
+    in_progress = queries.active_count(position)
+    form = ClosePositionForm()
+    if position.status == PositionStatus.CLOSED.value:
+        flash(f"“{position.title}” is already closed.", "info")
+        return redirect(url_for("staff.positions"))
+    if form.validate_on_submit():
+        try:
+            closed = hiring.close_position(current_user, position, applications=form.applications.data,
+                                           message=form.message.data)
+        except DomainError as exc:
+            form.message.errors.append(exc.message)
+        else:
+            done = f"“{position.title}” is closed to new applications."
+            if closed:
+                done += f" {closed} application{'s' if closed != 1 else ''} in progress ended; each candidate is told."
+            elif in_progress:
+                done += " The applications in progress continue."
+            flash(done, "info")
+            return redirect(url_for("staff.positions"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("hiring/close_position.html", position=position, form=form,
+                           in_progress=in_progress), status
 
 
 def _int_arg(name: str, default: int = 0) -> int:
@@ -127,7 +159,7 @@ def pipeline(position_id: int):
     """Applications of a position by stage, with search, filters and SLA flags."""
     position = db.session.get(Position, position_id)
     # Managing a position's settings (admin) does not open its candidates: only who runs its pipeline.
-    policy.require(position is not None and policy.runs_pipeline_of(current_user, position))
+    policy.require(policy.runs_position(current_user, position))
     status = request.args.get("status", ApplicationStatus.ACTIVE.value)
     if status not in {s.value for s in ApplicationStatus} | {""}:
         status = ApplicationStatus.ACTIVE.value
@@ -142,7 +174,7 @@ def pipeline(position_id: int):
 
 
 @bp.route("/applications/<int:application_id>")
-@policy.staff(*PIPELINE_ROLES, scoped_to_position=True)
+@policy.staff(*APPLICATION_ROLES, scoped_to_position=True)
 def application(application_id: int):
     """One application as staff see it, with the actions the process allows now."""
     found = _visible_application(application_id)
@@ -165,7 +197,7 @@ def _application_page(found: Application, *, refusal: str | None = None, status:
 
 
 @bp.route("/applications/<int:application_id>/cv")
-@policy.staff(*PIPELINE_ROLES, scoped_to_position=True)
+@policy.staff(*APPLICATION_ROLES, scoped_to_position=True)
 def application_cv(application_id: int):
     """Download the candidate's CV (recorded in the audit log)."""
     found = _visible_application(application_id)
@@ -175,10 +207,10 @@ def application_cv(application_id: int):
 
 def _act(application_id: int, action: process.Action, done: str):
     """Take a process action from a button; a refusal re-renders the page with the reason (409)."""
-    found = _visible_application(application_id)
+    found = _run_application(application_id)
     form = StageActionForm()
     if not form.validate_on_submit():
-        abort(400)
+        abort(400)  # no stage, or not a number: the button always sends the stage its page showed
     try:
         hiring.move(found.id, action, current_user, expected_stage_id=form.expected_stage_id())
     except DomainError as exc:
@@ -207,8 +239,10 @@ def hire(application_id: int):
 @policy.staff(*PIPELINE_ROLES, scoped_to_position=True)
 def reject(application_id: int):
     """Reject with feedback the candidate will read, and the reapply date."""
-    found = _visible_application(application_id)
+    found = _run_application(application_id)
     form = RejectForm(stage_id=found.stage_id)
+    if request.method == "POST" and not re.fullmatch(r"[0-9]{1,9}", request.form.get("stage_id", "")):
+        abort(400)  # the form always sends the stage its page showed
     if form.validate_on_submit():
         try:
             hiring.move(found.id, process.Action.REJECT, current_user, feedback=form.feedback.data,

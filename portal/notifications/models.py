@@ -4,8 +4,8 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 from portal.timeutil import UTCDateTime, utcnow
@@ -41,3 +41,27 @@ class OutboxMessage(db.Model):
     claim_token: Mapped[str | None] = mapped_column(String(32))  # which worker pass holds the lease
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str] = mapped_column(Text, default="")
+
+    attachments: Mapped[list[OutboxAttachment]] = relationship(
+        back_populates="message", order_by="OutboxAttachment.position", cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+
+class OutboxAttachment(db.Model):
+    """A file sent with an outbox message (a calendar invite, a receipt), stored with it in the same
+    transaction, so a message never goes out without the attachment it promised."""
+
+    __tablename__ = "outbox_attachments"
+    __table_args__ = (UniqueConstraint("outbox_message_id", "position", name="uq_outbox_attachments_order"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outbox_message_id: Mapped[int] = mapped_column(ForeignKey("outbox_messages.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column()  # the order of the parts in the mail
+    filename: Mapped[str] = mapped_column(String(255))
+    # With its parameters, as sent: "text/calendar; method=REQUEST; charset=UTF-8".
+    content_type: Mapped[str] = mapped_column(String(255))
+    # Text is stored encoded in the charset its content type names.
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+    message: Mapped[OutboxMessage] = relationship(back_populates="attachments")

@@ -21,9 +21,11 @@ from urllib.parse import unquote, urlsplit
 
 from flask import current_app
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
 from portal.notifications.models import OutboxMessage, OutboxStatus
+from portal.notifications.services import parse_content_type
 from portal.timeutil import utcnow
 
 log = logging.getLogger("candor.outbox")
@@ -47,10 +49,16 @@ class DeliveryReport:
 class Transport:
     """Where mail goes: an SMTP server from MAIL_URL, or the log when none is configured."""
 
-    def __init__(self, url: str, sender: str):
+    def __init__(self, url: str, sender: str, *, log_bodies: bool = False):
         self.url = url
         self.sender = sender
+        # Bodies hold reset and invitation links: only a development log may show them.
+        self.log_bodies = log_bodies
         self._smtp: smtplib.SMTP | None = None
+
+    @classmethod
+    def from_config(cls, config) -> Transport:
+        return cls(config["MAIL_URL"], config["MAIL_FROM"], log_bodies=config["CANDOR_ENV"] == "development")
 
     def _connect(self) -> smtplib.SMTP:
         parts = urlsplit(self.url)
@@ -66,18 +74,9 @@ class Transport:
         return smtp
 
     def send(self, message: OutboxMessage) -> None:
-        email = EmailMessage()
-        email["From"] = self.sender
-        email["To"] = message.to_addr
-        email["Subject"] = message.subject
-        email["Message-ID"] = message.message_id
-        email["Date"] = formatdate(message.created_at.timestamp(), localtime=False)
-        email.set_content(message.body_text)
-        if message.body_html:
-            email.add_alternative(message.body_html, subtype="html")
+        email = compose(message, self.sender)
         if not self.url:
-            log.info("mail (no MAIL_URL set, logged instead) to=%s subject=%s\n%s",
-                     message.to_addr, message.subject, message.body_text)
+            self._log(message)
             return
         if self._smtp is None:
             self._smtp = self._connect()
@@ -87,6 +86,16 @@ class Transport:
             self._smtp = self._connect()
             self._smtp.send_message(email)
 
+    def _log(self, message: OutboxMessage) -> None:
+        files = "".join(f"\n  attached: {a.filename} ({a.content_type}, {len(a.content)} bytes)"
+                        for a in message.attachments)
+        if self.log_bodies:
+            log.info("mail %s to %s, subject %r (no MAIL_URL: logged, not sent)%s\n%s",
+                     message.kind, message.to_addr, message.subject, files, message.body_text)
+        else:
+            log.warning("mail %s to %s, subject %r (no MAIL_URL: not sent; the body is logged only in "
+                        "development)%s", message.kind, message.to_addr, message.subject, files)
+
     def close(self) -> None:
         if self._smtp is not None:
             try:
@@ -94,6 +103,55 @@ class Transport:
             except (smtplib.SMTPException, OSError):
                 pass
             self._smtp = None
+
+
+def compose(message: OutboxMessage, sender: str) -> EmailMessage:
+    """The email for an outbox message: text and HTML, an iCalendar invite beside them, then attachments.
+
+    An invite (text/calendar with an iTIP method, RFC 6047) goes into the multipart/alternative
+    beside the text and HTML: the layout Google Calendar itself sends, which Outlook and Apple Mail
+    process too. A copy is attached as an .ics file for clients that only offer attachments; it is
+    application/ics, so that no client reads the same invitation twice.
+    """
+    email = EmailMessage()
+    email["From"] = sender
+    email["To"] = message.to_addr
+    email["Subject"] = message.subject
+    email["Message-ID"] = message.message_id
+    email["Date"] = formatdate(message.created_at.timestamp(), localtime=False)
+    email.set_content(message.body_text)
+    if message.body_html:
+        email.add_alternative(message.body_html, subtype="html")
+    files = []
+    for attachment in message.attachments:
+        kind = parse_content_type(attachment.content_type)
+        if kind.get_content_type() == "text/calendar" and kind.get_param("method") is not None:
+            if not email.is_multipart():
+                email.make_alternative()
+            email.attach(_part(attachment.content_type, attachment.content))
+            files.append(_part("application/ics", attachment.content, filename=attachment.filename))
+        else:
+            files.append(_part(attachment.content_type, attachment.content, filename=attachment.filename))
+    if files:
+        email.make_mixed()
+        for part in files:
+            email.attach(part)
+    return email
+
+
+def _part(content_type: str, content: bytes, *, filename: str | None = None) -> EmailMessage:
+    """One MIME part: the stored bytes exactly (base64 keeps an iCalendar's CRLF line ends), under
+    the content type exactly as written (unquoted `method=REQUEST`, as RFC 6047 shows it)."""
+    kind = parse_content_type(content_type)
+    part = EmailMessage()
+    disposition = {"disposition": "attachment", "filename": filename} if filename else {}
+    part.set_content(content, kind.get_content_maintype(), kind.get_content_subtype(), cte="base64",
+                     **disposition)
+    del part["Content-Type"]
+    part.set_raw("Content-Type", content_type)
+    if filename and kind.get_param("name") is None:
+        part.set_param("name", filename)  # older clients name an attachment from here
+    return part
 
 
 def claim(limit: int = BATCH, token: str | None = None) -> list[int]:
@@ -153,7 +211,8 @@ def _start_attempt(message_id: int, token: str, max_attempts: int) -> OutboxMess
     if started.rowcount != 1:  # lost to another worker, or out of attempts (see _bury_exhausted)
         db.session.commit()
         return None
-    message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+    message = db.session.get(OutboxMessage, message_id, populate_existing=True,
+                             options=[selectinload(OutboxMessage.attachments)])
     # Detached and out of any transaction while the (possibly slow) SMTP conversation runs.
     db.session.expunge(message)
     db.session.commit()
@@ -217,7 +276,7 @@ def deliver_claimed(ids: list[int], token: str, transport: Transport) -> Deliver
 
 def deliver_once(limit: int = BATCH) -> DeliveryReport:
     """One pass: claim every due message (up to `limit`) and send it; failures are rescheduled."""
-    transport = Transport(current_app.config["MAIL_URL"], current_app.config["MAIL_FROM"])
+    transport = Transport.from_config(current_app.config)
     token = uuid.uuid4().hex
     try:
         return deliver_claimed(claim(limit, token=token), token, transport)

@@ -7,11 +7,16 @@ used by the scoped queries in the services and by templates alike.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
+from sqlalchemy import ColumnElement, exists, false, or_, select, true
 
 from portal.accounts.models import ROLE_VALUES, Role
+from portal.extensions import db
+from portal.hiring.models import Application, PanelMember, Position
 
 PUBLIC = "public"  # anyone, signed in or not
 SIGNED_IN = "signed_in"  # any signed-in account, candidate or staff
@@ -102,39 +107,132 @@ def enforce() -> None:
     abort(403)
 
 
+def may_open(user, endpoint: str) -> bool:
+    """Whether `user` passes the declared policy of `endpoint` (before any object-level check):
+    what menus and links ask, so they follow the same declaration as the route itself."""
+    declared = policy_of(endpoint)
+    if declared is None:
+        return False
+    if declared.kind == PUBLIC:
+        return True
+    if not (user and user.is_authenticated):
+        return False
+    if declared.kind == SIGNED_IN:
+        return True
+    if declared.kind == CANDIDATE:
+        return not user.is_staff
+    if declared.kind == STAFF:
+        return bool(user.is_staff and user.has_role(*declared.roles))
+    return False
+
+
 # Named predicates: the same question asked by queries, services and templates.
+#
+# An object rule answers for one object (`rule(user, obj)`) and, as `rule.where(user)`, gives the SQL
+# condition that selects exactly the objects it allows, so a list query and a single page can never
+# disagree about who sees what.
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    model: type
+    check: Callable[[object, object], bool]
+    condition: Callable[[object], ColumnElement[bool]]
+
+    def __call__(self, user, obj) -> bool:
+        return bool(obj is not None and self.check(user, obj))
+
+    def where(self, user) -> ColumnElement[bool]:
+        return self.condition(user)
+
+    def __or__(self, other: Rule) -> Rule:
+        if other.model is not self.model:
+            raise TypeError(f"{self.name} and {other.name} are about different objects")
+        return Rule(f"{self.name} | {other.name}", self.model,
+                    lambda user, obj: self.check(user, obj) or other.check(user, obj),
+                    lambda user: or_(self.condition(user), other.condition(user)))
 
 
 def is_candidate(user) -> bool:
     return bool(user and user.is_authenticated and not user.is_staff)
 
 
-def owns_application(user, application) -> bool:
-    return is_candidate(user) and application.candidate_id == user.id
-
-
 def is_staff(user) -> bool:
     return bool(user and user.is_authenticated and user.is_staff)
 
 
-def runs_any_pipeline(user) -> bool:
-    """Recruiters run every pipeline; hiring managers the pipelines of their positions."""
-    return is_staff(user) and user.has_role(Role.RECRUITER, Role.HIRING_MANAGER)
+def is_admin(user) -> bool:
+    return is_staff(user) and user.has_role(Role.ADMIN)
 
 
-def runs_pipeline_of(user, position) -> bool:
-    """Who sees a position's candidates and moves them: recruiters, and the position's hiring
-    manager. Admin alone runs none: managing a position's settings does not open its candidates."""
+def _position_runner_condition(user) -> ColumnElement[bool]:
+    if not is_staff(user):
+        return false()
+    conditions = []
+    if user.has_role(Role.RECRUITER):
+        conditions.append(Position.recruiter_id == user.id)
+    if user.has_role(Role.HIRING_MANAGER):
+        conditions.append(Position.hiring_manager_id == user.id)
+    return or_(*conditions) if conditions else false()
+
+
+def _runs_position(user, position) -> bool:
     if not is_staff(user):
         return False
-    if user.has_role(Role.RECRUITER):
-        return True
-    return user.has_role(Role.HIRING_MANAGER) and position.hiring_manager_id == user.id
+    return ((user.has_role(Role.RECRUITER) and position.recruiter_id == user.id)
+            or (user.has_role(Role.HIRING_MANAGER) and position.hiring_manager_id == user.id))
 
 
-def manages_position(user, position) -> bool:
-    """Who edits and closes a position: admins, and whoever runs its pipeline."""
-    return (is_staff(user) and user.has_role(Role.ADMIN)) or runs_pipeline_of(user, position)
+# Staff holding a role on the position: its recruiter or its hiring manager. They see its candidates
+# and move them. Admin alone runs none: managing a position's settings does not open its candidates.
+runs_position = Rule("runs_position", Position, _runs_position, _position_runner_condition)
+
+# The same, asked of one of the position's applications.
+runs_application = Rule(
+    "runs_application", Application,
+    lambda user, application: _runs_position(user, application.position),
+    lambda user: Application.position_id.in_(select(Position.id).where(_position_runner_condition(user))),
+)
+
+# A candidate owns their applications.
+owns_application = Rule(
+    "owns_application", Application,
+    lambda user, application: is_candidate(user) and application.candidate_id == user.id,
+    lambda user: Application.candidate_id == user.id if is_candidate(user) else false(),
+)
+
+
+def _panel_condition(user) -> ColumnElement[bool]:
+    if not is_staff(user):
+        return false()
+    return exists().where(PanelMember.application_id == Application.id, PanelMember.user_id == user.id)
+
+
+def _on_panel(user, application) -> bool:
+    if not is_staff(user):
+        return False
+    return db.session.scalar(select(exists().where(
+        PanelMember.application_id == application.id, PanelMember.user_id == user.id))) or False
+
+
+# Interviewers (and graders) see the applications whose panel they are on, and no other.
+on_interview_panel = Rule("on_interview_panel", Application, _on_panel, _panel_condition)
+
+# Who opens a staff application page.
+sees_application = runs_application | on_interview_panel
+
+# Who edits and closes a position: admins, and whoever runs it.
+manages_position = Rule(
+    "manages_position", Position,
+    lambda user, position: is_admin(user) or _runs_position(user, position),
+    lambda user: true() if is_admin(user) else _position_runner_condition(user),
+)
+
+
+def runs_any_pipeline(user) -> bool:
+    """Recruiters and hiring managers run pipelines (of the positions they hold a role on)."""
+    return is_staff(user) and user.has_role(Role.RECRUITER, Role.HIRING_MANAGER)
 
 
 def require(predicate: bool) -> None:
@@ -147,7 +245,10 @@ def register_jinja_tests(app) -> None:
     app.jinja_env.tests.update(
         owns_application=owns_application,
         manages_position=manages_position,
-        runs_pipeline_of=runs_pipeline_of,
+        runs_position=runs_position,
+        runs_application=runs_application,
+        on_interview_panel=on_interview_panel,
+        admin=is_admin,
     )
     app.jinja_env.globals.update(runs_any_pipeline=runs_any_pipeline, Role=Role)
 

@@ -2,12 +2,14 @@
 
 One chromium per session and one live server (with the demo data seeded once) for the whole
 tests/browser package; the database is wiped again when the package is done, so the other
-suites still start from an empty database. Without chromium, Playwright or axe-core the
-tests are skipped with the reason, except on CI (CI=true), where a missing part fails the run.
+suites still start from an empty database. Without chromium, Playwright, axe-core, or the Nu
+HTML checker and Java, the tests are skipped with the reason, except on CI (CI=true), where a
+missing part fails the run.
 """
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +25,7 @@ from tests.helpers import app_config, wipe_database
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "tests" / "support" / "node_modules" / "axe-core" / "axe.min.js"
+VNU = ROOT / "tests" / "support" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
 
 def missing_part(reason: str):
@@ -66,6 +69,17 @@ def axe_source() -> str:
     return AXE.read_text(encoding="utf-8")
 
 
+@pytest.fixture(scope="session")
+def vnu_command() -> list[str]:
+    """How to start the W3C Nu HTML checker: vnu.jar from the npm registry, on Java 17 or later."""
+    java = shutil.which("java")
+    if java is None:
+        missing_part("Java not found, which runs the Nu HTML checker (apt-get install default-jre-headless)")
+    if not VNU.exists():
+        missing_part(f"the Nu HTML checker not found at {VNU.relative_to(ROOT)} (make test-deps installs it with npm)")
+    return [java, "-jar", str(VNU)]
+
+
 @pytest.fixture(scope="package")
 def live_server(_schema_app, database_url, tmp_path_factory):
     """The portal on 127.0.0.1 (a free port), in a thread, over a test database with the demo data."""
@@ -92,6 +106,17 @@ def live_server(_schema_app, database_url, tmp_path_factory):
             db.session.remove()
             db.engine.dispose()
         wipe_database(_schema_app)  # the other suites expect an empty database
+
+
+@pytest.fixture(scope="package")
+def ids(live_server):
+    """The ids and one-time links that fill the paths of the page catalogue (tests/browser/pages.py)."""
+    from tests.browser.pages import demo_ids, prepare_extra_pages
+
+    with live_server.app.app_context():
+        found = {**demo_ids(), **prepare_extra_pages()}
+        db.session.remove()
+    return found
 
 
 @pytest.fixture

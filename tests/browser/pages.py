@@ -1,7 +1,8 @@
 """The catalogue of the portal's pages over the demo data, for each role.
 
-The accessibility audit opens every page here, and scripts/screenshots.py photographs them,
-so a page added to the portal is added here once and is then both audited and looked at.
+The accessibility audit and the HTML validity check open every page here, and
+scripts/screenshots.py photographs them, so a page added to the portal is added here once and
+is then audited, validated and looked at.
 Paths are format strings filled from demo_ids() (the ids of the demo's positions, applications
 and accounts as they came out of the database) and prepare_extra_pages() (one-time links).
 """
@@ -121,7 +122,10 @@ PAGES: list[PageSpec] = [
     P("manager", "pipeline", "/staff/positions/{backend}/pipeline", screenshot=False),
     P("manager", "application", "/staff/applications/{app_decision}", screenshot=False),
     P("manager", "edit-position", "/staff/positions/{backend}/edit", screenshot=False),
+    P("recruiter", "close-position", "/staff/positions/{sre}/close", screenshot=False),
     P("interviewer", "home", "/staff/"),
+    P("interviewer", "application", "/staff/applications/{app_onsite1}", screenshot=False),
+    P("hr", "application", "/staff/applications/{app_onsite1}", screenshot=False),
     P("interviewer", "forbidden", "/staff/positions", status=403, screenshot=False),
     P("hr", "home", "/staff/"),
     P("admin", "home", "/staff/", screenshot=False),
@@ -166,6 +170,7 @@ def demo_ids() -> dict[str, int]:
         "app_hired": application("hired@example.com"),
         "app_withdrawn": application("withdrawn@example.com"),
         "app_decision": application("decision@example.com"),
+        "app_onsite1": application("onsite1@example.com"),
         "stage_screen": next(s.id for s in backend.process.stages if s.key == "recruiter_screen"),
         "staff_recruiter": User.by_email("recruiter@example.com").id,
     }

@@ -56,8 +56,9 @@ def sign_in(page, email: str, password: str = DEMO_PASSWORD) -> None:
     assert "/auth/login" not in page.url, f"sign-in as {email} failed: still on {page.url}"
 
 
-def open_page(page, spec: PageSpec, ids: dict) -> int:
-    """Open the page of `spec` (filling and sending its form if it says so); return the HTTP status."""
+def visit(page, spec: PageSpec, ids: dict):
+    """Open the page of `spec` (filling and sending its form if it says so); return the server's
+    response for it (its status, and the HTML as served), or None if there was none."""
     response = page.goto(spec.url(ids))
     if spec.submit:
         for label, value in spec.fill.items():
@@ -66,4 +67,10 @@ def open_page(page, spec: PageSpec, ids: dict) -> int:
             page.locator("main").get_by_role("button", name=spec.submit, exact=True).click()
         response = navigation.value
     page.wait_for_load_state("load")
+    return response
+
+
+def open_page(page, spec: PageSpec, ids: dict) -> int:
+    """Open the page of `spec` as visit() does; return the HTTP status."""
+    response = visit(page, spec, ids)
     return response.status if response else 0

@@ -11,8 +11,7 @@ from __future__ import annotations
 import pytest
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
-from portal.extensions import db
-from tests.browser.pages import PAGES, ROLES, demo_ids, prepare_extra_pages
+from tests.browser.pages import PAGES, ROLES
 from tests.browser.support import DESKTOP, PHONE, new_context, open_page, sign_in
 
 pytestmark = pytest.mark.browser
@@ -49,14 +48,6 @@ class RolePage:
         text = message.text
         if "Content Security Policy" in text or "Refused to" in text:
             self.problems.append(f"CSP: {text}")
-
-
-@pytest.fixture(scope="module")
-def ids(live_server):
-    with live_server.app.app_context():
-        found = {**demo_ids(), **prepare_extra_pages()}
-        db.session.remove()
-    return found
 
 
 @pytest.fixture(scope="module")

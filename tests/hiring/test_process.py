@@ -64,18 +64,52 @@ def test_hire_only_at_decision(app, factory):
     assert (application.status, application.stage.key) == ("hired", "outcome")
 
 
-def test_hire_guard_can_refuse_a_hire(app, factory, monkeypatch):
+def test_a_registered_hire_guard_refuses_with_who_dissents(app, factory):
     recruiter = factory.staff("recruiter")
     application = factory.application(advances=5, actor=recruiter)
-    monkeypatch.setattr(process, "HIRE_GUARDS", [lambda a: "Not every interviewer voted hire."])
-    with pytest.raises(TransitionNotAllowed, match="Not every interviewer"):
+    seen = []
+
+    def unanimous(found, action, actor):
+        seen.append((found.id, action, actor.id))
+        return process.Refusal("not_unanimous", "Not every interviewer voted hire.", dissenting=("Dana D",))
+
+    process.rules().add_guard(unanimous, process.Action.HIRE)
+    with pytest.raises(TransitionNotAllowed, match="Not every interviewer") as refused:
         hiring.move(application.id, process.Action.HIRE, recruiter)
+    assert refused.value.refusal.code == "not_unanimous"
+    assert refused.value.refusal.dissenting == ("Dana D",)
+    assert seen[0] == (application.id, process.Action.HIRE, recruiter.id)
     assert process.Action.HIRE not in process.allowed_actions(application, recruiter)
+    # The guard is about hiring: rejecting still works.
+    hiring.move(application.id, process.Action.REJECT, recruiter, feedback="Thank you.")
+
+
+def test_effects_run_after_the_action_in_the_same_transaction(app, factory):
+    recruiter = factory.staff("recruiter")
+    application = factory.application(actor=recruiter)
+    seen = []
+
+    def remember(change):
+        seen.append((change.action, change.from_stage.key, change.application.status, change.event.id is not None))
+
+    def fail_on_withdraw(change):
+        raise RuntimeError("an effect failed")
+
+    process.rules().add_effect(remember, process.Action.REJECT)
+    process.rules().add_effect(fail_on_withdraw, process.Action.WITHDRAW)
+    hiring.move(application.id, process.Action.REJECT, recruiter, feedback="Thanks.")
+    assert seen == [(process.Action.REJECT, "applied", "rejected", True)]
+
+    other = factory.application(actor=recruiter)
+    with pytest.raises(RuntimeError):
+        hiring.move(other.id, process.Action.WITHDRAW, other.candidate)
+    db.session.expire_all()
+    assert db.session.get(Application, other.id).status == "active"  # the effect's failure undid the move
 
 
 def test_reject_needs_feedback_and_sets_reapply_date(app, factory):
     recruiter = factory.staff("recruiter")
-    position = factory.position(reapply_cooldown_months=9)
+    position = factory.position(recruiter, reapply_cooldown_months=9)
     application = factory.application(position=position, advances=2, actor=recruiter)
     with pytest.raises(TransitionNotAllowed, match="feedback"):
         hiring.move(application.id, process.Action.REJECT, recruiter, feedback="   ")
@@ -122,9 +156,9 @@ def test_hiring_manager_moves_applications_of_own_position(app, factory):
 
 # ---- property-based: random sequences of actions by random actors ---------------------
 
-ACTORS = ["recruiter", "own_manager", "other_manager", "owner", "other_candidate", "interviewer"]
+ACTORS = ["recruiter", "other_recruiter", "own_manager", "other_manager", "owner", "other_candidate", "interviewer"]
 steps = st.lists(
-    st.tuples(st.sampled_from(list(process.Action)), st.sampled_from(ACTORS), st.booleans()),
+    st.tuples(st.sampled_from(process.BUTTON_ACTIONS), st.sampled_from(ACTORS), st.booleans()),
     min_size=1, max_size=12,
 )
 
@@ -152,6 +186,7 @@ def test_random_action_sequences_keep_the_process_invariants(app, factory, seque
     manager = factory.staff("hiring_manager")
     people = {
         "recruiter": factory.staff("recruiter"),
+        "other_recruiter": factory.staff("recruiter"),
         "own_manager": manager,
         "other_manager": factory.staff("hiring_manager"),
         "other_candidate": factory.candidate(),
@@ -196,7 +231,7 @@ def test_add_months_clamps_to_month_end():
 
 
 @pytest.mark.parametrize("action", [process.Action.ADVANCE, process.Action.WITHDRAW])
-def test_racing_moves_of_one_application_take_effect_once(app, factory, monkeypatch, action):
+def test_racing_moves_of_one_application_take_effect_once(app, factory, action):
     """Four requests decide on the same state at the same moment: one moves, the others are refused."""
     import threading
 
@@ -208,17 +243,15 @@ def test_racing_moves_of_one_application_take_effect_once(app, factory, monkeypa
     application_id, stage_id = application.id, application.stage_id
     before = _counts(application_id)
     barrier = threading.Barrier(4, timeout=1)
-    decide = process.why_not
 
-    def decide_together(*args, **kwargs):
-        reason = decide(*args, **kwargs)
+    def decide_together(*_):
         try:
             barrier.wait()  # everyone has read the same state before anyone writes
         except threading.BrokenBarrierError:
             pass  # PostgreSQL's row lock keeps the others from reading until the first commits
-        return reason
+        return None
 
-    monkeypatch.setattr(process, "why_not", decide_together)
+    process.rules().add_guard(decide_together, action)
 
     def attempt():
         hiring.move(application_id, action, db.session.get(User, actor_id), expected_stage_id=stage_id)

@@ -31,12 +31,16 @@ def test_recruiter_creates_edits_and_closes_a_position(app, client, factory):
 
     response = client.post(f"/staff/positions/{position.id}/edit", data=dict(form, title="Senior Data Engineer"))
     assert response.status_code == 302
-    assert client.post(f"/staff/positions/{position.id}/close").status_code == 302
+    assert client.get(f"/staff/positions/{position.id}/close").status_code == 200
+    assert client.post(f"/staff/positions/{position.id}/close", data={"applications": "continue"}).status_code == 302
     db.session.refresh(position)
     assert (position.title, position.status) == ("Senior Data Engineer", "closed")
     assert f'href="/positions/{position.id}"' not in client.get("/positions").get_data(as_text=True)
-    actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "positions")).all()
-    assert actions == ["position.create", "position.update", "position.close"]
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.object_type == "positions")
+                                 .order_by(AuditEntry.id)).all()
+    assert [e.action for e in entries] == ["position.create", "position.update", "position.close"]
+    # The edit's audit entry says what each changed field was before and after.
+    assert entries[1].data["changes"] == {"title": {"from": "Data Engineer", "to": "Senior Data Engineer"}}
 
 
 def test_position_form_refuses_bad_input_and_keeps_it(app, client, factory):
@@ -115,19 +119,21 @@ def test_recruiter_advances_rejects_and_hires_through_the_pages(app, client, fac
 
     page = client.get(f"/staff/applications/{first.id}").get_data(as_text=True)
     assert "Advance to Recruiter screen" in page and "Hire" not in page.split("Actions", 1)[1].split("Application", 1)[0]
-    assert client.post(f"/staff/applications/{first.id}/advance").status_code == 302
-    assert db.session.get(Application, first.id).stage.key == "recruiter_screen"
+    assert client.post(f"/staff/applications/{first.id}/advance", data={"stage_id": first.stage_id}).status_code == 302
+    first = db.session.get(Application, first.id)
+    assert first.stage.key == "recruiter_screen"
 
-    response = client.post(f"/staff/applications/{first.id}/reject", data={"feedback": ""})
+    response = client.post(f"/staff/applications/{first.id}/reject", data={"feedback": "", "stage_id": first.stage_id})
     assert response.status_code == 422 and 'id="feedback-error"' in response.get_data(as_text=True)
-    response = client.post(f"/staff/applications/{first.id}/reject", data={"feedback": "Great communication."})
+    response = client.post(f"/staff/applications/{first.id}/reject",
+                           data={"feedback": "Great communication.", "stage_id": first.stage_id})
     assert response.status_code == 302
     assert db.session.get(Application, first.id).status == "rejected"
 
-    assert client.post(f"/staff/applications/{second.id}/hire").status_code == 302
+    assert client.post(f"/staff/applications/{second.id}/hire", data={"stage_id": second.stage_id}).status_code == 302
     assert db.session.get(Application, second.id).status == "hired"
     # An illegal move is refused with a message, and changes nothing.
-    response = client.post(f"/staff/applications/{second.id}/advance")
+    response = client.post(f"/staff/applications/{second.id}/advance", data={"stage_id": second.stage_id})
     assert response.status_code == 409
     assert db.session.get(Application, second.id).stage.key == "outcome"
 
@@ -150,7 +156,7 @@ def test_hiring_manager_only_sees_own_positions(app, client, factory):
 
 def test_staff_views_of_applications_and_cvs_are_audited(app, client, factory):
     recruiter = _staff_client(client, factory, "recruiter")
-    application = factory.application()
+    application = factory.application(actor=recruiter)
     client.get(f"/staff/applications/{application.id}")
     assert client.get(f"/staff/applications/{application.id}/cv").status_code == 200
     actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.actor_id == recruiter.id)).all()
@@ -166,7 +172,7 @@ def test_every_stage_change_is_in_audit_log_and_timeline(app, client, factory):
     login(client, application.candidate)
     page = client.get(f"/applications/{application.id}").get_data(as_text=True)
     for stage in ("Recruiter screen", "Technical screen", "On-site, round 1"):
-        assert f"Moved to <strong>{stage}</strong>" in page
+        assert f"Moved to {stage}" in page
 
 
 def test_response_time_follows_the_position_setting(app, factory):
@@ -195,7 +201,7 @@ def test_double_click_on_advance_moves_only_one_stage(app, client, factory):
 def test_refused_action_shows_the_reason_on_the_portal_page(app, client, factory):
     recruiter = _staff_client(client, factory, "recruiter")
     application = factory.application(advances=5, actor=recruiter)
-    response = client.post(f"/staff/applications/{application.id}/advance")
+    response = client.post(f"/staff/applications/{application.id}/advance", data={"stage_id": application.stage_id})
     assert response.status_code == 409
     page = response.get_data(as_text=True)
     assert "hire or reject instead" in page and "<h1>" in page
@@ -214,3 +220,90 @@ def test_control_characters_are_refused_next_to_the_field(app, client, factory):
     assert db.session.scalar(select(func.count()).select_from(Position)) == 0
     position = factory.position(recruiter)
     assert client.get(f"/staff/positions/{position.id}/pipeline?q=%00x").status_code == 200
+
+
+def test_a_stage_action_without_the_shown_stage_is_refused_even_when_many_race(app, client, factory):
+    from tests.helpers import race_requests
+
+    recruiter = _staff_client(client, factory, "recruiter")
+    application = factory.application(actor=recruiter)
+    for data in ({}, {"stage_id": ""}, {"stage_id": "abc"}, {"stage_id": "1.5"}, {"stage_id": "-1"}):
+        assert client.post(f"/staff/applications/{application.id}/advance", data=data).status_code == 400, data
+        assert client.post(f"/staff/applications/{application.id}/reject",
+                           data=dict(data, feedback="Thanks")).status_code == 400, data
+    # Ten clicks at once without a stage: none acts. Ten with the shown stage: exactly one acts.
+    statuses = race_requests(app, recruiter, 10, "post", f"/staff/applications/{application.id}/advance", data={})
+    assert statuses == [400] * 10
+    statuses = race_requests(app, recruiter, 10, "post", f"/staff/applications/{application.id}/advance",
+                             data={"stage_id": application.stage_id})
+    assert sorted(statuses) == [302] + [409] * 9
+    db.session.expire_all()
+    assert db.session.get(Application, application.id).stage.key == "recruiter_screen"
+    assert len(outbox("application_advance")) == 1
+
+
+def test_closing_a_position_can_end_its_applications_with_a_message(app, client, factory):
+    recruiter = _staff_client(client, factory, "recruiter")
+    position = factory.position(recruiter, title="Closing Role")
+    going_on = factory.application(position=position, actor=recruiter, advances=1)
+    finished = factory.application(position=position, actor=recruiter)
+    from portal.hiring import process
+    from portal.hiring import services as hiring
+
+    hiring.move(finished.id, process.Action.WITHDRAW, finished.candidate)
+    page = client.get(f"/staff/positions/{position.id}/close").get_data(as_text=True)
+    assert "1 application is in progress" in page
+    response = client.post(f"/staff/positions/{position.id}/close", data={"applications": "close", "message": ""})
+    assert response.status_code == 422 and 'id="message-error"' in response.get_data(as_text=True)
+    assert db.session.get(Position, position.id).status == "open"
+    response = client.post(f"/staff/positions/{position.id}/close",
+                           data={"applications": "close", "message": "The team's plans changed; thank you."})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Application, going_on.id).status == "closed"
+    assert db.session.get(Application, finished.id).status == "withdrawn"
+    [mail] = outbox("application_close")
+    assert mail.to_addr == going_on.candidate.email and "The team's plans changed" in mail.body_text
+    candidate = app.test_client()
+    login(candidate, going_on.candidate)
+    page = candidate.get(f"/applications/{going_on.id}").get_data(as_text=True)
+    assert "The position was closed" in page and "The team&#39;s plans changed; thank you." in page
+
+
+def test_closing_a_position_can_let_its_applications_continue(app, client, factory):
+    recruiter = _staff_client(client, factory, "recruiter")
+    position = factory.position(recruiter, title="Closing Role")
+    going_on = factory.application(position=position, actor=recruiter)
+    assert client.post(f"/staff/positions/{position.id}/close", data={"applications": "continue"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Application, going_on.id).status == "active"
+    assert outbox("application_close") == []
+    candidate = app.test_client()
+    login(candidate, going_on.candidate)
+    page = candidate.get(f"/applications/{going_on.id}").get_data(as_text=True)
+    assert "no longer takes new applications. Yours continues" in page
+
+
+def test_views_of_one_application_are_audited_once_an_hour_per_viewer(app, client, factory):
+    recruiter = _staff_client(client, factory, "recruiter")
+    application = factory.application(actor=recruiter)
+    for _ in range(5):
+        assert client.get(f"/staff/applications/{application.id}").status_code == 200
+    views = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "application.view")).all()
+    assert len(views) == 1 and views[0].actor_id == recruiter.id
+    views[0].at -= timedelta(hours=2)
+    db.session.commit()
+    client.get(f"/staff/applications/{application.id}")
+    assert len(db.session.scalars(select(AuditEntry).where(AuditEntry.action == "application.view")).all()) == 2
+
+
+def test_a_hired_candidate_is_not_offered_to_apply_again(app, client, factory):
+    recruiter = factory.staff("recruiter")
+    application = factory.application(actor=recruiter, advances=5)
+    from portal.hiring import process
+    from portal.hiring import services as hiring
+
+    hiring.move(application.id, process.Action.HIRE, recruiter)
+    login(client, application.candidate)
+    page = client.get(f"/positions/{application.position_id}").get_data(as_text=True)
+    assert "Apply for this position" not in page and "You already have an offer" in page

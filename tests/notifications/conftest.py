@@ -37,7 +37,7 @@ class _Collector:
 
     async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.sink._received(message, envelope.mail_from, list(envelope.rcpt_tos))
+        self.sink._received(message, envelope.content, envelope.mail_from, list(envelope.rcpt_tos))
         return "250 Message accepted for delivery"
 
 
@@ -48,14 +48,16 @@ class SMTPServer:
         self.port = free_port()
         self.url = f"smtp://127.0.0.1:{self.port}"
         self.messages: list[email.message.EmailMessage] = []
+        self.raw: list[bytes] = []  # as it came over the wire, headers exactly as written
         self.envelopes: list[tuple[str, list[str]]] = []
         self.refuse: set[str] = set()  # recipients answered with 550
         self._lock = threading.Lock()
         self._controller: Controller | None = None
 
-    def _received(self, message, mail_from, rcpt_tos) -> None:
+    def _received(self, message, raw, mail_from, rcpt_tos) -> None:
         with self._lock:
             self.messages.append(message)
+            self.raw.append(raw)
             self.envelopes.append((mail_from, rcpt_tos))
 
     @property
@@ -85,13 +87,23 @@ class SMTPServer:
         with self._lock:
             return [m["Message-ID"] for m in self.messages]
 
+    def received(self) -> list:
+        """What the server has accepted so far.
+
+        An SMTP client's send returns only after the server answered the DATA with 250, and this
+        server records the message before answering: once a delivery pass has returned, everything
+        it sent is here, and anything sent twice would be here twice. No waiting is needed.
+        """
+        with self._lock:
+            return list(self.messages)
+
     def wait_for(self, count: int, timeout: float = 5.0) -> list:
-        """The messages received, once there are at least `count` (delivery is synchronous, so
-        this is only a guard against the server thread lagging a little behind)."""
+        """The messages received, once there are at least `count`: only for a worker running in
+        another thread, whose passes the test does not wait for."""
         end = time.monotonic() + timeout
         while len(self.messages) < count and time.monotonic() < end:
             time.sleep(0.01)
-        return list(self.messages)
+        return self.received()
 
 
 @pytest.fixture

@@ -71,9 +71,19 @@ def _form(endpoint: str, world) -> dict:
         "candidate.apply": {"cv": (io.BytesIO(PDF), "cv.pdf"), "motivation": "I want this job."},
         "staff.new_position": {"title": "Forged Position", **position_fields},
         "staff.edit_position": {"title": "Renamed Position", **position_fields},
-        "staff.reject": {"feedback": "Not this time."},
+        "staff.reject": {"feedback": "Not this time.", "stage_id": str(_current_stage(world))},
+        "staff.advance": {"stage_id": str(_current_stage(world))},
+        "staff.close_position": {"applications": "continue"},
     }
     return forms.get(endpoint, {})
+
+
+def _current_stage(world) -> int:
+    """The stage the application is at now, as a page opened now would show it."""
+    from portal.hiring.models import Application
+
+    db.session.expire_all()
+    return db.session.get(Application, world.a1.id).stage_id
 
 
 def _post_routes(app, world, tokens):

@@ -1,7 +1,7 @@
-"""Every route of the URL map, called by everyone, answers as its declared access policy says.
+"""Every route declares an access policy, and the policies keep their promises.
 
-The list of routes is read from `app.url_map`, never kept by hand, so a new route is covered the
-day it is added: without a policy it fails here, and with one it is called by every identity.
+What each identity gets from each route is checked against a hand-written table in
+test_route_table.py; here: declarations exist, are well-formed, and hold in the cases that matter.
 """
 from __future__ import annotations
 
@@ -13,8 +13,7 @@ from portal.extensions import db
 from portal.security import policy
 from tests.helpers import login
 from tests.security.world import (
-    ANONYMOUS, CANDIDATE_A, CANDIDATE_B, IDENTITIES, OTHER_HM, build_world, check, expected, policy_of_rule,
-    routes, sign_in_everyone, url_for_rule,
+    ANONYMOUS, CANDIDATE_A, CANDIDATE_B, IDENTITIES, OTHER_HM, build_world, policy_of_rule, sign_in_everyone,
 )
 
 
@@ -36,34 +35,6 @@ def test_staff_routes_on_a_position_or_application_are_scoped_to_the_position(ap
                 if (pol := policy_of_rule(app, rule)) and pol.kind == policy.STAFF
                 and rule.arguments & {"position_id", "application_id"} and not pol.scoped_to_position]
     assert not careless, f"staff routes on a position's objects without scoped_to_position: {careless}"
-
-
-def test_every_route_answers_each_identity_as_its_policy_declares(app, factory):
-    world = build_world(factory)
-    sign_in_everyone(app, world)
-    calls = routes(app)
-    # Signing out ends a client's session: it goes last for everyone.
-    calls.sort(key=lambda rm: rm[0].endpoint == "accounts.logout")
-    failures = []
-    seen = 0
-    for who in IDENTITIES:
-        client = world.clients[who]
-        for rule, method in calls:
-            pol = policy_of_rule(app, rule)
-            path = url_for_rule(rule, world)
-            if method == "GET":
-                response = client.get(path)
-            elif method == "POST":
-                response = client.post(path, data={})  # a valid CSRF token, an empty form
-            else:
-                pytest.fail(f"{rule.rule} accepts {method}: teach this test what to send")
-            seen += 1
-            outcome = expected(pol, who)
-            problem = check(outcome, response, method, path)
-            if problem:
-                failures.append(f"{method} {path} [{pol.describe()}] as {who}: {problem}")
-    assert seen >= len(IDENTITIES) * 30, "the URL map looks too small: are the blueprints registered?"
-    assert not failures, f"{len(failures)} access failures:\n" + "\n".join(failures)
 
 
 def test_an_undeclared_route_is_refused_for_everyone(make_app, factory):

@@ -6,8 +6,6 @@ variable, and a route with a variable it does not know makes the tests fail unti
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, urlsplit
-
 import pytest
 from sqlalchemy import select
 
@@ -21,8 +19,9 @@ CANDIDATE_A = "candidate A"  # owns application a1
 CANDIDATE_B = "candidate B"  # owns nothing of A's
 UNVERIFIED = "unverified candidate"
 OTHER_HM = "hiring manager of another position"
+OFF_PANEL = "interviewer on no panel"
 STAFF_ROLES = tuple(r.value for r in Role)
-IDENTITIES = (ANONYMOUS, CANDIDATE_A, CANDIDATE_B, UNVERIFIED, *STAFF_ROLES, OTHER_HM)
+IDENTITIES = (ANONYMOUS, CANDIDATE_A, CANDIDATE_B, UNVERIFIED, *STAFF_ROLES, OTHER_HM, OFF_PANEL)
 CANDIDATES = (CANDIDATE_A, CANDIDATE_B, UNVERIFIED)
 
 # Methods every rule answers by itself; the policy is about the methods a view declares.
@@ -55,6 +54,7 @@ URL_ARGS = {
 def build_world(factory) -> World:
     staff = {role: factory.staff(role, name=f"{role} person", email=f"{role}@staff.example") for role in STAFF_ROLES}
     other_hm = factory.staff(Role.HIRING_MANAGER.value, name="Other manager", email="other-hm@staff.example")
+    off_panel = factory.staff(Role.INTERVIEWER.value, name="Off-panel interviewer", email="off-panel@staff.example")
     recruiter = staff[Role.RECRUITER.value]
     position = factory.position(recruiter, title="Backend Engineer",
                                 hiring_manager_id=staff[Role.HIRING_MANAGER.value].id, recruiter_id=recruiter.id)
@@ -63,7 +63,12 @@ def build_world(factory) -> World:
     b = factory.candidate("b@cand.example", name="Bo B")
     unverified = factory.candidate("u@cand.example", name="Uma Unverified", verified=False)
     a1 = factory.application(a, position, actor=recruiter, advances=1)
-    users = {CANDIDATE_A: a, CANDIDATE_B: b, UNVERIFIED: unverified, OTHER_HM: other_hm, **staff}
+    from portal.hiring import services as hiring
+
+    # The interviewer and HR interview Ada: they are on her panel, and on no other.
+    for role in (Role.INTERVIEWER.value, Role.HR.value):
+        hiring.add_to_panel(recruiter, a1, staff[role])
+    users = {CANDIDATE_A: a, CANDIDATE_B: b, UNVERIFIED: unverified, OTHER_HM: other_hm, OFF_PANEL: off_panel, **staff}
     return World(users=users, position=position, other_position=other_position, a1=a1)
 
 
@@ -103,90 +108,6 @@ def url_for_rule(rule, world: World, overrides: dict | None = None) -> str:
 
 def policy_of_rule(app, rule) -> policy.Policy | None:
     return getattr(app.view_functions.get(rule.endpoint), "access_policy", None)
-
-
-# The outcomes a policy implies for an identity.
-PUBLIC_OK = "public: neither refused nor sent to sign in"
-LOGIN = "redirect to sign in"
-FORBIDDEN = "403"
-NOT_FOUND = "404"
-VERIFY = "redirect to email verification"
-ALLOWED = "allowed"
-
-
-def expected(pol: policy.Policy, who: str) -> str:
-    if pol.kind == policy.PUBLIC:
-        return PUBLIC_OK
-    if who == ANONYMOUS:
-        return LOGIN
-    if pol.kind == policy.SIGNED_IN:
-        return ALLOWED
-    if pol.kind == policy.CANDIDATE:
-        if who not in CANDIDATES:
-            return FORBIDDEN
-        if who == UNVERIFIED:
-            return VERIFY
-        if who == CANDIDATE_B and pol.owns:
-            return NOT_FOUND  # A's object, by B: it does not exist for B
-        return ALLOWED
-    if pol.kind == policy.STAFF:
-        if who in CANDIDATES:
-            return FORBIDDEN
-        held = {Role.HIRING_MANAGER.value} if who == OTHER_HM else {who}
-        if not held & pol.roles:
-            return FORBIDDEN
-        if who == OTHER_HM and pol.scoped_to_position:
-            return NOT_FOUND
-        return ALLOWED
-    raise AssertionError(f"unknown policy kind {pol.kind}")
-
-
-# What an allowed request may answer: a page, a redirect, or a validation/domain refusal.
-ALLOWED_STATUSES = set(range(200, 400)) | {400, 409, 422}
-
-
-def location_path(response) -> str:
-    return urlsplit(response.headers.get("Location", "")).path
-
-
-def is_login_redirect(response) -> bool:
-    return response.status_code in (301, 302, 303, 307, 308) and location_path(response) == "/auth/login"
-
-
-def check(outcome: str, response, method: str, path: str) -> str | None:
-    """None when `response` is what `outcome` promises, else what went wrong."""
-    status = response.status_code
-    if status >= 500:
-        return f"server error {status}"
-    if outcome == PUBLIC_OK:
-        if status == 403 or is_login_redirect(response):
-            return f"public route answered {status} {response.headers.get('Location', '')}"
-        return None
-    if outcome == LOGIN:
-        if not is_login_redirect(response):
-            return f"expected a redirect to sign in, got {status} {response.headers.get('Location', '')}"
-        if method == "GET":
-            wanted = parse_qs(urlsplit(response.headers["Location"]).query).get("next")
-            if wanted != [path]:
-                return f"sign-in redirect should come back to {path}, next={wanted}"
-        return None
-    if outcome == VERIFY:
-        if status != 302 or location_path(response) != "/auth/verify":
-            return f"expected a redirect to /auth/verify, got {status} {response.headers.get('Location', '')}"
-        return None
-    if outcome == FORBIDDEN:
-        return None if status == 403 else f"expected 403, got {status} {response.headers.get('Location', '')}"
-    if outcome == NOT_FOUND:
-        return None if status == 404 else f"expected 404, got {status} {response.headers.get('Location', '')}"
-    if outcome == ALLOWED:
-        if status not in ALLOWED_STATUSES:
-            return f"expected access, got {status}"
-        # (The verification pages themselves send people to /auth/verify as their normal answer.)
-        sent_to_verify = location_path(response) == "/auth/verify" and not path.startswith("/auth/verify")
-        if is_login_redirect(response) or sent_to_verify:
-            return f"expected access, got sent to {response.headers['Location']}"
-        return None
-    raise AssertionError(outcome)
 
 
 def table_snapshot() -> dict[str, list[str]]:

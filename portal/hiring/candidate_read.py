@@ -1,0 +1,192 @@
+"""Read models for candidate pages: plain data holding exactly what a candidate may see.
+
+Candidate templates receive these objects, never ORM rows, so no internal field (a note, a
+scorecard, another person's name) is ever one attribute away from a candidate's page.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from portal.accounts.models import User
+from portal.extensions import db
+from portal.hiring import queries
+from portal.hiring.forms import QUESTIONS
+from portal.hiring.models import Application, Position, PositionStatus, StageEvent
+from portal.security import policy
+from portal.timeutil import utcnow
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    state: str
+    state_label: str
+    note: str
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    action: str
+    text: str
+    message: str  # written for the candidate (feedback, a closing message); never internal notes
+
+
+@dataclass(frozen=True)
+class ApplicationView:
+    id: int
+    position_id: int
+    position_title: str
+    position_team: str
+    position_closed: bool
+    status: str
+    status_label: str
+    is_active: bool
+    step_number: int
+    step_count: int
+    stage_id: int
+    stage_name: str
+    stage_summary: str
+    next_step: str
+    whose_move: str | None  # "candidate", "staff", or None once closed
+    next_action: str
+    due_at: datetime | None
+    overdue: bool
+    reapply_after: date | None
+    outcome_message: str  # the feedback of a rejection, or the message that came with a closed position
+    created_at: datetime
+    steps: tuple[Step, ...]
+    timeline: tuple[TimelineEntry, ...]
+    answers: tuple[tuple[str, str], ...]
+    cv_filename: str
+    can_withdraw: bool
+
+
+def _timeline_text(event: StageEvent) -> str:
+    if event.action == "applied":
+        return "Application received"
+    if event.action == "advance":
+        return f"Moved to {event.to_stage.name}"
+    if event.action == "reject":
+        return f"Not selected at {event.from_stage.name}"
+    if event.action == "withdraw":
+        return f"Withdrawn at {event.from_stage.name}"
+    if event.action == "hire":
+        return "Offer: the team decided to hire"
+    if event.action == "close":
+        return f"The position closed while you were at {event.from_stage.name}"
+    return event.action.replace("_", " ").capitalize()
+
+
+def _view(application: Application, events: list[StageEvent], *, detail: bool) -> ApplicationView:
+    from portal.hiring import process
+
+    stage = application.stage
+    stages = application.position.process.stages
+    timeline = tuple(TimelineEntry(e.created_at, e.action, _timeline_text(e), e.candidate_message) for e in events)
+    outcome = next((e.candidate_message for e in reversed(events)
+                    if e.action in ("reject", "close") and e.candidate_message), "") if events else ""
+    progress = application.progress
+    due = application.sla_due_at()
+    steps = tuple(Step(s.stage.name, s.state, s.state_label, s.note) for s in queries.tracker(application))
+    answers = tuple((QUESTIONS[key], application.answers.get(key, "")) for key in QUESTIONS
+                    if application.answers.get(key))
+    return ApplicationView(
+        id=application.id,
+        position_id=application.position_id,
+        position_title=application.position.title,
+        position_team=application.position.team,
+        position_closed=application.position.status == PositionStatus.CLOSED.value,
+        status=application.status,
+        status_label=application.status_label,
+        is_active=application.is_active,
+        step_number=stage.order,
+        step_count=len(stages),
+        stage_id=stage.id,
+        stage_name=stage.name,
+        stage_summary=stage.candidate_summary,
+        next_step=stage.next_step,
+        whose_move=application.whose_move(),
+        next_action=progress.next_action if progress else "",
+        due_at=due,
+        overdue=due is not None and utcnow() > due,
+        reapply_after=application.reapply_after,
+        outcome_message=outcome,
+        created_at=application.created_at,
+        steps=steps if detail else (),
+        timeline=timeline,
+        answers=answers if detail else (),
+        cv_filename=(application.cv_filename or "") if detail else "",
+        can_withdraw=detail and process.Action.WITHDRAW in process.allowed_actions(application, application.candidate),
+    )
+
+
+def for_mail(application: Application) -> ApplicationView:
+    """What a mail about the application may say to its candidate (no timeline: the mail says one thing)."""
+    return _view(application, [], detail=False)
+
+
+def _events_by_application(ids: list[int]) -> dict[int, list[StageEvent]]:
+    found: dict[int, list[StageEvent]] = {i: [] for i in ids}
+    if ids:
+        for event in db.session.scalars(select(StageEvent).where(StageEvent.application_id.in_(ids))
+                                        .order_by(StageEvent.id)).unique():
+            found[event.application_id].append(event)
+    return found
+
+
+def application_for(candidate: User, application_id: int) -> ApplicationView | None:
+    """One of the candidate's own applications, as the candidate may read it (None if not theirs)."""
+    application = db.session.scalar(select(Application).where(
+        Application.id == application_id, policy.owns_application.where(candidate)))
+    if application is None:
+        return None
+    return _view(application, _events_by_application([application.id])[application.id], detail=True)
+
+
+def applications_for(candidate: User) -> list[ApplicationView]:
+    """The candidate's applications, newest first, for the dashboard."""
+    applications = list(db.session.scalars(select(Application).where(policy.owns_application.where(candidate))
+                                            .order_by(Application.created_at.desc(), Application.id.desc())).unique())
+    events = _events_by_application([a.id for a in applications])
+    return [_view(a, events[a.id], detail=False) for a in applications]
+
+
+
+
+@dataclass(frozen=True)
+class StageSummary:
+    name: str
+    duration: str
+    candidate_summary: str
+
+
+@dataclass(frozen=True)
+class PositionView:
+    """A position as anyone may read it: no staff names, no internal settings beyond the promises."""
+
+    id: int
+    title: str
+    team: str
+    location: str
+    summary: str
+    description: str
+    is_open: bool
+    sla_days: int
+    stages: tuple[StageSummary, ...]
+
+
+def position_view(position: Position) -> PositionView:
+    return PositionView(
+        id=position.id, title=position.title, team=position.team, location=position.location,
+        summary=position.summary, description=position.description, is_open=position.is_open,
+        sla_days=position.sla_days,
+        stages=tuple(StageSummary(s.name, s.duration, s.candidate_summary) for s in position.process.stages),
+    )
+
+
+def open_positions() -> list[PositionView]:
+    return [position_view(p) for p in db.session.scalars(Position.open_positions()).unique()]

@@ -1,0 +1,110 @@
+"""The process as data: interview plans as rows, constrained stage kinds, progress within a stage."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
+
+from portal.extensions import db
+from portal.hiring import progress
+from portal.hiring.default_process import ensure_default_process
+from portal.hiring.models import Application, Stage, TechnicalFormat
+from portal.timeutil import add_working_days
+from portal.unit_of_work import transaction
+from tests.helpers import login
+
+
+def _plan(stage):
+    return [(p.kind_key, p.minutes, p.run_by_role, p.needs_qualification, p.format) for p in stage.interview_plan]
+
+
+def test_the_default_process_holds_its_interview_plans_as_rows(app):
+    with transaction():
+        template = ensure_default_process()
+    stages = {s.key: s for s in template.stages}
+    assert _plan(stages["applied"]) == []
+    assert _plan(stages["recruiter_screen"]) == [("recruiter_screen", 30, "recruiter", False, None)]
+    assert [p.kind_key for p in stages["onsite_1"].interview_plan] == [
+        "coding", "whiteboarding", "data_structures", "system_design", "hr_behavioural"]
+    assert [p.run_by_role for p in stages["onsite_1"].interview_plan] == ["interviewer"] * 4 + ["hr"]
+    assert [p.kind_key for p in stages["onsite_2"].interview_plan] == ["hr_culture", "hiring_manager", "engineering_manager"]
+    # The live screen is an interview; the take-home format has none.
+    technical = stages["technical_screen"]
+    assert [p.kind_key for p in technical.interviews_for(TechnicalFormat.LIVE.value)] == ["live_technical"]
+    assert technical.interviews_for(TechnicalFormat.TAKE_HOME.value) == []
+    assert all(45 <= p.minutes <= 60 for p in stages["onsite_1"].interview_plan)
+
+
+def test_a_stage_of_an_unknown_kind_is_refused_by_the_database(app):
+    with transaction():
+        template = ensure_default_process()
+    with pytest.raises(IntegrityError):
+        with transaction():
+            db.session.execute(text("UPDATE stages SET kind = 'party' WHERE id = :id"), {"id": template.stages[0].id})
+    db.session.remove()
+    assert {s.kind for s in db.session.scalars(select(Stage))} <= {
+        "review", "screen", "technical", "loop", "decision", "outcome"}
+
+
+def test_a_planned_interview_of_an_unknown_role_or_odd_length_is_refused(app):
+    with transaction():
+        template = ensure_default_process()
+    planned_id = template.stage_by_key("onsite_1").interview_plan[0].id
+    for statement in ("UPDATE planned_interviews SET run_by_role = 'intern' WHERE id = :id",
+                      "UPDATE planned_interviews SET minutes = 5 WHERE id = :id",
+                      "UPDATE planned_interviews SET format = 'carrier_pigeon' WHERE id = :id"):
+        with pytest.raises(IntegrityError):
+            with transaction():
+                db.session.execute(text(statement), {"id": planned_id})
+        db.session.remove()
+
+
+def test_the_response_clock_pauses_while_the_move_is_the_candidates(app, client, factory):
+    recruiter = factory.staff("recruiter")
+    application = factory.application(actor=recruiter, advances=2)  # technical screen
+    promised = add_working_days(application.stage_entered_at, application.position.sla_days)
+    assert application.sla_due_at() == promised and application.whose_move() == "staff"
+
+    with transaction():
+        progress.choose_format(application, TechnicalFormat.TAKE_HOME)
+        progress.hand_to_candidate(application, "Upload your work before the deadline.", step="take_home_started")
+    db.session.expire_all()
+    application = db.session.get(Application, application.id)
+    assert application.whose_move() == "candidate"
+    assert application.sla_due_at() is None and not application.sla_overdue(promised + timedelta(days=30))
+    login(client, application.candidate)
+    page = client.get(f"/applications/{application.id}").get_data(as_text=True)
+    assert "Your move:" in page and "Upload your work before the deadline." in page
+    assert "You will hear from us by" not in page
+    assert "Your move:" in client.get("/dashboard").get_data(as_text=True)
+
+    # Three days of the candidate's work later, the team's promise moves by those three days.
+    record = progress.progress_of(application)
+    record.waiting_since -= timedelta(days=3)
+    with transaction():
+        progress.hand_to_staff(application, step="take_home_submitted")
+    db.session.expire_all()
+    application = db.session.get(Application, application.id)
+    assert application.whose_move() == "staff"
+    assert application.progress.format == "take_home"
+    due = application.sla_due_at()
+    assert timedelta(days=3) <= due - promised < timedelta(days=3, minutes=1)
+    assert "You will hear from us by" in client.get(f"/applications/{application.id}").get_data(as_text=True)
+
+
+def test_progress_is_kept_per_stage(app, factory):
+    recruiter = factory.staff("recruiter")
+    application = factory.application(actor=recruiter, advances=2)
+    with transaction():
+        progress.hand_to_candidate(application, "Choose a time.")
+    from portal.hiring import process
+    from portal.hiring import services as hiring
+
+    hiring.move(application.id, process.Action.ADVANCE, recruiter)
+    db.session.expire_all()
+    application = db.session.get(Application, application.id)
+    # A new stage starts with the team's move and a running clock.
+    assert application.progress is None and application.whose_move() == "staff"
+    assert application.sla_due_at() is not None
