@@ -58,7 +58,7 @@ def create_staff(email: str, name: str, roles: tuple[str, ...], password: str | 
     except EmailNotValidError as exc:
         raise click.BadParameter(str(exc), param_hint="--email") from None
     if password:
-        problem = accounts.password_problem(password, email)
+        problem = accounts.password_problem(password, email, name)
         if problem:
             raise click.BadParameter(problem, param_hint="--password")
     try:

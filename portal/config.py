@@ -14,6 +14,10 @@ INSTANCE_DIR = Path(os.environ.get("INSTANCE_DIR", ROOT / "instance"))
 
 DEV_SECRET_FILE = INSTANCE_DIR / "dev-secret-key"
 
+# argon2-cffi's RFC 9106 "low memory" profile: 64 MiB, 3 passes, 4 lanes. Stronger on every axis than
+# OWASP's minimum for argon2id (19 MiB, 2 passes, 1 lane).
+DEFAULT_PASSWORD_HASH_PARAMETERS = {"time_cost": 3, "memory_cost": 64 * 1024, "parallelism": 4}
+
 
 class ConfigError(RuntimeError):
     """The environment describes a configuration the portal refuses to run with."""
@@ -92,12 +96,14 @@ def load(env: dict[str, str] | None = None, overrides: dict | None = None) -> di
     """Build the Flask config mapping from environment variables."""
     env = dict(os.environ if env is None else env)
     overrides = overrides or {}
-    production = env.get("CANDOR_ENV", "development") == "production"
+    mode = env.get("CANDOR_ENV") or "development"
+    if mode not in ("development", "production"):
+        # A typo must not start a production site in development mode, with its relaxed defaults.
+        raise ConfigError(f"CANDOR_ENV must be 'development' or 'production', not {mode!r}.")
+    production = mode == "production"
 
     secret = env.get("SECRET_KEY") or overrides.get("SECRET_KEY")
-    if not secret:
-        if production:
-            raise ConfigError("SECRET_KEY must be set when CANDOR_ENV=production.")
+    if not secret and not production:
         secret = _dev_secret_key()
 
     database_url = env.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'candor.sqlite3'}"
@@ -141,6 +147,12 @@ def load(env: dict[str, str] | None = None, overrides: dict | None = None) -> di
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
         # Proxies in front of the app that set X-Forwarded-For/-Proto/-Host (0: none, talk to clients directly).
         "TRUSTED_PROXY_HOPS": int(env.get("TRUSTED_PROXY_HOPS", "0")),
+        # argon2id; tests lower the cost. Stored hashes made with other parameters are redone at sign-in.
+        "PASSWORD_HASH_PARAMETERS": dict(DEFAULT_PASSWORD_HASH_PARAMETERS),
+        "PASSWORD_HASH_CONCURRENCY": int(env.get("PASSWORD_HASH_CONCURRENCY") or _default_hash_concurrency()),
+        # Failed sign-ins from one address (an IPv6 /64) per hour, whatever the accounts: an office or
+        # campus behind one address stays far below it, a password sprayer does not.
+        "SIGNIN_FAILURES_PER_ADDRESS_PER_HOUR": int(env.get("SIGNIN_FAILURES_PER_ADDRESS_PER_HOUR", "300")),
     }
     config.update(overrides)
     if "UPLOAD_KINDS" not in overrides:
@@ -150,6 +162,8 @@ def load(env: dict[str, str] | None = None, overrides: dict | None = None) -> di
         # refused by the form with a message next to the field and the rest of the form kept; far
         # beyond it, 413.
         config["MAX_CONTENT_LENGTH"] = 3 * max(kind.max_bytes for kind in config["UPLOAD_KINDS"].values())
+    if production:
+        _refuse_unsafe_production(config, env)
     config["SQLALCHEMY_DATABASE_URI"] = _sqlalchemy_url(config["SQLALCHEMY_DATABASE_URI"])
     if "SQLALCHEMY_ENGINE_OPTIONS" not in overrides:
         config["SQLALCHEMY_ENGINE_OPTIONS"] = (
@@ -179,6 +193,33 @@ def _megabytes(env: dict[str, str], name: str, default: int) -> int:
     if not 0 < value <= 10_000:
         raise ConfigError(f"{name} must be more than 0 and at most 10000 (megabytes).")
     return int(value * MB)
+
+
+def _default_hash_concurrency() -> int:
+    # Each hash keeps `parallelism` lanes busy: no more hashes at once than the cores can run.
+    return max(1, (os.cpu_count() or 1) // DEFAULT_PASSWORD_HASH_PARAMETERS["parallelism"])
+
+
+def _refuse_unsafe_production(config: dict, env: dict[str, str]) -> None:
+    """Production runs several instances behind a proxy: settings that only work for one process on
+    one machine, or that send links and cookies in the clear, stop the start with every reason."""
+    problems = []
+    if not config.get("SECRET_KEY"):
+        problems.append("SECRET_KEY must be set: a long random string that signs sessions and CSRF tokens.")
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        problems.append("DATABASE_URL must point to PostgreSQL (postgresql://...): SQLite is one file on one "
+                        "machine and serialises every write.")
+    if config.get("RATELIMIT_ENABLED") and config.get("RATELIMIT_STORAGE_URI", "memory://").startswith("memory"):
+        problems.append("REDIS_URL must be set: rate limits kept in memory count per process, so several "
+                        "instances would each allow the full limit.")
+    if not config.get("MAIL_URL"):
+        problems.append("MAIL_URL must be set (smtp:// or smtps://): without it verification and reset "
+                        "mail is only written to the log.")
+    if urlparse(config["BASE_URL"]).scheme != "https":
+        problems.append(f"BASE_URL must start with https:// (it is {config['BASE_URL']!r}): links in mail and "
+                        "session cookies would travel unencrypted.")
+    if problems:
+        raise ConfigError("CANDOR_ENV=production refuses to start:\n- " + "\n- ".join(problems))
 
 
 def _sqlalchemy_url(url: str) -> str:

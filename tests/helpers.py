@@ -14,6 +14,7 @@ from portal.extensions import db
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 PASSWORD = "correct horse battery"
 NEW_PASSWORD = "a brand new passphrase"
+CHEAP_HASH_PARAMETERS = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
 REMEMBER = "candor_remember"
 SESSION = "candor_session"
 
@@ -29,8 +30,8 @@ def app_config(database_url: str, storage) -> dict:
         "RATELIMIT_ENABLED": False,
         "BASE_URL": "http://127.0.0.1:5000",
         "SERVER_NAME": None,
-        # scrypt still, at a cost that keeps hundreds of test accounts quick to create.
-        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+        # argon2id still, at a cost that keeps hundreds of test accounts quick to create.
+        "PASSWORD_HASH_PARAMETERS": CHEAP_HASH_PARAMETERS,
     }
 
 

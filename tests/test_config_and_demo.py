@@ -4,15 +4,64 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from portal import config, create_app
+from portal import config, create_app, demo
+from portal.accounts import services as accounts
 from portal.accounts.models import Role, User
 from portal.extensions import db
 from portal.hiring.models import Application
 
 
+PRODUCTION = {
+    "CANDOR_ENV": "production", "SECRET_KEY": "a-long-random-production-secret-key",
+    "DATABASE_URL": "postgresql://candor@db/candor", "REDIS_URL": "redis://cache:6379/0",
+    "MAIL_URL": "smtp://mail:587?starttls", "BASE_URL": "https://jobs.example.com",
+}
+
+
 def test_production_refuses_to_start_without_secret_key():
     with pytest.raises(config.ConfigError, match="SECRET_KEY"):
         create_app(env={"CANDOR_ENV": "production"})
+
+
+def test_a_complete_production_configuration_is_accepted():
+    loaded = config.load(env=PRODUCTION)
+    assert loaded["CANDOR_ENV"] == "production" and loaded["SESSION_COOKIE_SECURE"]
+    assert loaded["RATELIMIT_STORAGE_URI"] == "redis://cache:6379/0"
+
+
+@pytest.mark.parametrize(("change", "named", "why"), [
+    ({"DATABASE_URL": None}, "DATABASE_URL", "PostgreSQL"),
+    ({"DATABASE_URL": "sqlite:////srv/candor.sqlite3"}, "DATABASE_URL", "PostgreSQL"),
+    ({"REDIS_URL": None}, "REDIS_URL", "per process"),
+    ({"MAIL_URL": None}, "MAIL_URL", "only written to the log"),
+    ({"BASE_URL": None}, "BASE_URL", "https://"),
+    ({"BASE_URL": "http://jobs.example.com"}, "BASE_URL", "https://"),
+    ({"SECRET_KEY": None}, "SECRET_KEY", "signs sessions"),
+])
+def test_production_refuses_to_start_on_a_single_machine_setting(change, named, why):
+    env = {key: value for key, value in {**PRODUCTION, **change}.items() if value is not None}
+    with pytest.raises(config.ConfigError) as refused:
+        create_app(env=env)
+    message = str(refused.value)
+    assert "CANDOR_ENV=production" in message and named in message and why in message
+    assert message.count("\n- ") == 1  # only what is wrong
+
+
+def test_production_names_every_problem_at_once():
+    with pytest.raises(config.ConfigError) as refused:
+        create_app(env={"CANDOR_ENV": "production"})
+    for named in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "MAIL_URL", "BASE_URL"):
+        assert named in str(refused.value)
+
+
+def test_production_without_rate_limits_needs_no_redis():
+    env = {key: value for key, value in PRODUCTION.items() if key != "REDIS_URL"}
+    assert config.load(env={**env, "RATELIMIT_ENABLED": "false"})["CANDOR_ENV"] == "production"
+
+
+def test_a_misspelt_candor_env_is_refused_instead_of_running_as_development():
+    with pytest.raises(config.ConfigError, match="CANDOR_ENV"):
+        config.load(env={**PRODUCTION, "CANDOR_ENV": "prod"})
 
 
 def test_configuration_comes_from_the_environment(tmp_path):
@@ -44,6 +93,8 @@ def test_demo_seed_has_every_role_and_every_stage_once(app):
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     assert "candor-demo-2026" in result.output and "recruiter@example.com" in result.output
+    for person in db.session.scalars(select(User)):  # the demo password passes the portal's own check
+        assert accounts.password_problem(demo.PASSWORD, person.email, person.name) is None, person.email
     staff = db.session.scalars(select(User).where(User.is_staff.is_(True))).all()
     assert {role for person in staff for role in person.roles} == {r.value for r in Role}
     applications = db.session.scalars(select(Application)).all()

@@ -1,6 +1,7 @@
 """Account forms: every field validated on the server, errors shown next to the field."""
 from __future__ import annotations
 
+from flask_login import current_user
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -16,10 +17,19 @@ def stripped(value):
 
 
 def strong_password(form, field) -> None:
-    email = form.email.data if hasattr(form, "email") else ""
-    problem = password_problem(field.data or "", email or "")
+    """Long enough and hard to guess, also for someone who knows whose account it is: the form's
+    email and name fields, else the account the form belongs to (`form.account`) or is signed in."""
+    account = getattr(form, "account", None)
+    if account is None and current_user and current_user.is_authenticated:
+        account = current_user
+    email = form.email.data if hasattr(form, "email") else getattr(account, "email", "")
+    name = form.name.data if hasattr(form, "name") else getattr(account, "name", "")
+    problem = password_problem(field.data or "", email or "", name or "")
     if problem:
         raise ValidationError(problem)
+
+
+PASSWORD_HINT = "At least 10 characters and hard to guess: a few unrelated words work well."
 
 
 class SignUpForm(Form):
@@ -29,7 +39,7 @@ class SignUpForm(Form):
                        render_kw={"autocomplete": "email"})
     password = PasswordField(
         "Password", validators=[DataRequired(), strong_password],
-        description="At least 10 characters.", render_kw={"autocomplete": "new-password"},
+        description=PASSWORD_HINT, render_kw={"autocomplete": "new-password"},
     )
     timezone = SelectField("Time zone", default="UTC", validators=[valid_time_zone])
 
@@ -53,7 +63,7 @@ class ResetRequestForm(Form):
 class NewPasswordForm(Form):
     password = PasswordField(
         "New password", validators=[DataRequired(), strong_password],
-        description="At least 10 characters.", render_kw={"autocomplete": "new-password"},
+        description=PASSWORD_HINT, render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
         "Repeat the new password", validators=[DataRequired(), EqualTo("password", "The two passwords differ.")],

@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
 
 from portal import audit
+from portal.accounts import hashing, throttle
 from portal.accounts.models import OneTimeToken, Role, TokenPurpose, User, normalise_email
 from portal.errors import DomainError
 from portal.extensions import db
@@ -22,13 +24,14 @@ from portal.unit_of_work import transactional
 from portal.notifications.services import link, queue_mail
 from portal.timeutil import utcnow
 
-# scrypt (memory-hard), werkzeug's default; the parameters travel in the stored hash.
-PASSWORD_METHOD = "scrypt"
 MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 256
+# zxcvbn's score 3: about 10^8 guesses or more ("safely unguessable" for an online attack that the
+# sign-in throttle slows down); lists of leaked passwords, keyboard walks, repeats and dates score lower.
+MIN_PASSWORD_SCORE = 3
+# zxcvbn slows down sharply on long input; a password whose first 72 characters are hard to guess is.
+_STRENGTH_CHECKED_LENGTH = 72
 RESET_LINKS_PER_HOUR = 5
-# Compared against when the email is unknown, so sign-in takes as long either way. One per
-# method: a dummy at another cost than real hashes would tell unknown addresses apart by timing.
-_DUMMY_HASHES: dict[str, str] = {}
 
 
 class EmailTaken(DomainError):
@@ -39,19 +42,16 @@ class InvalidToken(DomainError):
     status = 400
 
 
-def _password_method() -> str:
-    return current_app.config.get("PASSWORD_HASH_METHOD", PASSWORD_METHOD)
+class WeakPassword(DomainError):
+    status = 422
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method=_password_method())
-
-
-def _dummy_hash() -> str:
-    method = _password_method()
-    if method not in _DUMMY_HASHES:
-        _DUMMY_HASHES[method] = generate_password_hash("not-a-real-password", method=method)
-    return _DUMMY_HASHES[method]
+    """The hash to store; a weak password never gets one, whichever path it came by."""
+    problem = password_problem(password)
+    if problem:
+        raise WeakPassword(problem)
+    return hashing.hash_password(password)
 
 
 @transactional
@@ -66,24 +66,60 @@ def record_sign_in(user: User, method: str) -> None:
     audit.record("user.sign_in", user, actor=user, method=method)
 
 
-def password_problem(password: str, email: str = "") -> str | None:
+def password_problem(password: str, email: str = "", name: str = "") -> str | None:
+    """Why this password must not be used, or None. `email` and `name` are the account's own,
+    which make a password easy to guess for anyone who knows whose it is."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"Use at least {MIN_PASSWORD_LENGTH} characters."
-    if len(password) > 256:
-        return "Use at most 256 characters."
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f"Use at most {MAX_PASSWORD_LENGTH} characters."
     if email and password.strip().lower() == normalise_email(email):
         return "Do not use your email address as the password."
-    return None
+    personal = ["candor", *name.split(), "".join(name.split())]
+    if email:
+        local, _, domain = normalise_email(email).partition("@")
+        personal += [email, local, re.sub(r"[^a-z0-9]", "", local), *re.split(r"[^a-z0-9]+", local),
+                     domain.split(".")[0]]
+    verdict = zxcvbn(password[:_STRENGTH_CHECKED_LENGTH], user_inputs=[p for p in personal if p])
+    if verdict["score"] >= MIN_PASSWORD_SCORE:
+        return None
+    feedback = verdict["feedback"]
+    warning = feedback.get("warning") or ""
+    suggestion = (feedback.get("suggestions") or ["Add another word or two. Uncommon words are better."])[0]
+    return " ".join(part for part in ("This password is too easy to guess.", warning, suggestion) if part)
 
 
 def authenticate(email: str, password: str) -> User | None:
+    """The active account with this email and password, or None (in the same time either way)."""
     user = User.by_email(email)
     if user is None or not user.password_hash:
-        check_password_hash(_dummy_hash(), password)
+        hashing.spend_a_verification(password)
         return None
-    if not check_password_hash(user.password_hash, password) or not user.active:
+    matches, stale = hashing.verify_password(user.password_hash, password)
+    if not matches or not user.active:
         return None
+    if stale:
+        # Hashed before the transaction opens, so no row stays locked while argon2 works.
+        _upgrade_password_hash(user, hashing.hash_password(password))
     return user
+
+
+def sign_in(email: str, password: str, address: str | None) -> User | None:
+    """authenticate(), slowed down after failures (SignInThrottled says how long to wait)."""
+    attempt = throttle.start(email, address)
+    user = authenticate(email, password)
+    if user is not None:
+        throttle.succeeded(attempt)
+    return user
+
+
+@transactional
+def _upgrade_password_hash(user: User, new_hash: str) -> None:
+    """Store the password hashed with today's algorithm and cost, taken while it was at hand (at
+    sign-in). The password is the same, so every session stays valid."""
+    before = hashing.scheme_of(user.password_hash)
+    user.password_hash = new_hash
+    audit.record("user.upgrade_password_hash", user, actor=user, scheme_before=before)
 
 
 def _token_hash(raw: str) -> str:
@@ -221,7 +257,7 @@ def reset_password(raw: str, password: str) -> User:
 
 @transactional
 def change_password(user: User, current: str, new: str) -> None:
-    if not user.password_hash or not check_password_hash(user.password_hash, current):
+    if not user.password_hash or not hashing.verify_password(user.password_hash, current)[0]:
         raise DomainError("The current password is not correct.")
     _set_password(user, new)
     audit.record("user.change_password", user, actor=user)

@@ -11,6 +11,7 @@ from portal.accounts.forms import (
     SignUpForm,
 )
 from portal.accounts.models import OneTimeToken, Role, TokenPurpose, User
+from portal.accounts.throttle import SignInThrottled
 from portal.errors import DomainError
 from portal.extensions import db, limiter, login_manager
 from portal.forms import EmptyForm, choices
@@ -20,18 +21,10 @@ from portal.security.web import safe_next
 
 bp = Blueprint("accounts", __name__, url_prefix="/auth")
 
-# Per client address. Sign-in counts only failed attempts, so people signing in behind one office
-# address do not lock each other out, while guessing passwords is slowed to a crawl.
+# Per client address, on the forms that create accounts, send mail or spend a link. Sign-in has its
+# own throttle (portal/accounts/throttle.py), per account and per address and account, so people
+# behind one office address do not lock each other out.
 AUTH_LIMIT = "10 per minute"
-
-
-def _failed(response) -> bool:
-    return response.status_code != 302
-
-
-def _email_key() -> str:
-    """The address typed into the form, so guesses spread over many client addresses still count."""
-    return "email:" + (request.form.get("email") or "").strip().lower()
 
 
 def _account_key() -> str:
@@ -85,26 +78,29 @@ def signup():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(AUTH_LIMIT, methods=["POST"], deduct_when=_failed)
-@limiter.limit("20 per hour", methods=["POST"], key_func=_email_key, deduct_when=_failed)
 @policy.public
 def login():
     """Sign in with email and password, or with a configured OpenID Connect provider."""
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next"), home_for(current_user)))
     form = LoginForm()
-    status = 200
+    status, headers = 200, {}
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data, form.password.data)
-        if user is not None:
-            return _finish_sign_in(user, remember=form.remember.data)
-        form.password.errors.append("That email and password do not match an account.")
-        status = 401
+        try:
+            user = accounts.sign_in(form.email.data, form.password.data, request.remote_addr)
+        except SignInThrottled as exc:
+            form.password.errors.append(exc.message)
+            status, headers = 429, {"Retry-After": str(exc.retry_after)}
+        else:
+            if user is not None:
+                return _finish_sign_in(user, remember=form.remember.data)
+            form.password.errors.append("That email and password do not match an account.")
+            status = 401
     elif request.method == "POST":
         status = 422
     providers = current_app.config["OIDC_PROVIDERS"]
     return render_template("accounts/login.html", form=form, providers=providers,
-                           next=safe_next(request.args.get("next"), "")), status
+                           next=safe_next(request.args.get("next"), "")), status, headers
 
 
 @bp.route("/logout", methods=["POST"])
@@ -196,6 +192,7 @@ def _set_password_page(token: str, purpose: TokenPurpose, service, template: str
         return render_template("accounts/link_invalid.html", purpose=purpose.value,
                                message="This link is invalid, has expired or was already used."), 400
     form = NewPasswordForm()
+    form.account = found.user  # judges the new password knowing whose it is
     if form.validate_on_submit():
         try:
             user = service(token, form.password.data)

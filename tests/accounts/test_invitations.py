@@ -89,7 +89,7 @@ def test_accepting_sets_a_password_verifies_the_email_and_signs_in(client, signe
     assert ivy_browser.get("/dashboard").status_code == 200  # verified: candidate pages open
 
     ivy = reloaded(User.by_email("ivy@example.com"))
-    assert ivy.email_verified and ivy.password_hash.startswith("scrypt:")
+    assert ivy.email_verified and ivy.password_hash.startswith("$argon2id$")
     login(new_browser(), "ivy@example.com", CHOSEN)
 
 

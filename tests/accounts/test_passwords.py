@@ -1,16 +1,20 @@
 """Passwords: how they are stored, sign-in failures, the reset link and changing a password."""
 from __future__ import annotations
 
+import statistics
 import threading
+import time
 
 import pytest
 from sqlalchemy import select
+from werkzeug.security import generate_password_hash
 
+from portal import config
 from portal.accounts import services as accounts
 from portal.accounts.models import User
 from portal.audit.models import AuditEntry
 from portal.extensions import db
-from tests.helpers import NEW_PASSWORD, PASSWORD, change_password, field_error, is_signed_in, link_in, login, outbox, reloaded
+from tests.helpers import NEW_PASSWORD, PASSWORD, Factory, change_password, field_error, is_signed_in, link_in, login, outbox, reloaded
 
 GENERIC_FAILURE = "That email and password do not match an account."
 
@@ -38,19 +42,117 @@ def audit_actions() -> list[str]:
 # Storage
 
 
-def test_the_stored_hash_is_not_the_password_and_uses_scrypt(factory):
+def test_the_stored_hash_is_not_the_password_and_uses_argon2id(factory):
     candidate = factory.candidate("ada@example.com")
     stored = reloaded(candidate).password_hash
     assert PASSWORD not in stored
-    assert stored.startswith("scrypt:")
+    assert stored.startswith("$argon2id$")
     # Salted: the same password gives another hash for another account.
     assert reloaded(factory.candidate("grace@example.com")).password_hash != stored
 
 
-def test_production_hashes_use_werkzeugs_full_scrypt_cost(make_app):
-    app = make_app(PASSWORD_HASH_METHOD=accounts.PASSWORD_METHOD)
+def _argon2_parameters(stored: str) -> dict[str, int]:
+    """{"m": KiB, "t": passes, "p": lanes} from "$argon2id$v=19$m=...,t=...,p=...$salt$hash"."""
+    return {key: int(value) for key, value in (part.split("=") for part in stored.split("$")[3].split(","))}
+
+
+def test_production_hashes_are_argon2id_with_at_least_owasps_parameters(make_app):
+    production_default = config.load(env={})["PASSWORD_HASH_PARAMETERS"]
+    app = make_app(PASSWORD_HASH_PARAMETERS=production_default)
     with app.app_context():
-        assert accounts.hash_password(PASSWORD).startswith("scrypt:32768:8:1$")
+        stored = accounts.hash_password(PASSWORD)
+    assert stored.startswith("$argon2id$v=19$")
+    cost = _argon2_parameters(stored)
+    # OWASP's minimum for argon2id: 19 MiB of memory, 2 passes, 1 lane.
+    assert cost["m"] >= 19 * 1024 and cost["t"] >= 2 and cost["p"] >= 1, cost
+
+
+@pytest.mark.parametrize("method", ["scrypt:1024:8:1", "pbkdf2:sha256:1000"])
+def test_a_hash_from_before_argon2_still_signs_in_and_is_replaced_by_argon2id(client, factory, new_browser, method):
+    candidate = factory.candidate("ada@example.com")
+    candidate.password_hash = generate_password_hash(PASSWORD, method=method)
+    db.session.commit()
+    version = candidate.session_version
+
+    assert sign_in(client, candidate.email, PASSWORD).status_code == 302
+    upgraded = reloaded(candidate)
+    assert upgraded.password_hash.startswith("$argon2id$")
+    assert upgraded.session_version == version  # the same password: nobody is signed out
+    assert "user.upgrade_password_hash" in audit_actions()
+    assert is_signed_in(client)
+    assert sign_in(new_browser(), candidate.email, PASSWORD).status_code == 302
+    assert sign_in(new_browser(), candidate.email, "not the password at all").status_code == 401
+
+
+def test_a_wrong_password_leaves_an_old_hash_as_it_was(client, factory):
+    candidate = factory.candidate("ada@example.com")
+    candidate.password_hash = old = generate_password_hash(PASSWORD, method="scrypt:1024:8:1")
+    db.session.commit()
+    assert sign_in(client, candidate.email, "not the password at all").status_code == 401
+    assert reloaded(candidate).password_hash == old
+
+
+def test_a_hash_with_older_argon2_parameters_is_redone_with_todays_at_sign_in(make_app):
+    with make_app().app_context():
+        email = Factory().candidate("ada@example.com").email
+    stronger = {"time_cost": 2, "memory_cost": 16, "parallelism": 1}
+    app = make_app(PASSWORD_HASH_PARAMETERS=stronger)
+    with app.app_context():
+        before = User.by_email(email).password_hash
+        assert _argon2_parameters(before) == {"m": 8, "t": 1, "p": 1}
+        assert sign_in(app.test_client(), email, PASSWORD).status_code == 302
+        assert _argon2_parameters(reloaded(User.by_email(email)).password_hash) == {"m": 16, "t": 2, "p": 1}
+
+
+def test_an_unknown_email_takes_as_long_as_a_wrong_password(make_app):
+    """A real argon2 verification either way, so timing does not tell which emails have accounts."""
+    app = make_app(PASSWORD_HASH_PARAMETERS={"time_cost": 2, "memory_cost": 32 * 1024, "parallelism": 1})
+    with app.app_context():
+        Factory().candidate("ada@example.com")
+        client = app.test_client()
+        timings = {"ada@example.com": [], "nobody@example.com": []}
+        for _ in range(5):
+            for email, seen in timings.items():
+                started = time.perf_counter()
+                assert sign_in(client, email, "not the password at all").status_code == 401
+                seen.append(time.perf_counter() - started)
+    known, unknown = (statistics.median(timings[e]) for e in ("ada@example.com", "nobody@example.com"))
+    assert 0.5 < unknown / known < 2, timings
+
+
+def test_no_more_passwords_are_hashed_at_once_than_configured(make_app, monkeypatch):
+    """Argon2 releases the GIL: unbounded, a burst of sign-ups would take every core from page views."""
+    from portal.accounts import hashing
+
+    inside, most = 0, 0
+    lock = threading.Lock()
+
+    class WatchedHasher(hashing.PasswordHasher):
+        def hash(self, password, **kwargs):
+            nonlocal inside, most
+            with lock:
+                inside += 1
+                most = max(most, inside)
+            time.sleep(0.05)  # long enough for the other threads to arrive
+            try:
+                return super().hash(password, **kwargs)
+            finally:
+                with lock:
+                    inside -= 1
+
+    monkeypatch.setattr(hashing, "PasswordHasher", WatchedHasher)
+    app = make_app(PASSWORD_HASH_CONCURRENCY=1)
+
+    def hash_one():
+        with app.app_context():
+            hashing.hash_password("a passphrase to hash")
+
+    threads = [threading.Thread(target=hash_one) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert most == 1
 
 
 # Signing in
@@ -341,3 +443,84 @@ def test_reset_and_change_of_password_are_audited(client, factory):
     # A failed attempt is not recorded as a change.
     change_password(client, current="wrong wrong wrong", new="and another one!")
     assert audit_actions().count("user.change_password") == 1
+
+
+# Choosing a password: long enough is not enough, it must also be hard to guess
+
+GUESSABLE = ["aaaaaaaaaa", "1234567890", "password12", "qwertyuiop", "Password123!"]
+TOO_EASY = "This password is too easy to guess."
+
+
+def signup(client, password: str, *, name: str = "Ada Lovelace", email: str = "ada.lovelace@example.com"):
+    return client.post("/auth/signup", data={"name": name, "email": email, "password": password, "timezone": "UTC"})
+
+
+@pytest.mark.parametrize("weak", GUESSABLE)
+def test_a_common_or_guessable_password_is_refused_at_sign_up_with_advice(client, weak):
+    response = signup(client, weak)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    message = field_error(page, "password")
+    advice = message.split(TOO_EASY, 1)[1]
+    assert len(advice) > 10  # says why, or what to do instead
+    assert 'value="ada.lovelace@example.com"' in page and 'value="Ada Lovelace"' in page
+    assert User.by_email("ada.lovelace@example.com") is None
+
+
+@pytest.mark.parametrize("personal", ["adalovelace2026", "ada.lovelace!!", "AdaLovelace!", "lovelace1234"])
+def test_a_password_made_of_ones_own_name_or_email_is_refused(client, personal):
+    response = signup(client, personal)
+    assert response.status_code == 422 and TOO_EASY in field_error(response.get_data(as_text=True), "password")
+    assert signup(client, "quiet lantern orchard").status_code == 302
+
+
+def test_a_guessable_password_is_refused_at_reset_and_the_link_still_works(client, factory):
+    candidate = factory.candidate("ada@example.com")
+    before = candidate.password_hash
+    request_reset(client, candidate.email)
+    path = reset_link()
+    for weak in ("password12", "ada@example.com2"):
+        response = choose(client, path, password=weak)
+        assert response.status_code == 422
+        assert TOO_EASY in field_error(response.get_data(as_text=True), "password"), weak
+    assert reloaded(candidate).password_hash == before
+    assert choose(client, path).status_code == 302
+
+
+def test_a_guessable_password_is_refused_when_accepting_an_invitation(client, factory):
+    accounts.invite_candidate(factory.staff("recruiter"), name="Ivy Invited", email="ivy@example.com")
+    path = link_in(outbox("invite")[-1], "/auth/invite/")
+    for weak in ("1234567890", "ivyinvited1"):
+        response = choose(client, path, password=weak)
+        assert response.status_code == 422
+        assert TOO_EASY in field_error(response.get_data(as_text=True), "password"), weak
+    assert User.by_email("ivy@example.com").password_hash is None
+    assert choose(client, path).status_code == 302
+
+
+def test_a_guessable_password_is_refused_when_changing_it(client, factory):
+    candidate = factory.candidate("ada@example.com", name="Ada Lovelace")
+    before = candidate.password_hash
+    login(client, candidate)
+    for weak in ("aaaaaaaaaa", "adalovelace1"):
+        response = change_password(client, new=weak)
+        assert response.status_code == 422
+        assert TOO_EASY in field_error(response.get_data(as_text=True), "password"), weak
+    assert reloaded(candidate).password_hash == before
+    assert outbox("password_changed") == []
+
+
+def test_create_staff_refuses_a_guessable_password(app):
+    result = app.test_cli_runner().invoke(args=["create-staff", "--email", "alex@example.com", "--name", "Alex Admin",
+                                                "--role", "admin", "--password", "password12"])
+    assert result.exit_code != 0
+    assert TOO_EASY in result.output
+    assert User.by_email("alex@example.com") is None
+
+
+def test_no_service_stores_a_guessable_password_whatever_the_caller(app):
+    with pytest.raises(accounts.WeakPassword):
+        accounts.sign_up(name="Ada", email="ada@example.com", password="password12")
+    with pytest.raises(accounts.WeakPassword):
+        accounts.create_staff(email="alex@example.com", name="Alex", roles=["admin"], password="1234567890")
+    assert User.by_email("ada@example.com") is None and User.by_email("alex@example.com") is None
