@@ -5,7 +5,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, Select
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.accounts.models import Role
+from portal.accounts.models import Role, email_problem, normalise_email
 from portal.accounts.services import password_problem
 from portal.forms import Form, choices, time_zones, valid_time_zone
 
@@ -15,6 +15,13 @@ def stripped(value):
     return value.strip() if isinstance(value, str) else value
 
 
+def new_account_email(form, field) -> None:
+    """An address that can be given to a new account (see email_problem)."""
+    problem = email_problem(normalise_email(field.data or ""))
+    if problem and not field.errors:
+        raise ValidationError(problem)
+
+
 def strong_password(form, field) -> None:
     email = form.email.data if hasattr(form, "email") else ""
     problem = password_problem(field.data or "", email or "")
@@ -22,10 +29,13 @@ def strong_password(form, field) -> None:
         raise ValidationError(problem)
 
 
+NEW_EMAIL = [DataRequired(), Email(), Length(max=254), new_account_email]
+
+
 class SignUpForm(Form):
     name = StringField("Full name", filters=[stripped], validators=[DataRequired(), Length(max=120)],
                        render_kw={"autocomplete": "name"})
-    email = EmailField("Email", filters=[stripped], validators=[DataRequired(), Email(), Length(max=254)],
+    email = EmailField("Email", filters=[stripped], validators=NEW_EMAIL,
                        render_kw={"autocomplete": "email"})
     password = PasswordField(
         "Password", validators=[DataRequired(), strong_password],
@@ -61,13 +71,18 @@ class NewPasswordForm(Form):
     )
 
 
+class ConfirmWithPasswordForm(Form):
+    password = PasswordField("Your password", validators=[DataRequired()],
+                             render_kw={"autocomplete": "current-password"})
+
+
 class ChangePasswordForm(NewPasswordForm):
     current = PasswordField("Current password", validators=[DataRequired()], render_kw={"autocomplete": "current-password"})
 
 
 class InviteCandidateForm(Form):
     name = StringField("Candidate's name", filters=[stripped], validators=[DataRequired(), Length(max=120)])
-    email = EmailField("Candidate's email", filters=[stripped], validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField("Candidate's email", filters=[stripped], validators=NEW_EMAIL)
     position_id = SelectField("Position (optional)", coerce=int, default=0)
 
 
@@ -89,7 +104,7 @@ ROLE_CHOICES = choices((r.value, r.label) for r in Role)
 
 class StaffForm(Form):
     name = StringField("Name", filters=[stripped], validators=[DataRequired(), Length(max=120)])
-    email = EmailField("Email", filters=[stripped], validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField("Email", filters=[stripped], validators=NEW_EMAIL)
     roles = MultiCheckboxField("Roles", choices=ROLE_CHOICES, validators=[DataRequired("Choose at least one role.")])
 
 
