@@ -322,6 +322,20 @@ def test_unverified_email_at_the_provider_is_refused(client):
     assert signed_in_user_id(client) is None
 
 
+def test_a_non_ascii_local_part_from_the_provider_creates_no_account(client):
+    response = sign_in(client, "nadia")
+
+    assert response.status_code == 400
+    assert "characters before the @" in response.get_data(as_text=True)
+    assert user_count() == 0
+    assert signed_in_user_id(client) is None
+
+
+def test_a_provider_name_with_hidden_characters_is_not_used(client):
+    assert sign_in(client, "rtl").status_code == 302
+    assert db.session.scalar(select(User.name).where(User.email == "rtl@example.com")) == "rtl"
+
+
 def test_deactivated_linked_account_is_refused(app):
     assert sign_in(app.test_client(), "vera").status_code == 302
     user = db.session.scalar(select(User).where(User.email == "vera@example.com"))
