@@ -31,7 +31,8 @@ def _failed(response) -> bool:
 
 def _email_key() -> str:
     """The address typed into the form, so guesses spread over many client addresses still count."""
-    return "email:" + (request.form.get("email") or "").strip().lower()
+    # Normalised as the look-up is: every spelling that reaches one account shares its count.
+    return "email:" + normalise_email(request.form.get("email") or "")
 
 
 def _account_key() -> str:
