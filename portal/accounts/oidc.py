@@ -223,7 +223,8 @@ def link_identity(*, issuer: str, subject: str, email: str, email_verified: bool
 def _display_name(name: str, email: str) -> str:
     """The provider's name for the person, if it is one line of visible text; else the address's local part."""
     name = " ".join((name or "").split())[:120]
-    if not name or hidden_characters(name) or not has_visible_character(name) or strip_control_characters(name) != name:
+    hidden = hidden_characters(name) or strip_control_characters(name) != name
+    if not name or hidden or not has_visible_character(name):
         return email.split("@")[0][:120]
     return name
 

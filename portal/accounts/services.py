@@ -16,7 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal import audit
 from portal.accounts.models import (
-    ExternalIdentity, OneTimeToken, Role, TokenPurpose, User, UserRole, email_problem, normalise_email,
+    OneTimeToken, Role, TokenPurpose, User, UserRole, email_problem, normalise_email,
 )
 from portal.audit.models import AuditEntry
 from portal.errors import DomainError
