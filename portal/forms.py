@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
@@ -16,17 +17,43 @@ def choices(pairs) -> list[SelectChoice]:
 
 # Characters no person types: NUL is refused by PostgreSQL outright, and the others hide text or
 # break mail headers. Line breaks are allowed only where the field is a multi-line text area.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_LINE_BREAK = re.compile(r"[\r\n]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # C0 and C1 controls, DEL
+_LINE_BREAK = re.compile(r"[\r\n\u2028\u2029]")
 _TEXT_FIELDS = {"StringField", "EmailField", "URLField", "SearchField", "TelField"}
+# Zero-width joiners are format characters too, but Persian, Indic scripts and emoji need them
+# between two visible characters; anywhere else they only hide something.
+_JOINERS = {"\u200c", "\u200d"}
+# Letters and symbols that draw nothing: a name made of them looks empty.
+_BLANK = {"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800"}
 
 
 def strip_control_characters(value: str) -> str:
     return _LINE_BREAK.sub(" ", _CONTROL.sub("", value))
 
 
+def _visible(ch: str) -> bool:
+    return unicodedata.category(ch)[0] not in "ZCM" and ch not in _BLANK
+
+
+def hidden_characters(value: str) -> bool:
+    """True when a one-line value holds a format character (bidi overrides and isolates, zero-width
+    spaces, soft hyphens...) that makes it look other than it is."""
+    for i, ch in enumerate(value):
+        if unicodedata.category(ch) != "Cf":
+            continue
+        if ch in _JOINERS and 0 < i < len(value) - 1 and _visible(value[i - 1]) and _visible(value[i + 1]):
+            continue
+        return True
+    return False
+
+
+def has_visible_character(value: str) -> bool:
+    return any(_visible(ch) for ch in value)
+
+
 class Form(FlaskForm):
-    """The base of every form: on top of each field's own checks, text holds no control characters."""
+    """The base of every form: on top of each field's own checks, text holds no control characters,
+    a one-line field nothing invisible or direction-changing, and at least one visible character."""
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -36,8 +63,15 @@ class Form(FlaskForm):
             multi_line = field.type == "TextAreaField"
             if field.type not in _TEXT_FIELDS and not multi_line:
                 continue
+            problem = None
             if _CONTROL.search(field.data) or (not multi_line and _LINE_BREAK.search(field.data)):
-                field.errors = [*field.errors, "Remove the invisible control characters (or line breaks) from this field."]
+                problem = "Remove the invisible control characters (or line breaks) from this field."
+            elif not multi_line and hidden_characters(field.data):
+                problem = "Remove the invisible or direction-changing characters from this field."
+            elif not multi_line and field.data.strip() and not has_visible_character(field.data):
+                problem = "Enter at least one visible character."
+            if problem:
+                field.errors = [*field.errors, problem]
                 valid = False
         return valid
 

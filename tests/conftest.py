@@ -77,6 +77,9 @@ def make_app(_schema_app, database_url, tmp_path):
     for app in created:
         with app.app_context():
             db.session.remove()
+            # Each app has its own pool: closed now, not whenever the app is garbage collected, so a
+            # run on a shared PostgreSQL server holds a handful of connections instead of dozens.
+            db.engine.dispose()
     wipe_database(_schema_app)
 
 

@@ -110,6 +110,9 @@ EXPECTED_INDEXES = {
     ("panel_members", "ix_panel_members_user_id", ("user_id",), False, None),
     ("planned_interviews", "ix_planned_interviews_stage_id", ("stage_id",), False, None),
     ("positions", "ix_positions_status", ("status",), False, None),
+    ("sign_in_failures", "ix_sign_in_failures_account", ("account_key", "at"), False, None),
+    ("sign_in_failures", "ix_sign_in_failures_address", ("address", "at"), False, None),
+    ("sign_in_failures", "ix_sign_in_failures_at", ("at",), False, None),
     ("stage_events", "ix_stage_events_application_id", ("application_id",), False, None),
     ("stored_files", "ix_stored_files_owner", ("owner_type", "owner_id"), False, None),
 }

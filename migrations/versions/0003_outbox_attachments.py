@@ -5,8 +5,8 @@ Revises: 0002
 Create Date: 2026-12-01 20:42:36.655481
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 
 # revision identifiers, used by Alembic.

@@ -6,7 +6,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, Select
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.accounts.models import Role
+from portal.accounts.models import Role, email_problem, normalise_email
 from portal.accounts.services import password_problem
 from portal.forms import Form, choices, time_zones, valid_time_zone
 
@@ -14,6 +14,13 @@ from portal.forms import Form, choices, time_zones, valid_time_zone
 def stripped(value):
     """Surrounding spaces (a pasted address, an autocompleted name) are not part of what was meant."""
     return value.strip() if isinstance(value, str) else value
+
+
+def new_account_email(form, field) -> None:
+    """An address that can be given to a new account (see email_problem)."""
+    problem = email_problem(normalise_email(field.data or ""))
+    if problem and not field.errors:
+        raise ValidationError(problem)
 
 
 def strong_password(form, field) -> None:
@@ -30,12 +37,13 @@ def strong_password(form, field) -> None:
 
 
 PASSWORD_HINT = "At least 10 characters and hard to guess: a few unrelated words work well."
+NEW_EMAIL = [DataRequired(), Email(), Length(max=254), new_account_email]
 
 
 class SignUpForm(Form):
     name = StringField("Full name", filters=[stripped], validators=[DataRequired(), Length(max=120)],
                        render_kw={"autocomplete": "name"})
-    email = EmailField("Email", filters=[stripped], validators=[DataRequired(), Email(), Length(max=254)],
+    email = EmailField("Email", filters=[stripped], validators=NEW_EMAIL,
                        render_kw={"autocomplete": "email"})
     password = PasswordField(
         "Password", validators=[DataRequired(), strong_password],
@@ -71,13 +79,18 @@ class NewPasswordForm(Form):
     )
 
 
+class ConfirmWithPasswordForm(Form):
+    password = PasswordField("Your password", validators=[DataRequired()],
+                             render_kw={"autocomplete": "current-password"})
+
+
 class ChangePasswordForm(NewPasswordForm):
     current = PasswordField("Current password", validators=[DataRequired()], render_kw={"autocomplete": "current-password"})
 
 
 class InviteCandidateForm(Form):
     name = StringField("Candidate's name", filters=[stripped], validators=[DataRequired(), Length(max=120)])
-    email = EmailField("Candidate's email", filters=[stripped], validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField("Candidate's email", filters=[stripped], validators=NEW_EMAIL)
     position_id = SelectField("Position (optional)", coerce=int, default=0)
 
 
@@ -99,7 +112,7 @@ ROLE_CHOICES = choices((r.value, r.label) for r in Role)
 
 class StaffForm(Form):
     name = StringField("Name", filters=[stripped], validators=[DataRequired(), Length(max=120)])
-    email = EmailField("Email", filters=[stripped], validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField("Email", filters=[stripped], validators=NEW_EMAIL)
     roles = MultiCheckboxField("Roles", choices=ROLE_CHOICES, validators=[DataRequired("Choose at least one role.")])
 
 

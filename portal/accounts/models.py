@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+import unicodedata
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -94,7 +95,28 @@ class User(UserMixin, db.Model):
 
 
 def normalise_email(email: str) -> str:
-    return (email or "").strip().lower()
+    """The one spelling an address is stored and looked up in.
+
+    NFKC folds look-alikes such as fullwidth letters into the plain ones they stand for, so
+    "ｃandidate@example.com" finds the account of "candidate@example.com" instead of being another.
+    The whole address is lower-cased: mail providers treat the local part case-insensitively, and
+    two accounts differing only in case would be two accounts for one mailbox.
+    """
+    return unicodedata.normalize("NFKC", email or "").strip().lower()
+
+
+def email_problem(email: str) -> str | None:
+    """Why an address cannot be given to a new account (None when it can); expects it normalised.
+
+    Mail is sent without SMTPUTF8, so a non-ASCII local part could never receive the verification
+    link, and it would look like an ASCII address that belongs to someone else.
+    """
+    local, at, domain = email.rpartition("@")
+    if not at or not local or not domain:
+        return "Enter an email address such as name@example.com."
+    if not local.isascii():
+        return "Use an address whose part before the @ has only Latin letters, digits and . _ + - characters."
+    return None
 
 
 class UserRole(db.Model):

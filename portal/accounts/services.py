@@ -17,7 +17,10 @@ from zxcvbn import zxcvbn
 
 from portal import audit
 from portal.accounts import hashing, throttle
-from portal.accounts.models import OneTimeToken, Role, TokenPurpose, User, normalise_email
+from portal.accounts.models import (
+    OneTimeToken, Role, TokenPurpose, User, UserRole, email_problem, normalise_email,
+)
+from portal.audit.models import AuditEntry
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.unit_of_work import transactional
@@ -32,6 +35,13 @@ MIN_PASSWORD_SCORE = 3
 # zxcvbn slows down sharply on long input; a password whose first 72 characters are hard to guess is.
 _STRENGTH_CHECKED_LENGTH = 72
 RESET_LINKS_PER_HOUR = 5
+# Someone signing up with an address that has an account is told nothing; the owner hears of it,
+# at most this often, so the notice cannot be used to flood a mailbox.
+SIGN_UP_NOTICES_PER_DAY = 1
+# Invitations: per invited address and per sender, so nobody's mailbox fills with live links.
+INVITES_PER_ADDRESS_PER_DAY = 3
+INVITES_PER_SENDER_PER_HOUR = 30
+INVITES_PER_SENDER_PER_DAY = 100
 
 
 class EmailTaken(DomainError):
@@ -44,6 +54,23 @@ class InvalidToken(DomainError):
 
 class WeakPassword(DomainError):
     status = 422
+
+
+class InvitationLimit(DomainError):
+    status = 429
+
+
+class LastAdmin(DomainError):
+    status = 409
+
+
+def usable_email(email: str) -> str:
+    """The normalised address, or a DomainError saying why it cannot be given to an account."""
+    email = normalise_email(email)
+    problem = email_problem(email)
+    if problem:
+        raise DomainError(problem)
+    return email
 
 
 def hash_password(password: str) -> str:
@@ -167,20 +194,50 @@ def _use_token(raw: str, purpose: TokenPurpose) -> User:
 
 def _queue_verification(user: User) -> None:
     raw = issue_token(user, TokenPurpose.VERIFY_EMAIL, timedelta(hours=current_app.config["VERIFY_TOKEN_HOURS"]))
-    queue_mail(user.email, "verify_email", user=user, link=link("accounts.verify", token=raw),
+    queue_mail(user, "verify_email", user=user, link=link("accounts.verify", token=raw),
                hours=current_app.config["VERIFY_TOKEN_HOURS"])
 
 
 @transactional
 def sign_up(*, name: str, email: str, password: str, timezone: str = "UTC") -> User:
-    email = normalise_email(email)
+    """Create a candidate account and mail the verification link; EmailTaken if the address has one.
+
+    The password is hashed before the address is looked up, so a taken address costs the same
+    time as a free one (the caller answers both alike, see notify_sign_up_attempt).
+    """
+    email = usable_email(email)
+    password_hash = hash_password(password)
     if User.by_email(email) is not None:
         raise EmailTaken("An account with this email already exists. Sign in, or reset your password.")
-    user = User(name=name.strip(), email=email, password_hash=hash_password(password), timezone=timezone)
+    user = User(name=name.strip(), email=email, password_hash=password_hash, timezone=timezone)
     _add_user(user, "An account with this email already exists. Sign in, or reset your password.")
     audit.record("user.sign_up", user, actor=user)
     _queue_verification(user)
     return user
+
+
+def _recent_audit_count(action: str, since: timedelta, *, object_id: int | None = None,
+                        actor_id: int | None = None) -> int:
+    query = select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == action, AuditEntry.at > utcnow() - since)
+    if object_id is not None:
+        query = query.where(AuditEntry.object_type == User.__tablename__, AuditEntry.object_id == object_id)
+    if actor_id is not None:
+        query = query.where(AuditEntry.actor_id == actor_id)
+    return db.session.scalar(query)
+
+
+@transactional
+def notify_sign_up_attempt(email: str) -> None:
+    """Tell the owner of an address that someone tried to sign up with it (at most once a day)."""
+    user = User.by_email(email)
+    if user is None or not user.active:
+        return
+    if _recent_audit_count("user.sign_up_attempt", timedelta(days=1), object_id=user.id) >= SIGN_UP_NOTICES_PER_DAY:
+        return
+    queue_mail(user, "sign_up_attempt", user=user, sign_in_link=link("accounts.login"),
+               reset_link=link("accounts.request_reset"))
+    audit.record("user.sign_up_attempt", user, actor=None)
 
 
 @transactional
@@ -191,11 +248,36 @@ def resend_verification(user: User) -> None:
 
 
 @transactional
-def verify_email(raw: str) -> User:
-    user = _use_token(raw, TokenPurpose.VERIFY_EMAIL)
+def verify_email(raw: str, user: User) -> User:
+    """Confirm the address of `user`, who is signed in (or just proved their password).
+
+    The link alone is not enough: an account created with someone else's address would otherwise
+    become a confirmed account of its creator the moment the owner clicks the link. The owner who
+    does not know the password claims the account instead (claim_account).
+    """
+    token = peek_token(raw, TokenPurpose.VERIFY_EMAIL)
+    if token is None or token.user_id != user.id:
+        raise InvalidToken("This link is invalid, has expired or was already used.")
+    _use_token(raw, TokenPurpose.VERIFY_EMAIL)
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
     audit.record("user.verify_email", user, actor=user)
+    return user
+
+
+@transactional
+def claim_account(raw: str, password: str) -> User:
+    """The owner of the mailbox takes over an unconfirmed account with the emailed link.
+
+    Whoever created the account keeps nothing: their password is replaced, every session and
+    remember cookie ends, and sign-in identities they may have linked are removed.
+    """
+    user = _use_token(raw, TokenPurpose.VERIFY_EMAIL)
+    _set_password(user, password)
+    user.identities.clear()
+    user.email_verified_at = user.email_verified_at or utcnow()
+    audit.record("user.claim_account", user, actor=user)
+    queue_mail(user, "password_changed", user=user)
     return user
 
 
@@ -215,7 +297,7 @@ def request_password_reset(email: str) -> None:
         return
     minutes = current_app.config["RESET_TOKEN_MINUTES"]
     raw = issue_token(user, TokenPurpose.RESET_PASSWORD, timedelta(minutes=minutes))
-    queue_mail(user.email, "reset_password", user=user, link=link("accounts.reset_password", token=raw),
+    queue_mail(user, "reset_password", user=user, link=link("accounts.reset_password", token=raw),
                minutes=minutes)
     audit.record("user.request_reset", user, actor=None)
 
@@ -251,7 +333,7 @@ def reset_password(raw: str, password: str) -> User:
     # The link reached the mailbox, so the address is proven.
     user.email_verified_at = user.email_verified_at or utcnow()
     audit.record("user.reset_password", user, actor=user)
-    queue_mail(user.email, "password_changed", user=user)
+    queue_mail(user, "password_changed", user=user)
     return user
 
 
@@ -261,7 +343,7 @@ def change_password(user: User, current: str, new: str) -> None:
         raise DomainError("The current password is not correct.")
     _set_password(user, new)
     audit.record("user.change_password", user, actor=user)
-    queue_mail(user.email, "password_changed", user=user)
+    queue_mail(user, "password_changed", user=user)
 
 
 @transactional
@@ -271,29 +353,59 @@ def set_first_password(user: User, new: str) -> None:
         raise DomainError("This account already has a password.")
     _set_password(user, new)
     audit.record("user.set_password", user, actor=user)
-    queue_mail(user.email, "password_changed", user=user)
+    queue_mail(user, "password_changed", user=user)
+
+
+def _check_invitation_limits(actor: User | None, invited: User | None) -> None:
+    """Refuse an invitation beyond the limits per address and per sender (counted in the audit log,
+    which records every invitation with its sender and the invited account)."""
+    if invited is not None and _recent_audit_count(
+            "user.invite", timedelta(days=1), object_id=invited.id) >= INVITES_PER_ADDRESS_PER_DAY:
+        raise InvitationLimit(f"This address was invited {INVITES_PER_ADDRESS_PER_DAY} times in the last "
+                              "24 hours. Wait a day before inviting it again.")
+    if actor is None:
+        return
+    if _recent_audit_count("user.invite", timedelta(hours=1), actor_id=actor.id) >= INVITES_PER_SENDER_PER_HOUR:
+        raise InvitationLimit(f"You sent {INVITES_PER_SENDER_PER_HOUR} invitations in the last hour. "
+                              "Try again later.")
+    if _recent_audit_count("user.invite", timedelta(days=1), actor_id=actor.id) >= INVITES_PER_SENDER_PER_DAY:
+        raise InvitationLimit(f"You sent {INVITES_PER_SENDER_PER_DAY} invitations in the last 24 hours. "
+                              "Try again tomorrow.")
+
+
+def _void_invitations(user: User) -> None:
+    """One live invitation per address: an earlier link stops working when a new one is sent."""
+    db.session.execute(
+        update(OneTimeToken)
+        .where(OneTimeToken.user_id == user.id, OneTimeToken.used_at.is_(None),
+               OneTimeToken.purpose == TokenPurpose.INVITE.value)
+        .values(used_at=utcnow())
+    )
 
 
 @transactional
 def invite_candidate(actor: User, *, name: str, email: str, position=None) -> User:
     """Mail a candidate a one-time link to set a password and sign in (creating the account), or,
     when they already have one, a note pointing to the position and the sign-in page."""
-    email = normalise_email(email)
+    email = usable_email(email)
     user = User.by_email(email)
     if user is not None and user.is_staff:
         raise EmailTaken("This email belongs to a staff account.")
+    _check_invitation_limits(actor, user)
     position_link = link("candidate.position", position_id=position.id) if position is not None else None
     if user is not None and user.password_hash:
         # They already have an account: a set-password link would be an unrequested password reset.
-        queue_mail(user.email, "invite_existing", user=user, inviter=actor, position=position,
+        queue_mail(user, "invite_existing", user=user, inviter=actor, position=position,
                    position_link=position_link, sign_in_link=link("accounts.login"))
         audit.record("user.invite", user, actor=actor, position_id=getattr(position, "id", None), existing=True)
         return user
     if user is None:
         user = User(name=name.strip(), email=email)
         _add_user(user, "An account with this email already exists.")
+    else:
+        _void_invitations(user)
     raw = issue_token(user, TokenPurpose.INVITE, timedelta(days=current_app.config["INVITE_TOKEN_DAYS"]))
-    queue_mail(user.email, "invite", user=user, inviter=actor, position=position, position_link=position_link,
+    queue_mail(user, "invite", user=user, inviter=actor, position=position, position_link=position_link,
                link=link("accounts.accept_invite", token=raw), days=current_app.config["INVITE_TOKEN_DAYS"])
     audit.record("user.invite", user, actor=actor, position_id=getattr(position, "id", None))
     return user
@@ -310,7 +422,7 @@ def accept_invite(raw: str, password: str) -> User:
 
 @transactional
 def create_staff(*, email: str, name: str, roles, password: str | None = None, actor: User | None = None) -> User:
-    email = normalise_email(email)
+    email = usable_email(email)
     roles = {Role(r) for r in roles}
     if not roles:
         raise DomainError("Choose at least one role.")
@@ -323,9 +435,31 @@ def create_staff(*, email: str, name: str, roles, password: str | None = None, a
     audit.record("staff.create", user, actor=actor, roles=sorted(r.value for r in roles))
     if not password:
         raw = issue_token(user, TokenPurpose.INVITE, timedelta(days=current_app.config["INVITE_TOKEN_DAYS"]))
-        queue_mail(user.email, "invite_staff", user=user, inviter=actor,
+        queue_mail(user, "invite_staff", user=user, inviter=actor,
                    link=link("accounts.accept_invite", token=raw), days=current_app.config["INVITE_TOKEN_DAYS"])
     return user
+
+
+def _lock_admins() -> None:
+    """Hold every admin account until commit, so two admins demoting each other cannot both pass
+    the "another admin remains" check, each having read the other as still an admin."""
+    admin_ids = select(UserRole.user_id).where(UserRole.role == Role.ADMIN.value)
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(select(User.id).where(User.id.in_(admin_ids)).with_for_update())
+    else:
+        # SQLite serialises writers but lets a reader decide on what it read before it waited for
+        # the write lock: take the write lock first (a write that changes nothing), then count.
+        db.session.execute(update(User).where(User.id.in_(admin_ids))
+                           .values(session_version=User.session_version))
+
+
+def other_active_admins(user: User) -> int:
+    """Active admins other than `user`, read afresh (after _lock_admins)."""
+    return db.session.scalar(
+        select(func.count()).select_from(User).join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == Role.ADMIN.value, User.active.is_(True), User.is_staff.is_(True),
+               User.id != user.id)
+    )
 
 
 @transactional
@@ -337,6 +471,11 @@ def update_staff(actor: User, user: User, *, name: str, roles, active: bool) -> 
         raise DomainError("Choose at least one role.")
     if user.id == actor.id and (not active or Role.ADMIN not in roles):
         raise DomainError("You cannot remove your own admin role or deactivate yourself.")
+    if not active or Role.ADMIN not in roles:
+        _lock_admins()
+        if other_active_admins(user) == 0:
+            raise LastAdmin("The portal needs at least one active admin: give someone else the admin role first.")
+    db.session.refresh(user)  # the roles and state as they are now, not as read before the lock
     before = sorted(user.roles)
     user.name = name.strip()
     user.set_roles(roles)

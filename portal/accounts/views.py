@@ -7,10 +7,10 @@ from flask_login.utils import decode_cookie
 
 from portal.accounts import services as accounts
 from portal.accounts.forms import (
-    ChangePasswordForm, InviteCandidateForm, LoginForm, NewPasswordForm, ProfileForm, ResetRequestForm,
-    SignUpForm,
+    ChangePasswordForm, ConfirmWithPasswordForm, InviteCandidateForm, LoginForm, NewPasswordForm, ProfileForm,
+    ResetRequestForm, SignUpForm,
 )
-from portal.accounts.models import OneTimeToken, Role, TokenPurpose, User
+from portal.accounts.models import OneTimeToken, Role, TokenPurpose, User, normalise_email
 from portal.accounts.throttle import SignInThrottled
 from portal.errors import DomainError
 from portal.extensions import db, limiter, login_manager
@@ -67,14 +67,27 @@ def signup():
     form = SignUpForm()
     if form.validate_on_submit():
         try:
-            user = accounts.sign_up(name=form.name.data, email=form.email.data, password=form.password.data,
-                                    timezone=form.timezone.data)
+            accounts.sign_up(name=form.name.data, email=form.email.data, password=form.password.data,
+                             timezone=form.timezone.data)
+        except accounts.EmailTaken:
+            # Answered exactly as a new account is, so the form cannot tell who has an account here;
+            # the owner of the address is told by mail instead.
+            accounts.notify_sign_up_attempt(form.email.data)
         except DomainError as exc:
             form.email.errors.append(exc.message)
-        else:
-            login_user(user)
-            return redirect(url_for("accounts.verify_pending"))
+            return render_template("accounts/signup.html", form=form), 422
+        # Nobody is signed in here: a taken address must not look different (the session would say so).
+        session["signup_email"] = normalise_email(form.email.data)
+        return redirect(url_for("accounts.signup_sent"))
     return render_template("accounts/signup.html", form=form), 422 if request.method == "POST" else 200
+
+
+@bp.route("/signup/sent", methods=["GET"])
+@policy.public
+def signup_sent():
+    """After sign-up: the link to continue is in the mailbox."""
+    return render_template("accounts/signup_sent.html", email=session.get("signup_email", ""),
+                           hours=current_app.config["VERIFY_TOKEN_HOURS"])
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -140,19 +153,60 @@ def resend_verification():
     return redirect(url_for("accounts.verify_pending"))
 
 
-@bp.route("/verify/<token>", methods=["GET"])
+def _link_invalid(purpose: TokenPurpose, message: str = "This link is invalid, has expired or was already used."):
+    return render_template("accounts/link_invalid.html", message=message, purpose=purpose.value), 400
+
+
+@bp.route("/verify/<token>", methods=["GET", "POST"])
 @policy.public
 def verify(token: str):
-    """Confirm an email address from the emailed link."""
-    try:
-        user = accounts.verify_email(token)
-    except DomainError as exc:
-        return render_template("accounts/link_invalid.html", message=exc.message,
-                               purpose=TokenPurpose.VERIFY_EMAIL.value), 400
-    flash("Your email address is confirmed.", "success")
-    if current_user.is_authenticated and current_user.id == user.id:
-        return redirect(home_for(user))
-    return redirect(url_for("accounts.login"))
+    """Confirm an email address from the emailed link: a button, never on the GET alone.
+
+    Mail scanners open links; only the person signed in to the account (or who types its
+    password here) confirms it. Someone who did not create the account claims it instead.
+    """
+    found: OneTimeToken | None = accounts.peek_token(token, TokenPurpose.VERIFY_EMAIL)
+    if found is None:
+        return _link_invalid(TokenPurpose.VERIFY_EMAIL)
+    owner = found.user
+    signed_in_here = current_user.is_authenticated and current_user.id == owner.id
+    form = EmptyForm() if signed_in_here else ConfirmWithPasswordForm()
+    status, headers = 200, {}
+    if form.validate_on_submit():
+        try:
+            # A password typed here is a sign-in attempt like any other: the same throttle applies.
+            user = owner if signed_in_here else accounts.sign_in(owner.email, form.password.data, request.remote_addr)
+        except SignInThrottled as exc:
+            form.password.errors.append(exc.message)
+            return render_template("accounts/verify_confirm.html", form=form, user=owner, token=token,
+                                   signed_in_here=signed_in_here), 429, {"Retry-After": str(exc.retry_after)}
+        if user is None or user.id != owner.id:
+            form.password.errors.append("That is not the password of this account.")
+            status = 401
+        else:
+            try:
+                accounts.verify_email(token, user)
+            except DomainError as exc:
+                return _link_invalid(TokenPurpose.VERIFY_EMAIL, exc.message)
+            flash("Your email address is confirmed.", "success")
+            if signed_in_here:
+                return redirect(home_for(user))
+            if current_user.is_authenticated:
+                logout_user()
+            return _finish_sign_in(user, method="verify_email")
+    elif request.method == "POST":
+        status = 422
+    return render_template("accounts/verify_confirm.html", form=form, user=owner, token=token,
+                           signed_in_here=signed_in_here), status, headers
+
+
+@bp.route("/verify/<token>/claim", methods=["GET", "POST"])
+@limiter.limit(AUTH_LIMIT, methods=["POST"])
+@policy.public
+def claim_account(token: str):
+    """The owner of the address who did not create the account (or forgot its password) sets one."""
+    return _set_password_page(token, TokenPurpose.VERIFY_EMAIL, accounts.claim_account,
+                              "accounts/claim_account.html", "Your email address is confirmed and your password is set.")
 
 
 @bp.route("/reset", methods=["GET", "POST"])
@@ -189,15 +243,14 @@ def accept_invite(token: str):
 def _set_password_page(token: str, purpose: TokenPurpose, service, template: str, done: str):
     found: OneTimeToken | None = accounts.peek_token(token, purpose)
     if found is None:
-        return render_template("accounts/link_invalid.html", purpose=purpose.value,
-                               message="This link is invalid, has expired or was already used."), 400
+        return _link_invalid(purpose)
     form = NewPasswordForm()
     form.account = found.user  # judges the new password knowing whose it is
     if form.validate_on_submit():
         try:
             user = service(token, form.password.data)
         except DomainError as exc:
-            return render_template("accounts/link_invalid.html", message=exc.message, purpose=purpose.value), 400
+            return _link_invalid(purpose, exc.message)
         if current_user.is_authenticated:
             logout_user()
         flash(done, "success")
@@ -252,7 +305,8 @@ def _account_page(*, profile_form: ProfileForm | None = None, password_form: Cha
         if not current_user.password_hash:
             del password_form.current
     profile_form = profile_form or ProfileForm(formdata=None, obj=current_user)
-    return render_template("accounts/change_password.html", form=password_form, profile_form=profile_form), status
+    return render_template("accounts/change_password.html", form=password_form, profile_form=profile_form,
+                           providers=current_app.config["OIDC_PROVIDERS"]), status
 
 
 def _remembered_here(user_id: int) -> bool:

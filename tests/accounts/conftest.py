@@ -36,6 +36,10 @@ ACCOUNTS = {
     # Same address as a password account in a test, written differently: addresses compare normalised.
     "casey": {"email": "Casey@Example.com", "email_verified": True, "name": "Casey at the IdP"},
     "mallory": {"email": "mallory@example.com", "email_verified": True, "name": "Mallory"},
+    # A Cyrillic "а": looks like nadia@example.com, but our mail cannot reach a non-ASCII local part.
+    "nadia": {"email": "n\u0430dia@example.com", "email_verified": True, "name": "Nadia"},
+    # A name that would hide text and turn it around.
+    "rtl": {"email": "rtl@example.com", "email_verified": True, "name": "\u202egro.live\u200b"},
 }
 READY_TIMEOUT = 20
 

@@ -129,13 +129,71 @@ def test_accepting_with_a_weak_or_mismatched_password_changes_nothing(client, si
     assert accept(ivy_browser, path).status_code == 302
 
 
-def test_inviting_again_gives_a_new_link_and_the_first_accepted_voids_the_other(client, signed_in_recruiter, new_browser):
+def test_inviting_again_voids_the_earlier_link_at_once(client, signed_in_recruiter, new_browser):
     invite(client)
     invite(client)
     first, second = invite_link(0), invite_link(1)
     assert user_count() == 2  # the recruiter and one candidate, not two
+    assert new_browser().get(first).status_code == 400  # one live invitation per address
+    assert accept(new_browser(), first).status_code == 400
+    assert reloaded(User.by_email("ivy@example.com")).password_hash is None
     assert accept(new_browser(), second).status_code == 302
-    assert new_browser().get(first).status_code == 400
+
+
+def test_an_address_gets_at_most_three_invitations_a_day(client, signed_in_recruiter, factory, clock):
+    answers = [invite(client) for _ in range(12)]
+    assert [r.status_code for r in answers] == [302] * 3 + [422] * 9
+    page = answers[-1].get_data(as_text=True)
+    assert "This address was invited 3 times in the last 24 hours" in field_error(page, "email")
+    assert 'value="ivy@example.com"' in page and 'value="Ivy Invited"' in page
+    assert len(outbox("invite")) == 3
+    live = [path for path in (invite_link(i) for i in range(3)) if client.get(path).status_code == 200]
+    assert live == [invite_link(2)]
+
+    # Another recruiter cannot go around it, and an existing account is protected alike.
+    other = factory.staff("recruiter", email="other-recruiter@example.com")
+    other_browser = client.application.test_client()
+    login(other_browser, other)
+    assert invite(other_browser).status_code == 422
+    factory.candidate("cora@example.com")
+    assert [invite(client, email="cora@example.com").status_code for _ in range(4)] == [302, 302, 302, 422]
+    assert len(outbox("invite_existing")) == 3
+
+    clock.advance(hours=25)
+    assert invite(client).status_code == 302
+
+
+def test_a_sender_is_limited_per_hour(client, signed_in_recruiter, clock):
+    from portal.accounts import services as accounts
+
+    sent = [invite(client, email=f"person{i}@example.com").status_code for i in range(accounts.INVITES_PER_SENDER_PER_HOUR + 1)]
+    assert sent == [302] * accounts.INVITES_PER_SENDER_PER_HOUR + [422]
+    response = invite(client, email="one-more@example.com")
+    assert "invitations in the last hour" in field_error(response.get_data(as_text=True), "email")
+    assert User.by_email("one-more@example.com") is None
+    clock.advance(hours=1, minutes=1)
+    assert invite(client, email="one-more@example.com").status_code == 302
+
+
+def test_inviting_a_look_alike_address_reaches_the_same_person(client, signed_in_recruiter):
+    invite(client, email="ivy@example.com")
+    assert invite(client, email="\uff49vy@example.com").status_code == 302  # fullwidth i
+    assert user_count() == 2
+    assert {m.to_addr for m in outbox("invite")} == {"ivy@example.com"}
+
+
+def test_inviting_a_non_ascii_local_part_is_refused(client, signed_in_recruiter):
+    response = invite(client, email="\u0456vy@example.com")  # Cyrillic i
+    assert response.status_code == 422
+    assert "only Latin letters" in field_error(response.get_data(as_text=True), "email")
+    assert user_count() == 1 and outbox() == []
+
+
+def test_an_invitation_name_with_a_direction_override_is_refused(client, signed_in_recruiter):
+    response = invite(client, name="Ivy \u202eevil")
+    assert response.status_code == 422
+    assert "direction-changing" in field_error(response.get_data(as_text=True), "name")
+    assert outbox() == []
 
 
 @pytest.mark.parametrize("spelling", ["boss@example.com", "BOSS@Example.com "])

@@ -8,7 +8,7 @@ HTTP (discovery, token endpoint, JWKS, userinfo).
 from __future__ import annotations
 
 import logging
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 import pytest
 import requests
@@ -20,7 +20,7 @@ from portal.audit.models import AuditEntry
 from portal.config import oidc_providers
 from portal.extensions import db
 from tests.accounts.conftest import BASE_URL, CALLBACK_PATH
-from tests.helpers import login
+from tests.helpers import REMEMBER, is_signed_in, link_in, login, outbox, reloaded
 
 LOGIN_PATH = "/auth/oidc/oidc/login"
 NOT_COMPLETED = "Sign-in with that provider did not complete"
@@ -171,19 +171,20 @@ def test_second_sign_in_reuses_the_linked_account(app, oidc_provider):
     assert [(i.user_id, i.subject) for i in identities()] == [(first_id, "vera")]
 
 
-def test_existing_password_account_with_the_same_verified_email_is_linked(client, factory, oidc_provider, app):
+def test_existing_password_account_is_not_opened_by_a_provider_vouching_for_its_email(client, factory, app):
+    # Whoever holds the password (perhaps not the owner of the address) would keep access next to it.
     casey = factory.candidate("casey@example.com", name="Casey Candidate")
 
     response = sign_in(client, "casey")  # the provider spells it Casey@Example.com
 
-    assert response.status_code == 302
-    assert response.headers["Location"] == dashboard_url()
-    assert signed_in_user_id(client) == casey.id
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "An account with this email address already exists" in page
+    assert "connect the sign-in on your account page" in page
+    assert signed_in_user_id(client) is None
+    assert identities() == []
     assert user_count() == 1
-    assert [(i.user_id, i.issuer, i.subject) for i in identities()] == [(casey.id, oidc_provider.issuer, "casey")]
-    db.session.refresh(casey)
-    assert casey.name == "Casey Candidate"  # the provider does not rename an existing account
-    login(app.test_client(), casey)  # and the password still works
+    login(app.test_client(), casey)  # the account is as it was
 
 
 def test_unconfirmed_password_account_is_not_taken_over_by_provider_sign_in(client, factory):
@@ -193,11 +194,109 @@ def test_unconfirmed_password_account_is_not_taken_over_by_provider_sign_in(clie
     response = sign_in(client, "casey")
 
     assert response.status_code == 400
-    assert "not confirmed" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "An account with this email address already exists" in page
+    # The owner did not create this account: nothing sends them to confirm it.
+    assert "confirm" not in page.lower()
+    assert "new password link" in page
     assert signed_in_user_id(client) is None
     assert identities() == []
     db.session.refresh(squatter)
     assert not squatter.email_verified
+
+
+def test_signed_in_candidate_connects_the_provider_and_their_other_sessions_end(app, factory, oidc_provider):
+    casey = factory.candidate("casey@example.com", name="Casey Candidate")
+    laptop, phone = app.test_client(), app.test_client()
+    login(laptop, casey, remember=True)
+    login(phone, casey)
+    version = casey.session_version
+
+    response = sign_in(phone, "casey")  # the account page's "Connect" button, while signed in
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/auth/password"
+    assert [(i.user_id, i.issuer, i.subject) for i in identities()] == [(casey.id, oidc_provider.issuer, "casey")]
+    assert reloaded(casey).session_version > version
+    assert is_signed_in(phone)
+    assert not is_signed_in(laptop)
+    restarted = app.test_client()
+    restarted.set_cookie(REMEMBER, laptop.get_cookie(REMEMBER).value)
+    assert not is_signed_in(restarted)  # the remember cookie issued before connecting is dead
+
+    other = app.test_client()
+    assert sign_in(other, "casey").status_code == 302  # from now on the provider opens the account
+    assert signed_in_user_id(other) == casey.id
+
+
+def test_the_account_page_offers_to_connect_the_provider(app, factory):
+    browser = app.test_client()
+    login(browser, factory.candidate("casey@example.com"))
+    page = browser.get("/auth/password").get_data(as_text=True)
+    assert f'href="{LOGIN_PATH}"' in page and "Connect Test SSO" in page
+
+
+def test_an_unconfirmed_account_cannot_connect_a_provider(app, factory):
+    casey = factory.candidate("casey@example.com", verified=False)
+    browser = app.test_client()
+    login(browser, casey)
+
+    response = sign_in(browser, "casey")
+
+    assert response.status_code == 400
+    assert "Confirm your email address first" in response.get_data(as_text=True)
+    assert identities() == []
+    assert not reloaded(casey).email_verified
+
+
+def test_a_provider_identity_of_another_account_is_not_moved_by_connecting(app, factory):
+    assert sign_in(app.test_client(), "vera").status_code == 302
+    casey = factory.candidate("casey@example.com")
+    browser = app.test_client()
+    login(browser, casey)
+
+    response = sign_in(browser, "vera")
+
+    assert response.status_code == 400
+    assert "already connected to another account" in response.get_data(as_text=True)
+    assert [i.user_id for i in identities()] != [casey.id]
+
+
+def test_address_taken_before_its_owner_arrives_gives_its_creator_nothing(app, factory, oidc_provider):
+    """Pre-registration takeover: Mallory signs up with Casey's address and stays signed in; Casey
+    confirms from the mail without knowing that password, then uses single sign-on."""
+    mallory = app.test_client()
+    assert mallory.post("/auth/signup", data={"name": "Casey", "email": "casey@example.com",
+                                              "password": "mallory's own password", "timezone": "UTC"}).status_code == 302
+    login(mallory, "casey@example.com", "mallory's own password", remember=True)
+    account = User.by_email("casey@example.com")
+    version = account.session_version
+    path = link_in(outbox("verify_email")[-1], "/auth/verify/")
+
+    casey = app.test_client()
+    page = casey.get(path)  # opening the link changes nothing by itself
+    assert page.status_code == 200 and not reloaded(account).email_verified
+    assert casey.post(path, data={"password": "a guess"}).status_code == 401
+    assert not reloaded(account).email_verified
+    claimed = casey.post(path + "/claim", data={"password": "casey's real passphrase",
+                                                "confirm": "casey's real passphrase"})
+    assert claimed.status_code == 302
+
+    account = reloaded(account)
+    assert account.email_verified and account.session_version > version
+    assert not is_signed_in(mallory)
+    restarted = app.test_client()
+    restarted.set_cookie(REMEMBER, mallory.get_cookie(REMEMBER).value)
+    assert not is_signed_in(restarted)
+    refused = app.test_client().post("/auth/login", data={"email": "casey@example.com",
+                                                          "password": "mallory's own password"})
+    assert refused.status_code == 401
+
+    # Single sign-on: connected by Casey, signed in; Mallory's ways in stay closed.
+    assert sign_in(casey, "casey").status_code == 302
+    assert [i.user_id for i in identities()] == [account.id]
+    assert signed_in_user_id(casey) == account.id
+    assert not is_signed_in(mallory) and not is_signed_in(restarted)
 
 
 def test_staff_account_is_not_taken_over_by_provider_sign_in(client, factory):
@@ -221,6 +320,20 @@ def test_unverified_email_at_the_provider_is_refused(client):
     assert user_count() == 0
     assert identities() == []
     assert signed_in_user_id(client) is None
+
+
+def test_a_non_ascii_local_part_from_the_provider_creates_no_account(client):
+    response = sign_in(client, "nadia")
+
+    assert response.status_code == 400
+    assert "characters before the @" in response.get_data(as_text=True)
+    assert user_count() == 0
+    assert signed_in_user_id(client) is None
+
+
+def test_a_provider_name_with_hidden_characters_is_not_used(client):
+    assert sign_in(client, "rtl").status_code == 302
+    assert db.session.scalar(select(User.name).where(User.email == "rtl@example.com")) == "rtl"
 
 
 def test_deactivated_linked_account_is_refused(app):
@@ -328,6 +441,46 @@ def test_response_naming_another_issuer_is_refused(client, caplog):
 
     assert response.status_code == 400
     assert "other-issuer.example" in caplog.text
+    assert signed_in_user_id(client) is None
+    assert user_count() == 0
+
+
+def test_provider_announces_the_iss_parameter(app):
+    # The two tests below rely on it; oidc-provider announces RFC 9207 support.
+    metadata = app.extensions["oidc_clients"]["oidc"].load_server_metadata()
+    assert metadata.get("authorization_response_iss_parameter_supported") is True
+
+
+def test_response_without_iss_is_refused_when_the_provider_announces_it(client, caplog):
+    callback = at_provider(begin(client), "vera")
+    parts = urlsplit(callback)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "iss"]
+    assert len(query) < len(parse_qsl(parts.query)), "the provider sent no iss to remove"
+
+    with caplog.at_level(logging.WARNING):
+        response = client.get(f"{parts.path}?{urlencode(query)}")
+
+    assert response.status_code == 400
+    assert "without iss" in caplog.text
+    assert signed_in_user_id(client) is None
+    assert user_count() == 0
+
+
+@pytest.mark.parametrize("order", ["genuine first", "forged first"])
+def test_response_with_two_iss_values_is_refused(client, oidc_provider, caplog, order):
+    callback = at_provider(begin(client), "vera")
+    parts = urlsplit(callback)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "iss"]
+    pair = [oidc_provider.issuer, "https://other-issuer.example"]
+    if order == "forged first":
+        pair.reverse()
+    query += [("iss", value) for value in pair]
+
+    with caplog.at_level(logging.WARNING):
+        response = client.get(f"{parts.path}?{urlencode(query)}")
+
+    assert response.status_code == 400
+    assert "2 iss parameters" in caplog.text
     assert signed_in_user_id(client) is None
     assert user_count() == 0
 

@@ -285,3 +285,104 @@ def test_only_admins_reach_the_staff_pages(client, factory, admin, who):
 def test_anonymous_visitors_are_sent_to_sign_in(client, admin):
     for path in ("/admin/staff", "/admin/staff/new", f"/admin/staff/{admin.id}"):
         assert client.get(path).headers["Location"].startswith("/auth/login"), path
+
+
+# At least one active admin always remains
+
+
+def test_the_last_other_admin_cannot_be_demoted_or_deactivated_by_a_stale_page(client, signed_in_admin, factory):
+    # Two admins; the other one demotes this one first (another browser), then this page is sent.
+    other = factory.staff("admin", email="other-admin@example.com")
+    other_browser = client.application.test_client()
+    login(other_browser, other)
+    assert edit(other_browser, signed_in_admin, roles=["recruiter"]).status_code == 302
+
+    response = edit(client, other, roles=["recruiter"])
+    assert response.status_code == 403  # no longer an admin at all
+    assert reloaded(other).roles == {"admin"} and reloaded(other).active
+
+
+@pytest.mark.parametrize("change", ["demote", "deactivate"])
+def test_the_service_refuses_to_leave_no_active_admin(app, factory, change):
+    from portal.accounts import services as accounts
+
+    alex = factory.staff("admin", email="alex@example.com")
+    blair = factory.staff("admin", email="blair@example.com")
+    kwargs = {"roles": ["recruiter"], "active": True} if change == "demote" else {"roles": ["admin"], "active": False}
+    accounts.update_staff(alex, blair, name="Blair", **kwargs)
+    # Alex, the only admin left, is changed by an actor whose own admin role went meanwhile.
+    with pytest.raises(accounts.LastAdmin):
+        accounts.update_staff(blair, reloaded(alex), name="Alex", **kwargs)
+    assert reloaded(alex).roles == {"admin"} and reloaded(alex).active
+
+
+def test_the_refusal_is_shown_next_to_the_roles(client, signed_in_admin, factory, monkeypatch):
+    from portal.accounts import services as accounts
+
+    other = factory.staff("admin", email="other-admin@example.com")
+    monkeypatch.setattr(accounts, "other_active_admins", lambda user: 0)  # as if the actor had just been demoted
+    response = edit(client, other, roles=["recruiter"])
+    assert response.status_code == 422
+    assert "at least one active admin" in response.get_data(as_text=True)
+    assert reloaded(other).roles == {"admin"}
+
+
+@pytest.mark.parametrize("change", ["demote", "deactivate"])
+def test_two_admins_removing_each_other_at_once_leave_one_admin(app, factory, monkeypatch, change):
+    """Each reads the other as an admin before either writes: the lock makes the second read again."""
+    import threading
+
+    from portal.accounts import services as accounts
+    from tests.helpers import race
+
+    alex = factory.staff("admin", email="alex@example.com")
+    blair = factory.staff("admin", email="blair@example.com")
+    pairs = iter([(alex.id, blair.id), (blair.id, alex.id)])
+    pick = threading.Lock()
+    barrier = threading.Barrier(2, timeout=1)
+    count = accounts.other_active_admins
+
+    def count_together(user):
+        remaining = count(user)
+        try:
+            barrier.wait()  # both have counted before either writes
+        except threading.BrokenBarrierError:
+            pass  # the lock held the other back until the first committed
+        return remaining
+
+    monkeypatch.setattr(accounts, "other_active_admins", count_together)
+    kwargs = {"roles": ["recruiter"], "active": True} if change == "demote" else {"roles": ["admin"], "active": False}
+
+    def attempt():
+        with pick:
+            actor_id, target_id = next(pairs)
+        actor, target = db.session.get(User, actor_id), db.session.get(User, target_id)
+        accounts.update_staff(actor, target, name=target.name, **kwargs)
+
+    assert race(app, 2, attempt, accounts.LastAdmin) == ["done", "refused"]
+    db.session.expire_all()
+    admins = [u for u in (db.session.get(User, alex.id), db.session.get(User, blair.id))
+              if u.active and "admin" in u.roles]
+    assert len(admins) == 1
+
+
+def test_staff_with_a_non_ascii_local_part_is_refused(client, signed_in_admin):
+    response = client.post("/admin/staff/new", data={"name": "Hana", "email": "h\u00e1na@example.com", "roles": ["hr"]})
+    assert response.status_code == 422
+    assert "only Latin letters" in field_error(response.get_data(as_text=True), "email")
+    assert staff_count() == 1
+
+
+def test_create_staff_command_normalises_a_look_alike_address(app):
+    result = create_staff_cli(app, "--email", "\uff41lex@example.com", "--name", "Alex", "--role", "admin",
+                              "--password", STRONG)
+    assert result.exit_code == 0, result.output
+    assert User.by_email("alex@example.com") is not None
+
+
+def test_create_staff_command_refuses_a_non_ascii_local_part(app):
+    result = create_staff_cli(app, "--email", "\u0430lex@example.com", "--name", "Alex", "--role", "admin",
+                              "--password", STRONG)
+    assert result.exit_code != 0
+    assert "only Latin letters" in result.output
+    assert staff_count() == 0

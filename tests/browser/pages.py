@@ -71,6 +71,9 @@ PAGES: list[PageSpec] = [
     P("anonymous", "reset-sent", "/auth/reset", submit="Send the link", fill={"Email": "nobody@example.com"},
       screenshot=False),
     P("anonymous", "link-invalid", "/auth/verify/not-a-real-token", status=400, screenshot=False),
+    P("anonymous", "sign-up-sent", "/auth/signup/sent", screenshot=False),
+    P("anonymous", "verify-confirm", "{verify_path}", screenshot=False),
+    P("anonymous", "claim-account", "{verify_path}/claim", screenshot=False),
     P("anonymous", "not-found", "/no-such-page", status=404),
     P("anonymous", "reset-password", "{reset_path}"),
     P("anonymous", "reset-password-errors", "{reset_path}", status=422, submit="Save the new password",
@@ -205,4 +208,5 @@ def prepare_extra_pages() -> dict[str, str]:
     return {
         "reset_path": last_link("reset_password", ROLES["candidate"], "/auth/reset/"),
         "invite_path": last_link("invite", INVITED_EMAIL, "/auth/invite/"),
+        "verify_path": last_link("verify_email", UNVERIFIED_EMAIL, "/auth/verify/"),
     }

@@ -29,7 +29,6 @@ NOT_PAGES = {
     "static",
     "candidate.application_cv",
     "staff.application_cv",
-    "accounts.verify",  # confirms and redirects
     "oidc.start",
     "oidc.callback",
 }

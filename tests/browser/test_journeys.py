@@ -67,11 +67,14 @@ def test_candidate_signs_up_applies_and_sees_the_recruiter_advance_them(new_brow
     form_field(candidate, "Email").fill(email)
     form_field(candidate, "Password").fill("a long and private passphrase")
     candidate.get_by_role("main").get_by_role("button", name="Create account").click()
-    expect(candidate).to_have_url(re.compile(r"/auth/verify$"))
-    expect(candidate.get_by_role("heading", level=1)).to_have_text("Confirm your email")
+    expect(candidate).to_have_url(re.compile(r"/auth/signup/sent$"))
+    expect(candidate.get_by_role("heading", level=1)).to_have_text("Check your email")
 
-    # Open the link from the verification mail.
+    # Open the link from the verification mail: it only shows a page; the button confirms.
     candidate.goto(mail_link(live_server, "verify_email", email, "/auth/verify/"))
+    expect(candidate.get_by_role("heading", level=1)).to_have_text("Confirm your email address")
+    form_field(candidate, "Your password").fill("a long and private passphrase")
+    candidate.get_by_role("main").get_by_role("button", name="Confirm and sign in").click()
     expect(candidate.get_by_role("status").filter(has_text="Your email address is confirmed.")).to_be_visible()
     expect(candidate.get_by_role("heading", level=1)).to_have_text("My applications")
 

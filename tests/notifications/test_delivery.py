@@ -71,7 +71,9 @@ def test_the_verification_link_in_the_mail_is_absolute_and_verifies_the_account(
     assert link.startswith(BASE_URL + "/auth/verify/")
     assert f'href="{link}"' in _html(received), "the HTML part links to the same place"
 
-    response = client.get(link[len(BASE_URL):])
+    path = link[len(BASE_URL):]
+    assert client.get(path).status_code == 200  # the confirm page; opening it changes nothing
+    response = client.post(path, data={"password": PASSWORD})
 
     assert response.status_code == 302
     db.session.refresh(user)
