@@ -9,6 +9,7 @@ on their own thread) while pages keep their own threads.
 
 Every setting can be overridden on the command line or in GUNICORN_CMD_ARGS.
 """
+
 import os
 
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))

@@ -1,4 +1,5 @@
 """Candor: the candidate self-service portal. create_app() builds the Flask application."""
+
 from __future__ import annotations
 
 import logging
@@ -103,6 +104,7 @@ def _tune_sqlite(app: Flask) -> None:
     from portal.extensions import db
 
     with app.app_context():
+
         @event.listens_for(db.engine, "connect")
         def _on_connect(connection, _record):
             cursor = connection.cursor()

@@ -1,4 +1,5 @@
 """flask commands: create-staff, seed-demo, outbox deliver / work."""
+
 from __future__ import annotations
 
 import signal
@@ -27,7 +28,9 @@ def outbox_deliver(limit: int) -> None:
 
 @outbox.command("work")
 @click.option("--interval", default=2.0, show_default=True, help="Seconds to wait when nothing is due.")
-@click.option("--stop-after", type=float, default=None, help="Stop after this many seconds (default: run until interrupted).")
+@click.option(
+    "--stop-after", type=float, default=None, help="Stop after this many seconds (default: run until interrupted)."
+)
 def outbox_work(interval: float, stop_after: float | None) -> None:
     """Keep delivering until interrupted (run one or more alongside the web app)."""
     from portal.notifications.worker import work
@@ -46,8 +49,9 @@ def outbox_work(interval: float, stop_after: float | None) -> None:
 @click.command("create-staff")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
-@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(ROLE_VALUES),
-              help="Repeat for several roles.")
+@click.option(
+    "--role", "roles", multiple=True, required=True, type=click.Choice(ROLE_VALUES), help="Repeat for several roles."
+)
 @click.option("--password", default=None, help="Set a password now instead of emailing an invitation link.")
 def create_staff(email: str, name: str, roles: tuple[str, ...], password: str | None) -> None:
     """Create a staff account (the first admin, typically)."""

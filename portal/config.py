@@ -1,4 +1,5 @@
 """Every setting of the portal, read from the environment, with development defaults and checks."""
+
 from __future__ import annotations
 
 import os
@@ -207,17 +208,25 @@ def _refuse_unsafe_production(config: dict, env: dict[str, str]) -> None:
     if not config.get("SECRET_KEY"):
         problems.append("SECRET_KEY must be set: a long random string that signs sessions and CSRF tokens.")
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        problems.append("DATABASE_URL must point to PostgreSQL (postgresql://...): SQLite is one file on one "
-                        "machine and serialises every write.")
+        problems.append(
+            "DATABASE_URL must point to PostgreSQL (postgresql://...): SQLite is one file on one "
+            "machine and serialises every write."
+        )
     if config.get("RATELIMIT_ENABLED") and config.get("RATELIMIT_STORAGE_URI", "memory://").startswith("memory"):
-        problems.append("REDIS_URL must be set: rate limits kept in memory count per process, so several "
-                        "instances would each allow the full limit.")
+        problems.append(
+            "REDIS_URL must be set: rate limits kept in memory count per process, so several "
+            "instances would each allow the full limit."
+        )
     if not config.get("MAIL_URL"):
-        problems.append("MAIL_URL must be set (smtp:// or smtps://): without it verification and reset "
-                        "mail is only written to the log.")
+        problems.append(
+            "MAIL_URL must be set (smtp:// or smtps://): without it verification and reset "
+            "mail is only written to the log."
+        )
     if urlparse(config["BASE_URL"]).scheme != "https":
-        problems.append(f"BASE_URL must start with https:// (it is {config['BASE_URL']!r}): links in mail and "
-                        "session cookies would travel unencrypted.")
+        problems.append(
+            f"BASE_URL must start with https:// (it is {config['BASE_URL']!r}): links in mail and "
+            "session cookies would travel unencrypted."
+        )
     if problems:
         raise ConfigError("CANDOR_ENV=production refuses to start:\n- " + "\n- ".join(problems))
 
@@ -226,5 +235,5 @@ def _sqlalchemy_url(url: str) -> str:
     """postgres:// and postgresql:// mean PostgreSQL through psycopg 3."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url

@@ -1,4 +1,5 @@
 """Demo data for `make run`: positions, staff of every role, candidates at every stage."""
+
 from __future__ import annotations
 
 import io
@@ -41,20 +42,39 @@ CANDIDATES = [
 ]
 
 POSITIONS = [
-    dict(title="Senior Backend Engineer", team="Platform", location="Remote (Europe)",
-         summary="Build the services that keep our streaming catalogue fast and correct.",
-         description="You will own services end to end: design, build, run. We value context over control: "
-                     "you get the why, and decide the how.\n\nYou have shipped and operated distributed "
-                     "systems, and you write code others enjoy reading."),
-    dict(title="Site Reliability Engineer", team="Infrastructure", location="Amsterdam or remote",
-         summary="Keep production calm: automation, observability, and incident practice.",
-         description="Help us make every deploy boring. You will automate what is manual today, improve our "
-                     "observability, and lead blameless incident reviews."),
-    dict(title="Product Designer", team="Candidate Experience", location="Remote", manager="design.lead@example.com",
-         summary="Design a hiring process candidates would recommend to friends.",
-         description="Research, prototype and ship the candidate-facing side of our product with engineers."),
-    dict(title="Data Scientist, Churn", team="Insights", location="Remote", status=PositionStatus.CLOSED.value,
-         summary="Predict and prevent churn.", description="This position is filled."),
+    dict(
+        title="Senior Backend Engineer",
+        team="Platform",
+        location="Remote (Europe)",
+        summary="Build the services that keep our streaming catalogue fast and correct.",
+        description="You will own services end to end: design, build, run. We value context over control: "
+        "you get the why, and decide the how.\n\nYou have shipped and operated distributed "
+        "systems, and you write code others enjoy reading.",
+    ),
+    dict(
+        title="Site Reliability Engineer",
+        team="Infrastructure",
+        location="Amsterdam or remote",
+        summary="Keep production calm: automation, observability, and incident practice.",
+        description="Help us make every deploy boring. You will automate what is manual today, improve our "
+        "observability, and lead blameless incident reviews.",
+    ),
+    dict(
+        title="Product Designer",
+        team="Candidate Experience",
+        location="Remote",
+        manager="design.lead@example.com",
+        summary="Design a hiring process candidates would recommend to friends.",
+        description="Research, prototype and ship the candidate-facing side of our product with engineers.",
+    ),
+    dict(
+        title="Data Scientist, Churn",
+        team="Insights",
+        location="Remote",
+        status=PositionStatus.CLOSED.value,
+        summary="Predict and prevent churn.",
+        description="This position is filled.",
+    ),
 ]
 
 # A minimal, valid one-page PDF, so demo CVs download as real files.
@@ -74,39 +94,57 @@ def already_seeded() -> bool:
     if User.by_email(STAFF[0][0]) is None:
         return False
     if User.by_email(CANDIDATES[-1][0]) is None:  # seeded near the end: its absence means seed() stopped
-        raise PartialDemo("The demo data is incomplete (an earlier seed stopped half way). "
-                          "Delete instance/candor.sqlite3 (or empty the database) and run `make run` again.")
+        raise PartialDemo(
+            "The demo data is incomplete (an earlier seed stopped half way). "
+            "Delete instance/candor.sqlite3 (or empty the database) and run `make run` again."
+        )
     return True
 
 
 @transactional
 def seed() -> None:
     """All of the demo in one transaction: a failure half way leaves nothing behind."""
-    staff = {email: accounts.create_staff(email=email, name=name, roles=roles, password=PASSWORD)
-             for email, name, roles in STAFF}
+    staff = {
+        email: accounts.create_staff(email=email, name=name, roles=roles, password=PASSWORD)
+        for email, name, roles in STAFF
+    }
     recruiter, manager = staff["recruiter@example.com"], staff["manager@example.com"]
     positions = []
     for spec in POSITIONS:
         spec = dict(spec)
         owner = staff[spec.pop("manager", "manager@example.com")]
-        positions.append(hiring.create_position(recruiter, hiring_manager_id=owner.id, recruiter_id=recruiter.id, **spec))
+        positions.append(
+            hiring.create_position(recruiter, hiring_manager_id=owner.id, recruiter_id=recruiter.id, **spec)
+        )
     backend = positions[0]
     for index, (email, name, advances, final, days_ago) in enumerate(CANDIDATES):
         user = accounts.sign_up(name=name, email=email, password=PASSWORD, timezone="Europe/Amsterdam")
         user.email_verified_at = utcnow()
         position = backend if index % 3 != 2 else positions[1]
-        application = hiring.apply(user, position, cv_stream=io.BytesIO(DEMO_PDF),
-                                   cv_filename=f"{name.replace(' ', '-')}-CV.pdf",
-                                   answers={"motivation": "I like how you run hiring in the open.",
-                                            "proud_of": "I cut our deploy time from an hour to five minutes.",
-                                            "link": ""})
+        application = hiring.apply(
+            user,
+            position,
+            cv_stream=io.BytesIO(DEMO_PDF),
+            cv_filename=f"{name.replace(' ', '-')}-CV.pdf",
+            answers={
+                "motivation": "I like how you run hiring in the open.",
+                "proud_of": "I cut our deploy time from an hour to five minutes.",
+                "link": "",
+            },
+        )
         for _ in range(advances):
             hiring.move(application.id, process.Action.ADVANCE, recruiter)
         if final is process.Action.REJECT:
-            hiring.move(application.id, final, recruiter, feedback=(
-                "Thank you for the time you gave us. Strengths: clear communication and a thoughtful "
-                "approach to trade-offs. To grow: go deeper on system design at scale. We would be glad "
-                "to hear from you again."))
+            hiring.move(
+                application.id,
+                final,
+                recruiter,
+                feedback=(
+                    "Thank you for the time you gave us. Strengths: clear communication and a thoughtful "
+                    "approach to trade-offs. To grow: go deeper on system design at scale. We would be glad "
+                    "to hear from you again."
+                ),
+            )
         elif final is process.Action.WITHDRAW:
             hiring.move(application.id, final, user)
         elif final is process.Action.HIRE:
@@ -115,8 +153,13 @@ def seed() -> None:
     _panels_and_qualifications(staff)
     # A second application for the first candidate, so the dashboard shows more than one.
     casey = User.by_email(CANDIDATES[0][0])
-    hiring.apply(casey, positions[2], cv_stream=io.BytesIO(DEMO_PDF), cv_filename="Casey-CV.pdf",
-                 answers={"motivation": "Design is how it works.", "proud_of": "", "link": ""})
+    hiring.apply(
+        casey,
+        positions[2],
+        cv_stream=io.BytesIO(DEMO_PDF),
+        cv_filename="Casey-CV.pdf",
+        answers={"motivation": "Design is how it works.", "proud_of": "", "link": ""},
+    )
     # The demo's history happened before today: its mail is not sent again.
     db.session.execute(update(OutboxMessage).values(status=OutboxStatus.SENT.value, sent_at=utcnow()))
 
@@ -135,8 +178,9 @@ def _panels_and_qualifications(staff: dict[str, User]) -> None:
     for email, kinds in QUALIFICATIONS.items():
         hiring.set_qualifications(admin, staff[email], kinds)
     for email in ("onsite1@example.com", "onsite2@example.com", "decision@example.com"):
-        application = db.session.scalars(select(Application).join(User, Application.candidate_id == User.id)
-                                         .where(User.email == email)).one()
+        application = db.session.scalars(
+            select(Application).join(User, Application.candidate_id == User.id).where(User.email == email)
+        ).one()
         for member in ("interviewer@example.com", "hr@example.com"):
             hiring.add_to_panel(staff["recruiter@example.com"], application, staff[member])
 
@@ -144,8 +188,11 @@ def _panels_and_qualifications(staff: dict[str, User]) -> None:
 def _age(application_id: int, days: int) -> None:
     """Spread the application's history over the past weeks, so SLA flags and day counts show."""
     application = db.session.get(Application, application_id)
-    events = list(db.session.scalars(
-        select(StageEvent).where(StageEvent.application_id == application_id).order_by(StageEvent.id)))
+    events = list(
+        db.session.scalars(
+            select(StageEvent).where(StageEvent.application_id == application_id).order_by(StageEvent.id)
+        )
+    )
     for position, event in enumerate(events):
         event.created_at -= timedelta(days=days + 3 * (len(events) - 1 - position))
     application.created_at = events[0].created_at
@@ -153,14 +200,17 @@ def _age(application_id: int, days: int) -> None:
     if application.closed_at:
         application.closed_at = events[-1].created_at
     if application.reapply_after:
-        application.reapply_after = add_months(application.closed_at.date(),
-                                               application.position.reapply_cooldown_months)
+        application.reapply_after = add_months(
+            application.closed_at.date(), application.position.reapply_cooldown_months
+        )
     db.session.flush()
 
 
 def logins_text() -> str:
     lines = [f"Demo sign-ins (password for all: {PASSWORD}):"]
     lines += [f"  {', '.join(r.label for r in roles):<28} {email}" for email, _, roles in STAFF]
-    lines += [f"  {'Candidate':<28} {CANDIDATES[0][0]}  (others: applied@, screen@, onsite1@, onsite2@, "
-              f"decision@, hired@, rejected@, withdrawn@ example.com)"]
+    lines += [
+        f"  {'Candidate':<28} {CANDIDATES[0][0]}  (others: applied@, screen@, onsite1@, onsite2@, "
+        f"decision@, hired@, rejected@, withdrawn@ example.com)"
+    ]
     return "\n".join(lines)

@@ -1,4 +1,5 @@
 """The portal's own error pages: helpful, and leaking nothing about the internals."""
+
 from __future__ import annotations
 
 from flask import current_app, render_template, request
@@ -11,15 +12,27 @@ from portal.errors import DomainError
 from portal.extensions import db
 
 MESSAGES = {
-    400: ("Something in that request was not right", "The page could not handle what was sent. Go back, reload the page and try again."),
-    403: ("You cannot open this page", "Your account does not have access to this page. If you think it should, ask your recruiter or administrator."),
+    400: (
+        "Something in that request was not right",
+        "The page could not handle what was sent. Go back, reload the page and try again.",
+    ),
+    403: (
+        "You cannot open this page",
+        "Your account does not have access to this page. If you think it should, ask your recruiter or administrator.",
+    ),
     404: ("Page not found", "The page does not exist, or you do not have access to it."),
     405: ("That action is not available here", "Use the buttons on the page instead of typing the address."),
     413: ("That file is too large", "Files can be at most {limit}. Make the file smaller and try again."),
     422: ("Please check the form", "Some of what was sent could not be accepted."),
     429: ("Too many attempts", "Please wait a minute before trying again."),
-    503: ("We are busy right now", "Many people are using the portal at this moment. Please try again in a few seconds."),
-    500: ("Something went wrong on our side", "Nothing you did caused this. Please try again in a moment; what you had saved is safe."),
+    503: (
+        "We are busy right now",
+        "Many people are using the portal at this moment. Please try again in a few seconds.",
+    ),
+    500: (
+        "Something went wrong on our side",
+        "Nothing you did caused this. Please try again in a moment; what you had saved is safe.",
+    ),
 }
 
 

@@ -1,4 +1,5 @@
 """Answering with a stored file, and marking the views that take uploads (for the 413 page)."""
+
 from __future__ import annotations
 
 import unicodedata

@@ -1,4 +1,5 @@
 """Form pieces shared by every capability."""
+
 from __future__ import annotations
 
 import re
@@ -86,7 +87,9 @@ _ZONES = None
 def time_zones() -> list[str]:
     global _ZONES
     if _ZONES is None:
-        _ZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))) + ["UTC"]
+        _ZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))) + [
+            "UTC"
+        ]
     return _ZONES
 
 

@@ -1,10 +1,19 @@
 """Imports every model so that metadata (and Alembic) sees the whole schema."""
+
 from portal.accounts.models import ExternalIdentity, OneTimeToken, User, UserRole  # noqa: F401
 from portal.accounts.throttle import SignInFailure  # noqa: F401
 from portal.audit.models import AuditEntry  # noqa: F401
 from portal.hiring.models import (  # noqa: F401
-    Application, InterviewKind, PanelMember, PlannedInterview, Position, ProcessTemplate, StaffQualification, Stage,
-    StageEvent, StageProgress,
+    Application,
+    InterviewKind,
+    PanelMember,
+    PlannedInterview,
+    Position,
+    ProcessTemplate,
+    StaffQualification,
+    Stage,
+    StageEvent,
+    StageProgress,
 )
 from portal.notifications.models import OutboxMessage  # noqa: F401
 from portal.storage.models import StoredFile  # noqa: F401

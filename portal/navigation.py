@@ -3,6 +3,7 @@
 Nothing here repeats who may open what: the route's `@policy.*` declaration decides, so a menu
 can never offer a page that answers 403, nor hide one that a role may open.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,13 +24,28 @@ class MenuItem:
 
 MENU = (
     MenuItem("staff.home", "Staff home", staff_only=True),
-    MenuItem("staff.positions", "Positions", ("staff.new_position", "staff.edit_position", "staff.close_position",
-                                              "staff.pipeline", "staff.application", "staff.reject"), staff_only=True),
+    MenuItem(
+        "staff.positions",
+        "Positions",
+        (
+            "staff.new_position",
+            "staff.edit_position",
+            "staff.close_position",
+            "staff.pipeline",
+            "staff.application",
+            "staff.reject",
+        ),
+        staff_only=True,
+    ),
     MenuItem("accounts.invite_candidate", "Invite", staff_only=True),
     MenuItem("admin.staff", "Staff accounts", ("admin.new_staff", "admin.edit_staff"), staff_only=True),
     MenuItem("audit.log", "Audit log", staff_only=True),
-    MenuItem("candidate.positions", "Open positions", ("candidate.index", "candidate.position", "candidate.apply"),
-             candidates_only=True),
+    MenuItem(
+        "candidate.positions",
+        "Open positions",
+        ("candidate.index", "candidate.position", "candidate.apply"),
+        candidates_only=True,
+    ),
     MenuItem("candidate.dashboard", "My applications", ("candidate.application",), candidates_only=True),
 )
 
@@ -37,9 +53,13 @@ MENU = (
 def main_menu(user=None) -> list[MenuItem]:
     user = user if user is not None else current_user
     staff = policy.is_staff(user)
-    return [item for item in MENU
-            if not (item.staff_only and not staff) and not (item.candidates_only and staff)
-            and policy.may_open(user, item.endpoint)]
+    return [
+        item
+        for item in MENU
+        if not (item.staff_only and not staff)
+        and not (item.candidates_only and staff)
+        and policy.may_open(user, item.endpoint)
+    ]
 
 
 def register(app) -> None:

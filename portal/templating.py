@@ -1,4 +1,5 @@
 """Template filters: times are stored in UTC and shown in the viewer's own time zone."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -73,16 +74,41 @@ def iso(value: datetime | date | None) -> str:
 
 # CommonMark without raw HTML, then nh3 keeps only harmless tags: staff text can format, never script.
 _MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
-_ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "a", "code", "pre", "blockquote", "h3", "h4",
-                 "table", "thead", "tbody", "tr", "th", "td", "hr"}
+_ALLOWED_TAGS = {
+    "p",
+    "br",
+    "strong",
+    "em",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "code",
+    "pre",
+    "blockquote",
+    "h3",
+    "h4",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "hr",
+}
 
 
 def markdown(text: str | None) -> Markup:
     """Staff-written Markdown as safe HTML. Headings start at h3, below the page's own h1 and h2."""
     html = _MARKDOWN.render(text or "")
     html = html.replace("<h1>", "<h3>").replace("</h1>", "</h3>").replace("<h2>", "<h3>").replace("</h2>", "</h3>")
-    clean = nh3.clean(html, tags=_ALLOWED_TAGS, attributes={"a": {"href", "title"}},
-                      url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow")
+    clean = nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )
     return Markup(clean)
 
 

@@ -1,4 +1,5 @@
 """UTC everywhere inside; working-day arithmetic for stage SLAs."""
+
 from __future__ import annotations
 
 import calendar

@@ -6,6 +6,7 @@ outermost level, and an error anywhere rolls back everything. Work outside the d
 be undone with it (a file stored for an application that then failed) registers an `on_rollback`
 hook; work that must wait until the change is durable registers an `after_commit` hook.
 """
+
 from __future__ import annotations
 
 import logging

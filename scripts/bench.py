@@ -10,6 +10,7 @@ size, then the latency of /positions while clients sign in back to back. Run by 
 
 Machines here are shared and noisy: compare ratios within one run, not absolute figures.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,6 +48,7 @@ BARE = "bare page (1 join, 50 rows)"
 
 
 # --- HTTP clients ------------------------------------------------------------------------------
+
 
 class Client:
     """One keep-alive connection with its own cookies, like one browser tab."""
@@ -89,8 +91,11 @@ def sign_in(port: int, email: str, password: str) -> dict[str, str]:
         status, page = client.request("GET", "/auth/login")
         match = CSRF.search(page)
         assert status == 200 and match, (status, page[:300])
-        status, _ = client.request("POST", "/auth/login", {"email": email, "password": password,
-                                                            "csrf_token": match.group(1) or match.group(2)})
+        status, _ = client.request(
+            "POST",
+            "/auth/login",
+            {"email": email, "password": password, "csrf_token": match.group(1) or match.group(2)},
+        )
         assert status == 302, f"sign-in of {email} answered {status}"
         return client.cookies
     finally:
@@ -105,8 +110,15 @@ class Rate:
     requests: int
 
 
-def drive(port: int, path: str, *, connections: int, seconds: float, warmup: float = 1.0,
-          cookies: dict[str, str] | None = None) -> Rate:
+def drive(
+    port: int,
+    path: str,
+    *,
+    connections: int,
+    seconds: float,
+    warmup: float = 1.0,
+    cookies: dict[str, str] | None = None,
+) -> Rate:
     """Requests from `connections` keep-alive clients for `seconds` (after a warm-up): rate and latency."""
     latencies: list[list[float]] = [[] for _ in range(connections)]
     failures: list[str] = []
@@ -139,8 +151,12 @@ def drive(port: int, path: str, *, connections: int, seconds: float, warmup: flo
     if failures:
         raise RuntimeError(failures[0])
     every = sorted(latency for per_client in latencies for latency in per_client)
-    return Rate(per_second=len(every) / seconds, p50_ms=1000 * statistics.median(every),
-                p99_ms=1000 * every[min(len(every) - 1, int(len(every) * 0.99))], requests=len(every))
+    return Rate(
+        per_second=len(every) / seconds,
+        p50_ms=1000 * statistics.median(every),
+        p99_ms=1000 * every[min(len(every) - 1, int(len(every) * 0.99))],
+        requests=len(every),
+    )
 
 
 def _sign_in_loop(port: int, email: str, password: str, stop, done) -> None:
@@ -151,6 +167,7 @@ def _sign_in_loop(port: int, email: str, password: str, stop, done) -> None:
 
 
 # --- servers and data ---------------------------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -165,10 +182,22 @@ class Server:
         self.port = free_port()
         self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "-b", f"127.0.0.1:{self.port}",
-             *extra_args, target],
-            cwd=ROOT, env={**os.environ, **env, "BASE_URL": f"http://127.0.0.1:{self.port}"},
-            stdout=self.log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-c",
+                str(ROOT / "gunicorn.conf.py"),
+                "-b",
+                f"127.0.0.1:{self.port}",
+                *extra_args,
+                target,
+            ],
+            cwd=ROOT,
+            env={**os.environ, **env, "BASE_URL": f"http://127.0.0.1:{self.port}"},
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 120
         while True:  # ready when a worker has answered, not merely when the socket listens
             try:
@@ -250,8 +279,10 @@ def count_queries(app, data: Seeded, pages) -> dict[str, int]:
     for who, email in (("candidate", data.candidate_email), ("recruiter", data.recruiter_email)):
         client = app.test_client()
         token = CSRF.search(client.get("/auth/login").get_data(as_text=True))
-        response = client.post("/auth/login", data={"email": email, "password": data.password,
-                                                    "csrf_token": token.group(1) or token.group(2)})
+        response = client.post(
+            "/auth/login",
+            data={"email": email, "password": data.password, "csrf_token": token.group(1) or token.group(2)},
+        )
         assert response.status_code == 302, response.status_code
         clients[who] = client
     statements = []
@@ -273,17 +304,32 @@ def count_queries(app, data: Seeded, pages) -> dict[str, int]:
 
 # --- the runs -----------------------------------------------------------------------------------
 
+
 def measure_size(args, size: int, workdir: Path, *, signin: bool, pages_wanted: bool):
     database = Database(args.database, args.postgres_url, workdir)
     try:
         # Production mode, as deployed; it insists on mail, https and shared rate limits, which the pages
         # measured here never use (no mail is sent, no limit is reached), so placeholders stand in.
-        env = {"CANDOR_ENV": "production" if args.database == "postgres" else "development",
-               "SECRET_KEY": SECRET_KEY, "DATABASE_URL": database.url, "STORAGE_DIR": str(workdir / "storage"),
-               "LOG_LEVEL": "WARNING", "MAIL_URL": "smtp://127.0.0.1:9", "BASE_URL": "https://bench.invalid",
-               "SESSION_COOKIE_SECURE": "false", "RATELIMIT_ENABLED": "false"}
-        app = create_app({"SQLALCHEMY_DATABASE_URI": database.url, "SECRET_KEY": SECRET_KEY,
-                          "STORAGE_DIR": env["STORAGE_DIR"], "LOG_LEVEL": "WARNING"}, env={})
+        env = {
+            "CANDOR_ENV": "production" if args.database == "postgres" else "development",
+            "SECRET_KEY": SECRET_KEY,
+            "DATABASE_URL": database.url,
+            "STORAGE_DIR": str(workdir / "storage"),
+            "LOG_LEVEL": "WARNING",
+            "MAIL_URL": "smtp://127.0.0.1:9",
+            "BASE_URL": "https://bench.invalid",
+            "SESSION_COOKIE_SECURE": "false",
+            "RATELIMIT_ENABLED": "false",
+        }
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": database.url,
+                "SECRET_KEY": SECRET_KEY,
+                "STORAGE_DIR": env["STORAGE_DIR"],
+                "LOG_LEVEL": "WARNING",
+            },
+            env={},
+        )
         started = time.perf_counter()
         with app.app_context():
             db.create_all()
@@ -304,21 +350,35 @@ def measure_size(args, size: int, workdir: Path, *, signin: bool, pages_wanted: 
             try:
                 if pages_wanted:
                     results["queries"] = count_queries(app, data, pages)
-                    sessions = {None: None,
-                                "candidate": sign_in(portal.port, data.candidate_email, data.password),
-                                "recruiter": sign_in(portal.port, data.recruiter_email, data.password)}
+                    sessions = {
+                        None: None,
+                        "candidate": sign_in(portal.port, data.candidate_email, data.password),
+                        "recruiter": sign_in(portal.port, data.recruiter_email, data.password),
+                    }
                     names = list(pages)
                     order = [BARE] + names[:4] + [BARE] + names[4:] + [BARE]
                     bare_runs, rates = [], {}
                     for name in order:
                         print(f"  {size:,}: {name}", file=sys.stderr)
                         if name == BARE:
-                            bare_runs.append(retried(lambda: drive(bare.port, "/", connections=args.connections,
-                                                                   seconds=args.seconds), bare))
+                            bare_runs.append(
+                                retried(
+                                    lambda: drive(bare.port, "/", connections=args.connections, seconds=args.seconds),
+                                    bare,
+                                )
+                            )
                         else:
                             who, path = pages[name]
-                            rates[name] = retried(lambda: drive(portal.port, path, connections=args.connections,
-                                                                seconds=args.seconds, cookies=sessions[who]), portal)
+                            rates[name] = retried(
+                                lambda: drive(
+                                    portal.port,
+                                    path,
+                                    connections=args.connections,
+                                    seconds=args.seconds,
+                                    cookies=sessions[who],
+                                ),
+                                portal,
+                            )
                     rates[BARE] = sorted(bare_runs, key=lambda r: r.per_second)[len(bare_runs) // 2]
                     results["rates"] = rates
                     with app.app_context():
@@ -355,9 +415,10 @@ def signin_scenario(args, port: int, data: Seeded):
     idle = drive(port, "/positions", connections=1, seconds=args.signin_seconds)
     stop, done = multiprocessing.Event(), multiprocessing.Value("i", 0)
     # Separate processes, so that the signing-in clients do not slow the measuring client down.
-    clients = [multiprocessing.Process(target=_sign_in_loop, args=(port, f"bench{i}@example.com", data.password,
-                                                                    stop, done))
-               for i in range(args.signin_clients)]
+    clients = [
+        multiprocessing.Process(target=_sign_in_loop, args=(port, f"bench{i}@example.com", data.password, stop, done))
+        for i in range(args.signin_clients)
+    ]
     for client in clients:
         client.start()
     try:
@@ -376,11 +437,14 @@ def signin_scenario(args, port: int, data: Seeded):
 
 # --- report -------------------------------------------------------------------------------------
 
+
 def report(args, runs: dict[int, dict], worker_setup: str) -> None:
     sizes = list(runs)
     print()
-    print(f"Candor benchmark: {args.database}, gunicorn -c gunicorn.conf.py {args.gunicorn_args} ({worker_setup}), "
-          f"{args.connections} connections, {args.seconds:g} s per page, one position holding the applications")
+    print(
+        f"Candor benchmark: {args.database}, gunicorn -c gunicorn.conf.py {args.gunicorn_args} ({worker_setup}), "
+        f"{args.connections} connections, {args.seconds:g} s per page, one position holding the applications"
+    )
     with_rates = [size for size in sizes if "rates" in runs[size]]
     if with_rates:
         cell = f"{'req/s':>7} {'x bare':>6} {'p50 ms':>7} {'p99 ms':>7} {'SQL':>4}"
@@ -388,8 +452,11 @@ def report(args, runs: dict[int, dict], worker_setup: str) -> None:
         first, last = with_rates[0], with_rates[-1]
         scale = f" | time at {last // 1000:,}k" if last >= 1000 else f" | time at {last}"
         print(f"\n{'page':30}{head}" + (scale if len(with_rates) > 1 else ""))
-        print(f"{'':30}" + "".join(f" | {cell}" for _ in with_rates)
-              + ((f" | vs {first // 1000:,}k" if first >= 1000 else f" | vs {first}") if len(with_rates) > 1 else ""))
+        print(
+            f"{'':30}"
+            + "".join(f" | {cell}" for _ in with_rates)
+            + ((f" | vs {first // 1000:,}k" if first >= 1000 else f" | vs {first}") if len(with_rates) > 1 else "")
+        )
         for name in [BARE] + [n for n in runs[first]["rates"] if n != BARE]:
             line = f"{name:30}"
             for size in with_rates:
@@ -403,39 +470,57 @@ def report(args, runs: dict[int, dict], worker_setup: str) -> None:
                 ratio = lambda size: runs[size]["rates"][name].per_second / runs[size]["rates"][BARE].per_second  # noqa: E731
                 line += f" | {ratio(first) / ratio(last):5.2f}x"
             print(line)
-        print(f"\ntargets: every page >= 0.80 x bare at {last:,}; time at {last:,} <= 1.2x time at {first:,} "
-              "(relative to the bare page of each run). Seeding: "
-              + ", ".join(f"{size:,} in {runs[size]['seconds_to_seed']:.0f} s" for size in sizes))
+        print(
+            f"\ntargets: every page >= 0.80 x bare at {last:,}; time at {last:,} <= 1.2x time at {first:,} "
+            "(relative to the bare page of each run). Seeding: "
+            + ", ".join(f"{size:,} in {runs[size]['seconds_to_seed']:.0f} s" for size in sizes)
+        )
     for size in sizes:
         if "signin" in runs[size]:
             idle, busy, per_second = runs[size]["signin"]
-            print(f"\n/positions from one client at {size:,} applications, idle and while {args.signin_clients} "
-                  f"clients sign in back to back ({per_second:.1f} sign-ins/s):")
+            print(
+                f"\n/positions from one client at {size:,} applications, idle and while {args.signin_clients} "
+                f"clients sign in back to back ({per_second:.1f} sign-ins/s):"
+            )
             print(f"{'':22} {'p50 ms':>8} {'p99 ms':>8} {'requests':>9}")
             print(f"{'idle':22} {idle.p50_ms:8.1f} {idle.p99_ms:8.1f} {idle.requests:9d}")
             print(f"{'during sign-ins':22} {busy.p50_ms:8.1f} {busy.p99_ms:8.1f} {busy.requests:9d}")
-            print(f"p99 during / idle: {busy.p99_ms / idle.p99_ms:.1f}x (target <= 3x); "
-                  f"p50: {busy.p50_ms / idle.p50_ms:.1f}x")
+            print(
+                f"p99 during / idle: {busy.p99_ms / idle.p99_ms:.1f}x (target <= 3x); "
+                f"p50: {busy.p50_ms / idle.p50_ms:.1f}x"
+            )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", choices=["postgres", "sqlite"], default="postgres")
-    parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432",
-                        help="server where the database candor_bench is created and dropped")
+    parser.add_argument(
+        "--postgres-url",
+        default="postgresql://postgres@127.0.0.1:5432",
+        help="server where the database candor_bench is created and dropped",
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 100_000], help="applications per run")
     parser.add_argument("--seconds", type=float, default=5.0, help="measurement per page")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--signin-clients", type=int, default=4)
     parser.add_argument("--signin-seconds", type=float, default=10.0)
     parser.add_argument("--only", choices=["pages", "signin"], help="one part of the benchmark")
-    parser.add_argument("--gunicorn-args", default="", help='more gunicorn options, e.g. "--worker-class sync --threads 1"')
+    parser.add_argument(
+        "--gunicorn-args", default="", help='more gunicorn options, e.g. "--worker-class sync --threads 1"'
+    )
     args = parser.parse_args()
 
     worker_setup = subprocess.run(
-        [sys.executable, "-c", "import runpy; c = runpy.run_path('gunicorn.conf.py'); "
-                               "print(f\"{c.get('workers')} {c.get('worker_class')} workers x {c.get('threads')} threads\")"],
-        cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        [
+            sys.executable,
+            "-c",
+            "import runpy; c = runpy.run_path('gunicorn.conf.py'); "
+            "print(f\"{c.get('workers')} {c.get('worker_class')} workers x {c.get('threads')} threads\")",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     if args.gunicorn_args:
         worker_setup = f"configured: {worker_setup}, then {args.gunicorn_args}"
     runs = {}

@@ -3,6 +3,7 @@
 Served by gunicorn with the portal's own gunicorn.conf.py, on the benchmark's database
 (DATABASE_URL), listing the applications of BENCH_POSITION_ID.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,7 +28,7 @@ QUERY = text(
 url = os.environ["DATABASE_URL"]
 for prefix in ("postgres://", "postgresql://"):
     if url.startswith(prefix):
-        url = "postgresql+psycopg://" + url[len(prefix):]
+        url = "postgresql+psycopg://" + url[len(prefix) :]
 engine = create_engine(url, pool_size=4, max_overflow=4)  # at most 8 requests at once per worker
 position = int(os.environ["BENCH_POSITION_ID"])
 app = Flask(__name__)

@@ -10,6 +10,7 @@ It starts its own portal on 127.0.0.1 (a free port) over a temporary SQLite data
 demo data, and drives Debian's chromium headless through Playwright (never a downloaded one).
 The pages are those of tests/browser/pages.py, the catalogue the accessibility audit opens.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,13 +37,15 @@ def start_portal(workdir: Path):
     from portal import create_app
     from portal.extensions import db
 
-    app = create_app({
-        "SECRET_KEY": "screenshots",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'demo.sqlite3'}",
-        "STORAGE_DIR": str(workdir / "storage"),
-        "MAIL_URL": "",
-        "RATELIMIT_ENABLED": False,
-    })
+    app = create_app(
+        {
+            "SECRET_KEY": "screenshots",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'demo.sqlite3'}",
+            "STORAGE_DIR": str(workdir / "storage"),
+            "MAIL_URL": "",
+            "RATELIMIT_ENABLED": False,
+        }
+    )
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per screenshot is enough
     server = make_server("127.0.0.1", 0, app, threaded=True)
     app.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
@@ -68,8 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     from playwright.sync_api import sync_playwright
 
     started = time.monotonic()
-    pages = [spec for spec in PAGES
-             if (args.all or spec.screenshot) and (not args.role or spec.role in args.role)]
+    pages = [spec for spec in PAGES if (args.all or spec.screenshot) and (not args.role or spec.role in args.role)]
     widths = {name: size for name, size in WIDTHS.items() if not args.width or name in args.width}
     taken = 0
     with tempfile.TemporaryDirectory(prefix="candor-shots-") as tmp:

@@ -3,6 +3,7 @@
 SQLite by default; PostgreSQL when TEST_DATABASE_URL is set (the database named there is
 created for the run and dropped after it).
 """
+
 from __future__ import annotations
 
 import os
@@ -14,7 +15,6 @@ from sqlalchemy.engine import make_url
 from portal import create_app
 from portal.extensions import db
 from tests.helpers import CSRFClient, Factory, app_config, wipe_database
-
 
 
 def _postgres_url() -> str | None:

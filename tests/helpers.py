@@ -1,4 +1,5 @@
 """Test helpers: a CSRF-aware client, factories that go through the services, mail look-ups."""
+
 from __future__ import annotations
 
 import io
@@ -86,13 +87,18 @@ def pdf_file(name: str = "cv.pdf", content: bytes = PDF):
 class Factory:
     """Builds objects through the services, as the product does."""
 
-    def candidate(self, email: str | None = None, *, name: str = "Casey Candidate", verified: bool = True,
-                  password: str = PASSWORD):
+    def candidate(
+        self,
+        email: str | None = None,
+        *,
+        name: str = "Casey Candidate",
+        verified: bool = True,
+        password: str = PASSWORD,
+    ):
         from portal.accounts import services as accounts
         from portal.timeutil import utcnow
 
-        user = accounts.sign_up(name=name, email=email or f"cand-{uuid.uuid4().hex[:8]}@example.com",
-                                password=password)
+        user = accounts.sign_up(name=name, email=email or f"cand-{uuid.uuid4().hex[:8]}@example.com", password=password)
         if verified:
             user.email_verified_at = utcnow()
             db.session.commit()
@@ -101,8 +107,12 @@ class Factory:
     def staff(self, *roles, email: str | None = None, name: str = "Sam Staff", password: str = PASSWORD):
         from portal.accounts import services as accounts
 
-        return accounts.create_staff(email=email or f"staff-{uuid.uuid4().hex[:8]}@example.com", name=name,
-                                     roles=roles or ("recruiter",), password=password)
+        return accounts.create_staff(
+            email=email or f"staff-{uuid.uuid4().hex[:8]}@example.com",
+            name=name,
+            roles=roles or ("recruiter",),
+            password=password,
+        )
 
     def position(self, actor=None, **fields):
         from portal.hiring import services as hiring
@@ -119,8 +129,13 @@ class Factory:
         candidate = candidate or self.candidate()
         mover = actor or self.staff("recruiter")
         position = position or self.position(mover if mover.has_role("recruiter") else None)
-        application = hiring.apply(candidate, position, cv_stream=io.BytesIO(PDF), cv_filename="cv.pdf",
-                                   answers={"motivation": "Because.", "proud_of": "", "link": ""})
+        application = hiring.apply(
+            candidate,
+            position,
+            cv_stream=io.BytesIO(PDF),
+            cv_filename="cv.pdf",
+            answers={"motivation": "Because.", "proud_of": "", "link": ""},
+        )
         for _ in range(advances):
             hiring.move(application.id, process.Action.ADVANCE, mover)
         return application

@@ -1,4 +1,5 @@
 """The audit log page: admins read who did what; nobody else can."""
+
 from __future__ import annotations
 
 from portal.hiring import process

@@ -1,4 +1,5 @@
 """The benchmark's bulk seeding writes what the services would have written, so its figures mean something."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -17,8 +18,12 @@ def test_bulk_seeding_builds_a_consistent_database_that_the_pages_agree_with(app
 
     applications = db.session.scalars(select(Application)).unique().all()
     assert len(applications) == data.applications == 202
-    assert db.session.scalar(select(func.count()).select_from(Application)
-                             .where(Application.position_id == data.position_id)) == 200
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(Application).where(Application.position_id == data.position_id)
+        )
+        == 200
+    )
     assert db.session.scalar(select(func.count()).select_from(User).where(User.is_staff.is_(False))) == 200
     timelines = defaultdict(list)
     for event in db.session.scalars(select(StageEvent).order_by(StageEvent.id)).unique():

@@ -1,4 +1,5 @@
 """When every database connection is in use, the portal says it is busy (503), never "error" (500)."""
+
 from __future__ import annotations
 
 from portal.extensions import db

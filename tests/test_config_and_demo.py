@@ -1,4 +1,5 @@
 """Start-up: configuration from the environment, and the demo data `make run` seeds."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,9 +13,12 @@ from portal.hiring.models import Application
 
 
 PRODUCTION = {
-    "CANDOR_ENV": "production", "SECRET_KEY": "a-long-random-production-secret-key",
-    "DATABASE_URL": "postgresql://candor@db/candor", "REDIS_URL": "redis://cache:6379/0",
-    "MAIL_URL": "smtp://mail:587?starttls", "BASE_URL": "https://jobs.example.com",
+    "CANDOR_ENV": "production",
+    "SECRET_KEY": "a-long-random-production-secret-key",
+    "DATABASE_URL": "postgresql://candor@db/candor",
+    "REDIS_URL": "redis://cache:6379/0",
+    "MAIL_URL": "smtp://mail:587?starttls",
+    "BASE_URL": "https://jobs.example.com",
 }
 
 
@@ -29,15 +33,18 @@ def test_a_complete_production_configuration_is_accepted():
     assert loaded["RATELIMIT_STORAGE_URI"] == "redis://cache:6379/0"
 
 
-@pytest.mark.parametrize(("change", "named", "why"), [
-    ({"DATABASE_URL": None}, "DATABASE_URL", "PostgreSQL"),
-    ({"DATABASE_URL": "sqlite:////srv/candor.sqlite3"}, "DATABASE_URL", "PostgreSQL"),
-    ({"REDIS_URL": None}, "REDIS_URL", "per process"),
-    ({"MAIL_URL": None}, "MAIL_URL", "only written to the log"),
-    ({"BASE_URL": None}, "BASE_URL", "https://"),
-    ({"BASE_URL": "http://jobs.example.com"}, "BASE_URL", "https://"),
-    ({"SECRET_KEY": None}, "SECRET_KEY", "signs sessions"),
-])
+@pytest.mark.parametrize(
+    ("change", "named", "why"),
+    [
+        ({"DATABASE_URL": None}, "DATABASE_URL", "PostgreSQL"),
+        ({"DATABASE_URL": "sqlite:////srv/candor.sqlite3"}, "DATABASE_URL", "PostgreSQL"),
+        ({"REDIS_URL": None}, "REDIS_URL", "per process"),
+        ({"MAIL_URL": None}, "MAIL_URL", "only written to the log"),
+        ({"BASE_URL": None}, "BASE_URL", "https://"),
+        ({"BASE_URL": "http://jobs.example.com"}, "BASE_URL", "https://"),
+        ({"SECRET_KEY": None}, "SECRET_KEY", "signs sessions"),
+    ],
+)
 def test_production_refuses_to_start_on_a_single_machine_setting(change, named, why):
     env = {key: value for key, value in {**PRODUCTION, **change}.items() if value is not None}
     with pytest.raises(config.ConfigError) as refused:
@@ -65,12 +72,21 @@ def test_a_misspelt_candor_env_is_refused_instead_of_running_as_development():
 
 
 def test_configuration_comes_from_the_environment(tmp_path):
-    loaded = config.load(env={
-        "SECRET_KEY": "s", "DATABASE_URL": "postgresql://u@db/candor", "MAIL_URL": "smtp://127.0.0.1:8025",
-        "STORAGE_DIR": str(tmp_path), "BASE_URL": "https://jobs.example.com/", "REDIS_URL": "redis://127.0.0.1:6379/0",
-        "OIDC_ISSUER": "https://id.example.com", "OIDC_CLIENT_ID": "candor", "OIDC_CLIENT_SECRET": "x",
-        "GITHUB_CLIENT_ID": "gh", "GOOGLE_CLIENT_ID": "g",
-    })
+    loaded = config.load(
+        env={
+            "SECRET_KEY": "s",
+            "DATABASE_URL": "postgresql://u@db/candor",
+            "MAIL_URL": "smtp://127.0.0.1:8025",
+            "STORAGE_DIR": str(tmp_path),
+            "BASE_URL": "https://jobs.example.com/",
+            "REDIS_URL": "redis://127.0.0.1:6379/0",
+            "OIDC_ISSUER": "https://id.example.com",
+            "OIDC_CLIENT_ID": "candor",
+            "OIDC_CLIENT_SECRET": "x",
+            "GITHUB_CLIENT_ID": "gh",
+            "GOOGLE_CLIENT_ID": "g",
+        }
+    )
     assert loaded["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db/candor"
     assert loaded["MAIL_URL"] == "smtp://127.0.0.1:8025" and loaded["STORAGE_DIR"] == str(tmp_path)
     assert loaded["BASE_URL"] == "https://jobs.example.com"
@@ -82,7 +98,9 @@ def test_configuration_comes_from_the_environment(tmp_path):
 
 def test_development_defaults_are_safe_and_local():
     loaded = config.load(env={})
-    assert loaded["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///") and "instance" in loaded["SQLALCHEMY_DATABASE_URI"]
+    assert (
+        loaded["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///") and "instance" in loaded["SQLALCHEMY_DATABASE_URI"]
+    )
     assert loaded["MAIL_URL"] == "" and loaded["RATELIMIT_STORAGE_URI"] == "memory://"
     assert loaded["SECRET_KEY"] and loaded["OIDC_PROVIDERS"] == []
     assert loaded["SESSION_COOKIE_HTTPONLY"] and loaded["SESSION_COOKIE_SAMESITE"] == "Lax"
@@ -99,7 +117,13 @@ def test_demo_seed_has_every_role_and_every_stage_once(app):
     assert {role for person in staff for role in person.roles} == {r.value for r in Role}
     applications = db.session.scalars(select(Application)).all()
     assert {a.stage.key for a in applications if a.is_active} >= {
-        "applied", "recruiter_screen", "technical_screen", "onsite_1", "onsite_2", "decision"}
+        "applied",
+        "recruiter_screen",
+        "technical_screen",
+        "onsite_1",
+        "onsite_2",
+        "decision",
+    }
     assert {a.status for a in applications} == {"active", "hired", "rejected", "withdrawn"}
     again = runner.invoke(args=["seed-demo"])
     assert "already present" in again.output

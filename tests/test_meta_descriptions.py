@@ -1,5 +1,6 @@
 """Public pages tell search engines and link previews what they are about: each has a meta
 description of its own, and a position's is the summary its recruiter wrote."""
+
 from __future__ import annotations
 
 from html.parser import HTMLParser
@@ -46,9 +47,13 @@ def test_a_positions_description_is_its_summary_escaped(app, client, factory):
 
 
 def test_a_position_without_a_summary_is_described_by_the_start_of_its_text(app, client, factory):
-    position = factory.position(summary="", description=(
-        "## What you do\n\nYou **build** the services behind [our catalogue](https://example.com). "
-        + "You keep them fast, correct and easy to change. " * 10))
+    position = factory.position(
+        summary="",
+        description=(
+            "## What you do\n\nYou **build** the services behind [our catalogue](https://example.com). "
+            + "You keep them fast, correct and easy to change. " * 10
+        ),
+    )
     description = meta_description(client, f"/positions/{position.id}")
     assert description.startswith("What you do You build the services behind our catalogue."), description
     assert len(description) <= 170

@@ -1,4 +1,5 @@
 """The Alembic history builds the same schema as the models, on SQLite and PostgreSQL alike."""
+
 from __future__ import annotations
 
 import os
@@ -35,8 +36,14 @@ def empty_database_url(tmp_path):
 
 @pytest.fixture
 def migration_app(empty_database_url, tmp_path):
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": empty_database_url,
-                      "STORAGE_DIR": str(tmp_path / "storage")})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": empty_database_url,
+            "STORAGE_DIR": str(tmp_path / "storage"),
+        }
+    )
     with app.app_context():
         yield app
         db.session.remove()
@@ -95,8 +102,13 @@ EXPECTED_UNIQUE = {
 EXPECTED_INDEXES = {
     ("applications", "ix_applications_candidate_id", ("candidate_id",), False, None),
     ("applications", "ix_applications_position_id", ("position_id",), False, None),
-    ("applications", "ix_applications_position_status_stage",
-     ("position_id", "status", "stage_id", "stage_entered_at", "id"), False, None),
+    (
+        "applications",
+        "ix_applications_position_status_stage",
+        ("position_id", "status", "stage_id", "stage_entered_at", "id"),
+        False,
+        None,
+    ),
     ("applications", "ix_applications_position_waiting", ("position_id", "stage_entered_at", "id"), False, None),
     ("applications", "ix_applications_status", ("status",), False, None),
     ("applications", "uq_applications_one_active", ("candidate_id", "position_id"), True, "status = 'active'"),
@@ -140,8 +152,9 @@ def _enforced() -> tuple[set, set, set]:
         for index in inspector.get_indexes(table):
             if index["name"] in unique_names or index.get("duplicates_constraint"):
                 continue  # PostgreSQL lists a unique constraint's own index too
-            indexes.add((table, index["name"], tuple(index["column_names"]), bool(index["unique"]),
-                         _partial_condition(index)))
+            indexes.add(
+                (table, index["name"], tuple(index["column_names"]), bool(index["unique"]), _partial_condition(index))
+            )
     return checks, uniques, indexes
 
 
@@ -159,10 +172,14 @@ def test_the_check_list_would_notice_a_lost_constraint(migration_app):
         if conn.dialect.name == "postgresql":
             conn.execute(text("ALTER TABLE stages DROP CONSTRAINT ck_stages_known_kind"))
             conn.execute(text("DROP INDEX uq_applications_one_active"))
-            conn.execute(text("CREATE UNIQUE INDEX uq_applications_one_active ON applications (candidate_id, position_id)"))
+            conn.execute(
+                text("CREATE UNIQUE INDEX uq_applications_one_active ON applications (candidate_id, position_id)")
+            )
         else:
             conn.execute(text("DROP INDEX uq_applications_one_active"))
-            conn.execute(text("CREATE UNIQUE INDEX uq_applications_one_active ON applications (candidate_id, position_id)"))
+            conn.execute(
+                text("CREATE UNIQUE INDEX uq_applications_one_active ON applications (candidate_id, position_id)")
+            )
     checks, _, indexes = _enforced()
     if db.engine.dialect.name == "postgresql":
         assert ("stages", "ck_stages_known_kind") not in checks

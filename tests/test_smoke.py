@@ -1,5 +1,6 @@
 """The portal starts and serves its public pages."""
-from tests.helpers import PASSWORD, login
+
+from tests.helpers import login
 
 
 def test_positions_page_lists_open_positions_only(client, factory):

@@ -1,4 +1,5 @@
 """The `iso` filter writes the datetime attribute of <time>: valid HTML, one unambiguous instant."""
+
 from __future__ import annotations
 
 import re

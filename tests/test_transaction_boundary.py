@@ -1,4 +1,5 @@
 """One transaction boundary: services nest, commit once at the outermost level, roll back everything."""
+
 from __future__ import annotations
 
 import re

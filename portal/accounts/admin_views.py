@@ -1,4 +1,5 @@
 """Admin pages: staff accounts and their roles."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -50,8 +51,9 @@ def edit_staff(user_id: int):
         form.roles.data = sorted(person.roles)
     if form.validate_on_submit():
         try:
-            accounts.update_staff(current_user, person, name=form.name.data, roles=form.roles.data,
-                                  active=form.active.data)
+            accounts.update_staff(
+                current_user, person, name=form.name.data, roles=form.roles.data, active=form.active.data
+            )
         except DomainError as exc:
             form.roles.errors.append(exc.message)
         else:

@@ -1,4 +1,5 @@
 """Account forms: every field validated on the server, errors shown next to the field."""
+
 from __future__ import annotations
 
 from flask_login import current_user
@@ -41,13 +42,18 @@ NEW_EMAIL = [DataRequired(), Email(), Length(max=254), new_account_email]
 
 
 class SignUpForm(Form):
-    name = StringField("Full name", filters=[stripped], validators=[DataRequired(), Length(max=120)],
-                       render_kw={"autocomplete": "name"})
-    email = EmailField("Email", filters=[stripped], validators=NEW_EMAIL,
-                       render_kw={"autocomplete": "email"})
+    name = StringField(
+        "Full name",
+        filters=[stripped],
+        validators=[DataRequired(), Length(max=120)],
+        render_kw={"autocomplete": "name"},
+    )
+    email = EmailField("Email", filters=[stripped], validators=NEW_EMAIL, render_kw={"autocomplete": "email"})
     password = PasswordField(
-        "Password", validators=[DataRequired(), strong_password],
-        description=PASSWORD_HINT, render_kw={"autocomplete": "new-password"},
+        "Password",
+        validators=[DataRequired(), strong_password],
+        description=PASSWORD_HINT,
+        render_kw={"autocomplete": "new-password"},
     )
     timezone = SelectField("Time zone", default="UTC", validators=[valid_time_zone])
 
@@ -57,35 +63,43 @@ class SignUpForm(Form):
 
 
 class LoginForm(Form):
-    email = EmailField("Email", filters=[stripped], validators=[DataRequired(), Email()],
-                       render_kw={"autocomplete": "username"})
+    email = EmailField(
+        "Email", filters=[stripped], validators=[DataRequired(), Email()], render_kw={"autocomplete": "username"}
+    )
     password = PasswordField("Password", validators=[DataRequired()], render_kw={"autocomplete": "current-password"})
     remember = BooleanField("Keep me signed in on this device")
 
 
 class ResetRequestForm(Form):
-    email = EmailField("Email", filters=[stripped], validators=[DataRequired(), Email()],
-                       render_kw={"autocomplete": "email"})
+    email = EmailField(
+        "Email", filters=[stripped], validators=[DataRequired(), Email()], render_kw={"autocomplete": "email"}
+    )
 
 
 class NewPasswordForm(Form):
     password = PasswordField(
-        "New password", validators=[DataRequired(), strong_password],
-        description=PASSWORD_HINT, render_kw={"autocomplete": "new-password"},
+        "New password",
+        validators=[DataRequired(), strong_password],
+        description=PASSWORD_HINT,
+        render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
-        "Repeat the new password", validators=[DataRequired(), EqualTo("password", "The two passwords differ.")],
+        "Repeat the new password",
+        validators=[DataRequired(), EqualTo("password", "The two passwords differ.")],
         render_kw={"autocomplete": "new-password"},
     )
 
 
 class ConfirmWithPasswordForm(Form):
-    password = PasswordField("Your password", validators=[DataRequired()],
-                             render_kw={"autocomplete": "current-password"})
+    password = PasswordField(
+        "Your password", validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
+    )
 
 
 class ChangePasswordForm(NewPasswordForm):
-    current = PasswordField("Current password", validators=[DataRequired()], render_kw={"autocomplete": "current-password"})
+    current = PasswordField(
+        "Current password", validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
+    )
 
 
 class InviteCandidateForm(Form):
@@ -123,10 +137,15 @@ class StaffEditForm(Form):
 
 
 class ProfileForm(Form):
-    name = StringField("Full name", validators=[DataRequired(), Length(max=120)], filters=[stripped],
-                       render_kw={"autocomplete": "name"})
-    timezone = SelectField("Time zone", validators=[valid_time_zone],
-                           description="Dates and times on every page are shown in this zone.")
+    name = StringField(
+        "Full name",
+        validators=[DataRequired(), Length(max=120)],
+        filters=[stripped],
+        render_kw={"autocomplete": "name"},
+    )
+    timezone = SelectField(
+        "Time zone", validators=[valid_time_zone], description="Dates and times on every page are shown in this zone."
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

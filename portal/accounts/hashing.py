@@ -5,6 +5,7 @@ Hashing is costly on purpose (tens of MiB and milliseconds of CPU per call), so 
 once per process: argon2 releases the GIL, and without a bound a burst of sign-ins would take every
 core from the threads serving pages.
 """
+
 from __future__ import annotations
 
 import threading
@@ -41,7 +42,8 @@ def _slot():
     if slots is None:
         with _slots_lock:
             slots = app.extensions.setdefault(
-                "candor.hash_slots", threading.BoundedSemaphore(max(1, app.config.get("PASSWORD_HASH_CONCURRENCY", 1))))
+                "candor.hash_slots", threading.BoundedSemaphore(max(1, app.config.get("PASSWORD_HASH_CONCURRENCY", 1)))
+            )
     with slots:
         yield
 
@@ -67,7 +69,7 @@ def verify_password(stored: str, password: str) -> tuple[bool, bool]:
 
 
 def scheme_of(stored: str) -> str:
-    """"argon2id", "scrypt", "pbkdf2": the algorithm named at the start of a stored hash."""
+    """ "argon2id", "scrypt", "pbkdf2": the algorithm named at the start of a stored hash."""
     if stored.startswith("$"):
         return stored.split("$")[1]
     return stored.split(":")[0]

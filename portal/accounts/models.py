@@ -1,4 +1,5 @@
 """People: candidates and staff, their roles, external identities and one-time tokens."""
+
 from __future__ import annotations
 
 import enum
@@ -52,9 +53,7 @@ class User(UserMixin, db.Model):
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
-    identities: Mapped[list[ExternalIdentity]] = relationship(
-        back_populates="user", cascade="all, delete-orphan"
-    )
+    identities: Mapped[list[ExternalIdentity]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
     # Flask-Login: the id carries the session version so old cookies stop working.
     def get_id(self) -> str:
@@ -122,9 +121,7 @@ def email_problem(email: str) -> str | None:
 class UserRole(db.Model):
     __tablename__ = "user_roles"
     __table_args__ = (
-        CheckConstraint(
-            "role IN ('recruiter', 'interviewer', 'hiring_manager', 'hr', 'admin')", name="known_role"
-        ),
+        CheckConstraint("role IN ('recruiter', 'interviewer', 'hiring_manager', 'hr', 'admin')", name="known_role"),
     )
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
@@ -158,9 +155,7 @@ class OneTimeToken(db.Model):
     """A single-use, expiring secret sent by email. Only its SHA-256 is stored."""
 
     __tablename__ = "one_time_tokens"
-    __table_args__ = (
-        CheckConstraint("purpose IN ('verify_email', 'reset_password', 'invite')", name="known_purpose"),
-    )
+    __table_args__ = (CheckConstraint("purpose IN ('verify_email', 'reset_password', 'invite')", name="known_purpose"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

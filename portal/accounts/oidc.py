@@ -4,6 +4,7 @@ Authlib discovers the issuer's endpoints, sends a PKCE challenge, and checks sta
 session) and the ID token's signature, issuer, audience, expiry and nonce. We accept only email
 addresses the provider says it has verified.
 """
+
 from __future__ import annotations
 
 from authlib.integrations.flask_client import OAuth
@@ -49,8 +50,11 @@ def init_app(app) -> None:
             # PKCE binds the code to this browser's login: a code stolen or injected elsewhere is useless.
             kwargs["client_kwargs"]["code_challenge_method"] = "S256"
         else:
-            kwargs.update(authorize_url=provider.authorize_url, access_token_url=provider.access_token_url,
-                          api_base_url=provider.api_base_url)
+            kwargs.update(
+                authorize_url=provider.authorize_url,
+                access_token_url=provider.access_token_url,
+                api_base_url=provider.api_base_url,
+            )
         clients[provider.name] = registry.register(**kwargs)
     app.extensions["oidc_clients"] = clients
     app.register_blueprint(bp)
@@ -110,8 +114,11 @@ def callback(provider: str):
     if linking:
         # Connecting ended every other session (session version moved on); this browser stays signed in.
         login_user(user, remember=remembered_here(user.id))
-        flash(f"{provider_label(provider)} is connected: you can sign in with it from now on. "
-              "Other devices are signed out.", "success")
+        flash(
+            f"{provider_label(provider)} is connected: you can sign in with it from now on. "
+            "Other devices are signed out.",
+            "success",
+        )
         return redirect(url_for("accounts.change_password"))
     login_user(user)
     accounts.record_sign_in(user, f"oidc:{provider}")
@@ -152,8 +159,13 @@ def _claims(provider: str, client, token) -> tuple[str, str, str, bool, str]:
         primary = next((e for e in emails if e.get("primary") and e.get("verified")), None)
         if primary is None:
             raise SignInRefused("Your GitHub account has no verified primary email address.")
-        return ("https://github.com", str(profile["id"]), primary["email"], True,
-                profile.get("name") or profile.get("login") or "")
+        return (
+            "https://github.com",
+            str(profile["id"]),
+            primary["email"],
+            True,
+            profile.get("name") or profile.get("login") or "",
+        )
     id_claims = token.get("userinfo")  # the ID token's claims, checked by Authlib
     if not id_claims:
         raise SignInRefused("The provider did not send an ID token.")
@@ -196,8 +208,10 @@ def link_identity(*, issuer: str, subject: str, email: str, email_verified: bool
         raise SignInRefused("The provider has not verified your email address, so we cannot use it to sign you in.")
     email = normalise_email(email)
     if email_problem(email):
-        raise SignInRefused("The provider's email address for you has characters before the @ that our mail "
-                            "cannot be delivered to, so we cannot create an account with it.")
+        raise SignInRefused(
+            "The provider's email address for you has characters before the @ that our mail "
+            "cannot be delivered to, so we cannot create an account with it."
+        )
     user = User.by_email(email)
     if user is not None:
         if not user.active:

@@ -2,6 +2,7 @@
 
 Each public function is one transaction. Mail is queued in the outbox in that transaction.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -18,7 +19,13 @@ from zxcvbn import zxcvbn
 from portal import audit
 from portal.accounts import hashing, throttle
 from portal.accounts.models import (
-    OneTimeToken, Role, TokenPurpose, User, UserRole, email_problem, normalise_email,
+    OneTimeToken,
+    Role,
+    TokenPurpose,
+    User,
+    UserRole,
+    email_problem,
+    normalise_email,
 )
 from portal.audit.models import AuditEntry
 from portal.errors import DomainError
@@ -105,8 +112,13 @@ def password_problem(password: str, email: str = "", name: str = "") -> str | No
     personal = ["candor", *name.split(), "".join(name.split())]
     if email:
         local, _, domain = normalise_email(email).partition("@")
-        personal += [email, local, re.sub(r"[^a-z0-9]", "", local), *re.split(r"[^a-z0-9]+", local),
-                     domain.split(".")[0]]
+        personal += [
+            email,
+            local,
+            re.sub(r"[^a-z0-9]", "", local),
+            *re.split(r"[^a-z0-9]+", local),
+            domain.split(".")[0],
+        ]
     verdict = zxcvbn(password[:_STRENGTH_CHECKED_LENGTH], user_inputs=[p for p in personal if p])
     if verdict["score"] >= MIN_PASSWORD_SCORE:
         return None
@@ -156,8 +168,9 @@ def _token_hash(raw: str) -> str:
 def issue_token(user: User, purpose: TokenPurpose, lifetime: timedelta) -> str:
     """Create a single-use token (flushes); returns the secret that goes into the link."""
     raw = secrets.token_urlsafe(32)
-    db.session.add(OneTimeToken(user=user, purpose=purpose.value, token_hash=_token_hash(raw),
-                                expires_at=utcnow() + lifetime))
+    db.session.add(
+        OneTimeToken(user=user, purpose=purpose.value, token_hash=_token_hash(raw), expires_at=utcnow() + lifetime)
+    )
     db.session.flush()
     return raw
 
@@ -183,9 +196,7 @@ def _use_token(raw: str, purpose: TokenPurpose) -> User:
     if token is None:
         raise InvalidToken("This link is invalid, has expired or was already used.")
     used = db.session.execute(
-        update(OneTimeToken)
-        .where(OneTimeToken.id == token.id, OneTimeToken.used_at.is_(None))
-        .values(used_at=utcnow())
+        update(OneTimeToken).where(OneTimeToken.id == token.id, OneTimeToken.used_at.is_(None)).values(used_at=utcnow())
     )
     if used.rowcount != 1:
         raise InvalidToken("This link is invalid, has expired or was already used.")
@@ -194,8 +205,13 @@ def _use_token(raw: str, purpose: TokenPurpose) -> User:
 
 def _queue_verification(user: User) -> None:
     raw = issue_token(user, TokenPurpose.VERIFY_EMAIL, timedelta(hours=current_app.config["VERIFY_TOKEN_HOURS"]))
-    queue_mail(user, "verify_email", user=user, link=link("accounts.verify", token=raw),
-               hours=current_app.config["VERIFY_TOKEN_HOURS"])
+    queue_mail(
+        user,
+        "verify_email",
+        user=user,
+        link=link("accounts.verify", token=raw),
+        hours=current_app.config["VERIFY_TOKEN_HOURS"],
+    )
 
 
 @transactional
@@ -216,10 +232,14 @@ def sign_up(*, name: str, email: str, password: str, timezone: str = "UTC") -> U
     return user
 
 
-def _recent_audit_count(action: str, since: timedelta, *, object_id: int | None = None,
-                        actor_id: int | None = None) -> int:
-    query = select(func.count()).select_from(AuditEntry).where(
-        AuditEntry.action == action, AuditEntry.at > utcnow() - since)
+def _recent_audit_count(
+    action: str, since: timedelta, *, object_id: int | None = None, actor_id: int | None = None
+) -> int:
+    query = (
+        select(func.count())
+        .select_from(AuditEntry)
+        .where(AuditEntry.action == action, AuditEntry.at > utcnow() - since)
+    )
     if object_id is not None:
         query = query.where(AuditEntry.object_type == User.__tablename__, AuditEntry.object_id == object_id)
     if actor_id is not None:
@@ -235,8 +255,13 @@ def notify_sign_up_attempt(email: str) -> None:
         return
     if _recent_audit_count("user.sign_up_attempt", timedelta(days=1), object_id=user.id) >= SIGN_UP_NOTICES_PER_DAY:
         return
-    queue_mail(user, "sign_up_attempt", user=user, sign_in_link=link("accounts.login"),
-               reset_link=link("accounts.request_reset"))
+    queue_mail(
+        user,
+        "sign_up_attempt",
+        user=user,
+        sign_in_link=link("accounts.login"),
+        reset_link=link("accounts.request_reset"),
+    )
     audit.record("user.sign_up_attempt", user, actor=None)
 
 
@@ -289,16 +314,19 @@ def request_password_reset(email: str) -> None:
         return
     # At most a few links an hour per account, so nobody can flood someone's mailbox from many addresses.
     recent = db.session.scalar(
-        select(func.count()).select_from(OneTimeToken).where(
-            OneTimeToken.user_id == user.id, OneTimeToken.purpose == TokenPurpose.RESET_PASSWORD.value,
-            OneTimeToken.created_at > utcnow() - timedelta(hours=1))
+        select(func.count())
+        .select_from(OneTimeToken)
+        .where(
+            OneTimeToken.user_id == user.id,
+            OneTimeToken.purpose == TokenPurpose.RESET_PASSWORD.value,
+            OneTimeToken.created_at > utcnow() - timedelta(hours=1),
+        )
     )
     if recent >= RESET_LINKS_PER_HOUR:
         return
     minutes = current_app.config["RESET_TOKEN_MINUTES"]
     raw = issue_token(user, TokenPurpose.RESET_PASSWORD, timedelta(minutes=minutes))
-    queue_mail(user, "reset_password", user=user, link=link("accounts.reset_password", token=raw),
-               minutes=minutes)
+    queue_mail(user, "reset_password", user=user, link=link("accounts.reset_password", token=raw), minutes=minutes)
     audit.record("user.request_reset", user, actor=None)
 
 
@@ -320,8 +348,11 @@ def _set_password(user: User, password: str) -> None:
     # Links that could set a password again (an older reset mail, an unused invitation) stop working.
     db.session.execute(
         update(OneTimeToken)
-        .where(OneTimeToken.user_id == user.id, OneTimeToken.used_at.is_(None),
-               OneTimeToken.purpose.in_([TokenPurpose.RESET_PASSWORD.value, TokenPurpose.INVITE.value]))
+        .where(
+            OneTimeToken.user_id == user.id,
+            OneTimeToken.used_at.is_(None),
+            OneTimeToken.purpose.in_([TokenPurpose.RESET_PASSWORD.value, TokenPurpose.INVITE.value]),
+        )
         .values(used_at=utcnow())
     )
 
@@ -359,26 +390,33 @@ def set_first_password(user: User, new: str) -> None:
 def _check_invitation_limits(actor: User | None, invited: User | None) -> None:
     """Refuse an invitation beyond the limits per address and per sender (counted in the audit log,
     which records every invitation with its sender and the invited account)."""
-    if invited is not None and _recent_audit_count(
-            "user.invite", timedelta(days=1), object_id=invited.id) >= INVITES_PER_ADDRESS_PER_DAY:
-        raise InvitationLimit(f"This address was invited {INVITES_PER_ADDRESS_PER_DAY} times in the last "
-                              "24 hours. Wait a day before inviting it again.")
+    if (
+        invited is not None
+        and _recent_audit_count("user.invite", timedelta(days=1), object_id=invited.id) >= INVITES_PER_ADDRESS_PER_DAY
+    ):
+        raise InvitationLimit(
+            f"This address was invited {INVITES_PER_ADDRESS_PER_DAY} times in the last "
+            "24 hours. Wait a day before inviting it again."
+        )
     if actor is None:
         return
     if _recent_audit_count("user.invite", timedelta(hours=1), actor_id=actor.id) >= INVITES_PER_SENDER_PER_HOUR:
-        raise InvitationLimit(f"You sent {INVITES_PER_SENDER_PER_HOUR} invitations in the last hour. "
-                              "Try again later.")
+        raise InvitationLimit(f"You sent {INVITES_PER_SENDER_PER_HOUR} invitations in the last hour. Try again later.")
     if _recent_audit_count("user.invite", timedelta(days=1), actor_id=actor.id) >= INVITES_PER_SENDER_PER_DAY:
-        raise InvitationLimit(f"You sent {INVITES_PER_SENDER_PER_DAY} invitations in the last 24 hours. "
-                              "Try again tomorrow.")
+        raise InvitationLimit(
+            f"You sent {INVITES_PER_SENDER_PER_DAY} invitations in the last 24 hours. Try again tomorrow."
+        )
 
 
 def _void_invitations(user: User) -> None:
     """One live invitation per address: an earlier link stops working when a new one is sent."""
     db.session.execute(
         update(OneTimeToken)
-        .where(OneTimeToken.user_id == user.id, OneTimeToken.used_at.is_(None),
-               OneTimeToken.purpose == TokenPurpose.INVITE.value)
+        .where(
+            OneTimeToken.user_id == user.id,
+            OneTimeToken.used_at.is_(None),
+            OneTimeToken.purpose == TokenPurpose.INVITE.value,
+        )
         .values(used_at=utcnow())
     )
 
@@ -395,8 +433,15 @@ def invite_candidate(actor: User, *, name: str, email: str, position=None) -> Us
     position_link = link("candidate.position", position_id=position.id) if position is not None else None
     if user is not None and user.password_hash:
         # They already have an account: a set-password link would be an unrequested password reset.
-        queue_mail(user, "invite_existing", user=user, inviter=actor, position=position,
-                   position_link=position_link, sign_in_link=link("accounts.login"))
+        queue_mail(
+            user,
+            "invite_existing",
+            user=user,
+            inviter=actor,
+            position=position,
+            position_link=position_link,
+            sign_in_link=link("accounts.login"),
+        )
         audit.record("user.invite", user, actor=actor, position_id=getattr(position, "id", None), existing=True)
         return user
     if user is None:
@@ -405,8 +450,16 @@ def invite_candidate(actor: User, *, name: str, email: str, position=None) -> Us
     else:
         _void_invitations(user)
     raw = issue_token(user, TokenPurpose.INVITE, timedelta(days=current_app.config["INVITE_TOKEN_DAYS"]))
-    queue_mail(user, "invite", user=user, inviter=actor, position=position, position_link=position_link,
-               link=link("accounts.accept_invite", token=raw), days=current_app.config["INVITE_TOKEN_DAYS"])
+    queue_mail(
+        user,
+        "invite",
+        user=user,
+        inviter=actor,
+        position=position,
+        position_link=position_link,
+        link=link("accounts.accept_invite", token=raw),
+        days=current_app.config["INVITE_TOKEN_DAYS"],
+    )
     audit.record("user.invite", user, actor=actor, position_id=getattr(position, "id", None))
     return user
 
@@ -428,15 +481,26 @@ def create_staff(*, email: str, name: str, roles, password: str | None = None, a
         raise DomainError("Choose at least one role.")
     if User.by_email(email) is not None:
         raise EmailTaken("An account with this email already exists.")
-    user = User(email=email, name=name.strip(), is_staff=True, email_verified_at=utcnow(),
-                password_hash=hash_password(password) if password else None)
+    user = User(
+        email=email,
+        name=name.strip(),
+        is_staff=True,
+        email_verified_at=utcnow(),
+        password_hash=hash_password(password) if password else None,
+    )
     user.set_roles(roles)
     _add_user(user, "An account with this email already exists.")
     audit.record("staff.create", user, actor=actor, roles=sorted(r.value for r in roles))
     if not password:
         raw = issue_token(user, TokenPurpose.INVITE, timedelta(days=current_app.config["INVITE_TOKEN_DAYS"]))
-        queue_mail(user, "invite_staff", user=user, inviter=actor,
-                   link=link("accounts.accept_invite", token=raw), days=current_app.config["INVITE_TOKEN_DAYS"])
+        queue_mail(
+            user,
+            "invite_staff",
+            user=user,
+            inviter=actor,
+            link=link("accounts.accept_invite", token=raw),
+            days=current_app.config["INVITE_TOKEN_DAYS"],
+        )
     return user
 
 
@@ -449,16 +513,16 @@ def _lock_admins() -> None:
     else:
         # SQLite serialises writers but lets a reader decide on what it read before it waited for
         # the write lock: take the write lock first (a write that changes nothing), then count.
-        db.session.execute(update(User).where(User.id.in_(admin_ids))
-                           .values(session_version=User.session_version))
+        db.session.execute(update(User).where(User.id.in_(admin_ids)).values(session_version=User.session_version))
 
 
 def other_active_admins(user: User) -> int:
     """Active admins other than `user`, read afresh (after _lock_admins)."""
     return db.session.scalar(
-        select(func.count()).select_from(User).join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == Role.ADMIN.value, User.active.is_(True), User.is_staff.is_(True),
-               User.id != user.id)
+        select(func.count())
+        .select_from(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == Role.ADMIN.value, User.active.is_(True), User.is_staff.is_(True), User.id != user.id)
     )
 
 
@@ -482,8 +546,7 @@ def update_staff(actor: User, user: User, *, name: str, roles, active: bool) -> 
     if user.active != active:
         user.active = active
         user.session_version += 1
-    audit.record("staff.update", user, actor=actor, roles_before=before, roles=sorted(user.roles),
-                 active=active)
+    audit.record("staff.update", user, actor=actor, roles_before=before, roles=sorted(user.roles), active=active)
     return user
 
 

@@ -8,6 +8,7 @@ they need no Redis in tests or on a single machine. Rows older than a day are pr
 An attempt is written down before its password is checked and taken back if it succeeds, so many
 guesses sent at once cannot all slip through on the count taken before any of them failed.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -133,8 +134,11 @@ def succeeded(attempt: Attempt | None) -> None:
     """
     if attempt is None:
         return
-    db.session.execute(delete(SignInFailure).where(
-        SignInFailure.account_key == attempt.account_key, SignInFailure.address == attempt.network))
+    db.session.execute(
+        delete(SignInFailure).where(
+            SignInFailure.account_key == attempt.account_key, SignInFailure.address == attempt.network
+        )
+    )
 
 
 @transactional
@@ -158,19 +162,24 @@ def _refuse_if_throttled(key: str, network: str, ignore: int | None = None) -> N
 
     limit = current_app.config.get("SIGNIN_FAILURES_PER_ADDRESS_PER_HOUR", 300)
     from_address, oldest = db.session.execute(
-        select(func.count(), func.min(SignInFailure.at))
-        .where(SignInFailure.address == network, SignInFailure.at > now - ADDRESS_WINDOW, others)
+        select(func.count(), func.min(SignInFailure.at)).where(
+            SignInFailure.address == network, SignInFailure.at > now - ADDRESS_WINDOW, others
+        )
     ).one()
     if from_address >= limit:
         raise SignInThrottled(
             "Too many failed sign-ins from your network. Try again later, or reset your password.",
-            oldest + ADDRESS_WINDOW - now)
+            oldest + ADDRESS_WINDOW - now,
+        )
 
     here = SignInFailure.address == network
     at_account, last_at_account, from_here, last_from_here = db.session.execute(
-        select(func.count(), func.max(SignInFailure.at),
-               func.count(case((here, 1))), func.max(case((here, SignInFailure.at))))
-        .where(SignInFailure.account_key == key, SignInFailure.at > now - WINDOW, others)
+        select(
+            func.count(),
+            func.max(SignInFailure.at),
+            func.count(case((here, 1))),
+            func.max(case((here, SignInFailure.at))),
+        ).where(SignInFailure.account_key == key, SignInFailure.at > now - WINDOW, others)
     ).one()
     wait = timedelta(0)
     if from_here:
@@ -179,8 +188,9 @@ def _refuse_if_throttled(key: str, network: str, ignore: int | None = None) -> N
         wait = max(wait, last_at_account + ACCOUNT.wait_after(at_account) - now)
     if wait > timedelta(0):
         raise SignInThrottled(
-            f"Too many failed sign-ins to this account. Wait {_spell(wait)} and try again, "
-            "or reset your password.", wait)
+            f"Too many failed sign-ins to this account. Wait {_spell(wait)} and try again, or reset your password.",
+            wait,
+        )
 
 
 def _spell(wait: timedelta) -> str:

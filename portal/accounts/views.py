@@ -1,4 +1,5 @@
 """Sign-up, sign-in and out, email verification, password reset and change, invitations."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
@@ -7,8 +8,14 @@ from flask_login.utils import decode_cookie
 
 from portal.accounts import services as accounts
 from portal.accounts.forms import (
-    ChangePasswordForm, ConfirmWithPasswordForm, InviteCandidateForm, LoginForm, NewPasswordForm, ProfileForm,
-    ResetRequestForm, SignUpForm,
+    ChangePasswordForm,
+    ConfirmWithPasswordForm,
+    InviteCandidateForm,
+    LoginForm,
+    NewPasswordForm,
+    ProfileForm,
+    ResetRequestForm,
+    SignUpForm,
 )
 from portal.accounts.models import OneTimeToken, Role, TokenPurpose, User, normalise_email
 from portal.accounts.throttle import SignInThrottled
@@ -67,8 +74,9 @@ def signup():
     form = SignUpForm()
     if form.validate_on_submit():
         try:
-            accounts.sign_up(name=form.name.data, email=form.email.data, password=form.password.data,
-                             timezone=form.timezone.data)
+            accounts.sign_up(
+                name=form.name.data, email=form.email.data, password=form.password.data, timezone=form.timezone.data
+            )
         except accounts.EmailTaken:
             # Answered exactly as a new account is, so the form cannot tell who has an account here;
             # the owner of the address is told by mail instead.
@@ -86,8 +94,11 @@ def signup():
 @policy.public
 def signup_sent():
     """After sign-up: the link to continue is in the mailbox."""
-    return render_template("accounts/signup_sent.html", email=session.get("signup_email", ""),
-                           hours=current_app.config["VERIFY_TOKEN_HOURS"])
+    return render_template(
+        "accounts/signup_sent.html",
+        email=session.get("signup_email", ""),
+        hours=current_app.config["VERIFY_TOKEN_HOURS"],
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -112,8 +123,13 @@ def login():
     elif request.method == "POST":
         status = 422
     providers = current_app.config["OIDC_PROVIDERS"]
-    return render_template("accounts/login.html", form=form, providers=providers,
-                           next=safe_next(request.args.get("next"), "")), status, headers
+    return (
+        render_template(
+            "accounts/login.html", form=form, providers=providers, next=safe_next(request.args.get("next"), "")
+        ),
+        status,
+        headers,
+    )
 
 
 @bp.route("/logout", methods=["POST"])
@@ -178,8 +194,13 @@ def verify(token: str):
             user = owner if signed_in_here else accounts.sign_in(owner.email, form.password.data, request.remote_addr)
         except SignInThrottled as exc:
             form.password.errors.append(exc.message)
-            return render_template("accounts/verify_confirm.html", form=form, user=owner, token=token,
-                                   signed_in_here=signed_in_here), 429, {"Retry-After": str(exc.retry_after)}
+            return (
+                render_template(
+                    "accounts/verify_confirm.html", form=form, user=owner, token=token, signed_in_here=signed_in_here
+                ),
+                429,
+                {"Retry-After": str(exc.retry_after)},
+            )
         if user is None or user.id != owner.id:
             form.password.errors.append("That is not the password of this account.")
             status = 401
@@ -196,8 +217,13 @@ def verify(token: str):
             return _finish_sign_in(user, method="verify_email")
     elif request.method == "POST":
         status = 422
-    return render_template("accounts/verify_confirm.html", form=form, user=owner, token=token,
-                           signed_in_here=signed_in_here), status, headers
+    return (
+        render_template(
+            "accounts/verify_confirm.html", form=form, user=owner, token=token, signed_in_here=signed_in_here
+        ),
+        status,
+        headers,
+    )
 
 
 @bp.route("/verify/<token>/claim", methods=["GET", "POST"])
@@ -205,8 +231,13 @@ def verify(token: str):
 @policy.public
 def claim_account(token: str):
     """The owner of the address who did not create the account (or forgot its password) sets one."""
-    return _set_password_page(token, TokenPurpose.VERIFY_EMAIL, accounts.claim_account,
-                              "accounts/claim_account.html", "Your email address is confirmed and your password is set.")
+    return _set_password_page(
+        token,
+        TokenPurpose.VERIFY_EMAIL,
+        accounts.claim_account,
+        "accounts/claim_account.html",
+        "Your email address is confirmed and your password is set.",
+    )
 
 
 @bp.route("/reset", methods=["GET", "POST"])
@@ -217,8 +248,9 @@ def request_reset():
     form = ResetRequestForm()
     if form.validate_on_submit():
         accounts.request_password_reset(form.email.data)
-        return render_template("accounts/reset_sent.html", email=form.email.data,
-                               minutes=current_app.config["RESET_TOKEN_MINUTES"])
+        return render_template(
+            "accounts/reset_sent.html", email=form.email.data, minutes=current_app.config["RESET_TOKEN_MINUTES"]
+        )
     return render_template("accounts/reset_request.html", form=form), 422 if request.method == "POST" else 200
 
 
@@ -227,8 +259,13 @@ def request_reset():
 @policy.public
 def reset_password(token: str):
     """Choose a new password from the emailed single-use link."""
-    return _set_password_page(token, TokenPurpose.RESET_PASSWORD, accounts.reset_password,
-                              "accounts/reset_password.html", "Your password is changed.")
+    return _set_password_page(
+        token,
+        TokenPurpose.RESET_PASSWORD,
+        accounts.reset_password,
+        "accounts/reset_password.html",
+        "Your password is changed.",
+    )
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
@@ -236,8 +273,9 @@ def reset_password(token: str):
 @policy.public
 def accept_invite(token: str):
     """Accept an invitation: set a password and sign in."""
-    return _set_password_page(token, TokenPurpose.INVITE, accounts.accept_invite,
-                              "accounts/accept_invite.html", "Welcome to Candor.")
+    return _set_password_page(
+        token, TokenPurpose.INVITE, accounts.accept_invite, "accounts/accept_invite.html", "Welcome to Candor."
+    )
 
 
 def _set_password_page(token: str, purpose: TokenPurpose, service, template: str, done: str):
@@ -297,16 +335,21 @@ def update_profile():
     return _account_page(profile_form=form, status=422)
 
 
-def _account_page(*, profile_form: ProfileForm | None = None, password_form: ChangePasswordForm | None = None,
-                  status: int = 200):
+def _account_page(
+    *, profile_form: ProfileForm | None = None, password_form: ChangePasswordForm | None = None, status: int = 200
+):
     """The account page holds two forms; the one that was sent keeps its input and errors."""
     if password_form is None:
         password_form = ChangePasswordForm(formdata=None)
         if not current_user.password_hash:
             del password_form.current
     profile_form = profile_form or ProfileForm(formdata=None, obj=current_user)
-    return render_template("accounts/change_password.html", form=password_form, profile_form=profile_form,
-                           providers=current_app.config["OIDC_PROVIDERS"]), status
+    return render_template(
+        "accounts/change_password.html",
+        form=password_form,
+        profile_form=profile_form,
+        providers=current_app.config["OIDC_PROVIDERS"],
+    ), status
 
 
 def _remembered_here(user_id: int) -> bool:
@@ -328,14 +371,17 @@ def invite_candidate():
         if position is not None and position.status != PositionStatus.OPEN.value:
             position = None
         try:
-            invited = accounts.invite_candidate(current_user, name=form.name.data, email=form.email.data,
-                                                position=position)
+            invited = accounts.invite_candidate(
+                current_user, name=form.name.data, email=form.email.data, position=position
+            )
         except DomainError as exc:
             form.email.errors.append(exc.message)
         else:
             if invited.password_hash:
-                flash(f"{invited.email} already has an account; we sent them a note to apply instead of a sign-up link.",
-                      "success")
+                flash(
+                    f"{invited.email} already has an account; we sent them a note to apply instead of a sign-up link.",
+                    "success",
+                )
             else:
                 flash(f"Invitation sent to {invited.email}.", "success")
             return redirect(url_for("accounts.invite_candidate"))

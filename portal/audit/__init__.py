@@ -1,4 +1,5 @@
 """Audit log: who did what to which object, recorded in the same transaction as the change."""
+
 from __future__ import annotations
 
 from flask import has_request_context, request
@@ -7,7 +8,9 @@ from portal.audit.models import AuditEntry
 from portal.extensions import db
 
 
-def record(action: str, obj=None, *, actor=None, object_type: str | None = None, object_id: int | None = None, **data) -> AuditEntry:
+def record(
+    action: str, obj=None, *, actor=None, object_type: str | None = None, object_id: int | None = None, **data
+) -> AuditEntry:
     """Add an audit entry to the current transaction (the caller commits)."""
     if obj is not None:
         object_type = object_type or obj.__tablename__

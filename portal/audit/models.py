@@ -1,4 +1,5 @@
 """The audit log: every state change and every view of sensitive data, append-only."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """The audit log page: who did what to which object, newest first, for admins."""
+
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
@@ -37,5 +38,6 @@ def log():
         query.order_by(AuditEntry.id.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
     ).all()
     actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
-    return render_template("audit/log.html", rows=rows, total=total, page=page, pages=pages,
-                           action=action, who=who, actions=actions)
+    return render_template(
+        "audit/log.html", rows=rows, total=total, page=page, pages=pages, action=action, who=who, actions=actions
+    )

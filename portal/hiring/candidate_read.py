@@ -3,6 +3,7 @@
 Candidate templates receive these objects, never ORM rows, so no internal field (a note, a
 scorecard, another person's name) is ever one attribute away from a candidate's page.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -87,13 +88,20 @@ def _view(application: Application, events: list[StageEvent], *, detail: bool) -
     stage = application.stage
     stages = application.position.process.stages
     timeline = tuple(TimelineEntry(e.created_at, e.action, _timeline_text(e), e.candidate_message) for e in events)
-    outcome = next((e.candidate_message for e in reversed(events)
-                    if e.action in ("reject", "close") and e.candidate_message), "") if events else ""
+    outcome = (
+        next(
+            (e.candidate_message for e in reversed(events) if e.action in ("reject", "close") and e.candidate_message),
+            "",
+        )
+        if events
+        else ""
+    )
     progress = application.progress
     due = application.sla_due_at()
     steps = tuple(Step(s.stage.name, s.state, s.state_label, s.note) for s in queries.tracker(application))
-    answers = tuple((QUESTIONS[key], application.answers.get(key, "")) for key in QUESTIONS
-                    if application.answers.get(key))
+    answers = tuple(
+        (QUESTIONS[key], application.answers.get(key, "")) for key in QUESTIONS if application.answers.get(key)
+    )
     return ApplicationView(
         id=application.id,
         position_id=application.position_id,
@@ -132,16 +140,18 @@ def for_mail(application: Application) -> ApplicationView:
 def _events_by_application(ids: list[int]) -> dict[int, list[StageEvent]]:
     found: dict[int, list[StageEvent]] = {i: [] for i in ids}
     if ids:
-        for event in db.session.scalars(select(StageEvent).where(StageEvent.application_id.in_(ids))
-                                        .order_by(StageEvent.id)).unique():
+        for event in db.session.scalars(
+            select(StageEvent).where(StageEvent.application_id.in_(ids)).order_by(StageEvent.id)
+        ).unique():
             found[event.application_id].append(event)
     return found
 
 
 def application_for(candidate: User, application_id: int) -> ApplicationView | None:
     """One of the candidate's own applications, as the candidate may read it (None if not theirs)."""
-    application = db.session.scalar(select(Application).where(
-        Application.id == application_id, policy.owns_application.where(candidate)))
+    application = db.session.scalar(
+        select(Application).where(Application.id == application_id, policy.owns_application.where(candidate))
+    )
     if application is None:
         return None
     return _view(application, _events_by_application([application.id])[application.id], detail=True)
@@ -149,12 +159,15 @@ def application_for(candidate: User, application_id: int) -> ApplicationView | N
 
 def applications_for(candidate: User) -> list[ApplicationView]:
     """The candidate's applications, newest first, for the dashboard."""
-    applications = list(db.session.scalars(select(Application).where(policy.owns_application.where(candidate))
-                                            .order_by(Application.created_at.desc(), Application.id.desc())).unique())
+    applications = list(
+        db.session.scalars(
+            select(Application)
+            .where(policy.owns_application.where(candidate))
+            .order_by(Application.created_at.desc(), Application.id.desc())
+        ).unique()
+    )
     events = _events_by_application([a.id for a in applications])
     return [_view(a, events[a.id], detail=False) for a in applications]
-
-
 
 
 @dataclass(frozen=True)
@@ -181,8 +194,13 @@ class PositionView:
 
 def position_view(position: Position) -> PositionView:
     return PositionView(
-        id=position.id, title=position.title, team=position.team, location=position.location,
-        summary=position.summary, description=position.description, is_open=position.is_open,
+        id=position.id,
+        title=position.title,
+        team=position.team,
+        location=position.location,
+        summary=position.summary,
+        description=position.description,
+        is_open=position.is_open,
         sla_days=position.sla_days,
         stages=tuple(StageSummary(s.name, s.duration, s.candidate_summary) for s in position.process.stages),
     )

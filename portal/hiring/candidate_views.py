@@ -1,4 +1,5 @@
 """Candidate pages: open positions, applying, the dashboard and an application's tracker."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -27,9 +28,7 @@ def _visible_position(position_id: int) -> Position:
 
 
 def _own_application(application_id: int) -> Application:
-    application = db.session.scalar(
-        Application.for_candidate(current_user).where(Application.id == application_id)
-    )
+    application = db.session.scalar(Application.for_candidate(current_user).where(Application.id == application_id))
     if application is None:
         abort(404)
     return application
@@ -58,9 +57,13 @@ def position(position_id: int):
     if policy.is_candidate(current_user):
         existing = hiring.active_application(current_user, found)
         refusal = hiring.apply_refusal(current_user, found)
-    return render_template("hiring/position.html", position=candidate_read.position_view(found),
-                           existing_id=existing.id if existing else None, refusal=refusal,
-                           blocked_until=getattr(refusal, "until", None))
+    return render_template(
+        "hiring/position.html",
+        position=candidate_read.position_view(found),
+        existing_id=existing.id if existing else None,
+        refusal=refusal,
+        blocked_until=getattr(refusal, "until", None),
+    )
 
 
 @bp.route("/positions/<int:position_id>/apply", methods=["GET", "POST"])
@@ -72,20 +75,29 @@ def apply(position_id: int):
     try:
         hiring.check_can_apply(current_user, found)
     except DomainError as exc:
-        return render_template("hiring/apply_blocked.html", position=candidate_read.position_view(found), message=exc.message,
-                               until=getattr(exc, "until", None)), exc.status
+        return render_template(
+            "hiring/apply_blocked.html",
+            position=candidate_read.position_view(found),
+            message=exc.message,
+            until=getattr(exc, "until", None),
+        ), exc.status
     form = ApplyForm()
     form.cv.description = f"PDF or Word (.docx), up to {upload_kind('cv').limit_text}."
     if form.validate_on_submit():
         upload = form.cv.data
         try:
-            application = hiring.apply(current_user, found, cv_stream=upload.stream,
-                                       cv_filename=upload.filename or "", answers=form.answers())
+            application = hiring.apply(
+                current_user, found, cv_stream=upload.stream, cv_filename=upload.filename or "", answers=form.answers()
+            )
         except UploadRejected as exc:
             form.cv.errors.append(str(exc))
         except DomainError as exc:
-            return render_template("hiring/apply_blocked.html", position=candidate_read.position_view(found), message=exc.message,
-                                   until=getattr(exc, "until", None)), exc.status
+            return render_template(
+                "hiring/apply_blocked.html",
+                position=candidate_read.position_view(found),
+                message=exc.message,
+                until=getattr(exc, "until", None),
+            ), exc.status
         else:
             flash("Your application is in. You can follow every step here.", "success")
             return redirect(url_for("candidate.application", application_id=application.id))

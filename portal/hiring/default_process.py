@@ -1,4 +1,5 @@
 """The default hiring process of PRODUCT.md, as data that seeds the first process template."""
+
 from __future__ import annotations
 
 from portal.extensions import db
@@ -13,15 +14,35 @@ INTERVIEW_KINDS = [
     ("live_technical", "Live technical screen", 60, "A coding exercise or a deep technical discussion."),
     ("coding", "Coding", 60, "Solving a real-world problem in code, with tests."),
     ("whiteboarding", "Whiteboarding", 45, "Reasoning through a problem out loud and in sketches."),
-    ("data_structures", "Data structures and algorithms", 45, "Choosing and combining data structures for a real task."),
+    (
+        "data_structures",
+        "Data structures and algorithms",
+        45,
+        "Choosing and combining data structures for a real task.",
+    ),
     ("system_design", "System design", 60, "Requirements, trade-offs, scalability and operability."),
-    ("hr_behavioural", "Behavioural and culture (HR)", 45, "Ownership, candour and collaboration, from real situations."),
+    (
+        "hr_behavioural",
+        "Behavioural and culture (HR)",
+        45,
+        "Ownership, candour and collaboration, from real situations.",
+    ),
     ("hiring_manager", "Hiring manager", 45, "The role, the team and how you like to work."),
-    ("engineering_manager", "Engineering manager", 45, "How you work with others and grow, with an engineering manager from another team."),
+    (
+        "engineering_manager",
+        "Engineering manager",
+        45,
+        "How you work with others and grow, with an engineering manager from another team.",
+    ),
     ("hr_culture", "Culture and values (HR)", 45, "Freedom and responsibility, context not control."),
 ]
 
-ENGINEER, HR, MANAGER, RECRUITER = Role.INTERVIEWER.value, Role.HR.value, Role.HIRING_MANAGER.value, Role.RECRUITER.value
+ENGINEER, HR, MANAGER, RECRUITER = (
+    Role.INTERVIEWER.value,
+    Role.HR.value,
+    Role.HIRING_MANAGER.value,
+    Role.RECRUITER.value,
+)
 
 # Each stage's interviews: (kind, minutes, run by role, needs a qualification for the kind, format).
 # The hiring manager's interview is theirs by position, not by qualification.
@@ -44,41 +65,64 @@ INTERVIEW_PLANS = {
 
 DEFAULT_STAGES = [
     dict(
-        key="applied", name="Applied", kind=StageKind.REVIEW, owner="Recruiter", duration="",
+        key="applied",
+        name="Applied",
+        kind=StageKind.REVIEW,
+        owner="Recruiter",
+        duration="",
         candidate_summary="We have your application. A recruiter reads every application in full.",
         next_step="A recruiter reviews your application and either invites you to a recruiter screen or lets you know why not.",
     ),
     dict(
-        key="recruiter_screen", name="Recruiter screen", kind=StageKind.SCREEN, owner="Recruiter",
+        key="recruiter_screen",
+        name="Recruiter screen",
+        kind=StageKind.SCREEN,
+        owner="Recruiter",
         duration="30 minutes",
         candidate_summary="A phone or video call about your background, experience, interest in the role and how you like to work.",
         next_step="After the call, the recruiter lets you know whether you move on to the technical screen.",
     ),
     dict(
-        key="technical_screen", name="Technical screen", kind=StageKind.TECHNICAL,
-        owner="Hiring or engineering manager", duration="Live: 45–60 minutes; take-home: a time-boxed window",
+        key="technical_screen",
+        name="Technical screen",
+        kind=StageKind.TECHNICAL,
+        owner="Hiring or engineering manager",
+        duration="Live: 45–60 minutes; take-home: a time-boxed window",
         candidate_summary="You choose the format: a live technical screen (a coding exercise or a deep technical discussion) or a take-home assignment based on a real-world scenario.",
         next_step="The hiring team reviews your screen and lets you know whether you are invited to the on-site interviews.",
     ),
     dict(
-        key="onsite_1", name="On-site, round 1", kind=StageKind.LOOP, owner="Four engineers and one HR partner",
+        key="onsite_1",
+        name="On-site, round 1",
+        kind=StageKind.LOOP,
+        owner="Four engineers and one HR partner",
         duration="Five interviews of about 45–60 minutes, one day",
         candidate_summary="Five individual interviews: coding, whiteboarding, data structures and algorithms, system design, and a behavioural and culture interview with HR.",
         next_step="The interview team meets to discuss; you hear whether you are invited to the second round.",
     ),
     dict(
-        key="onsite_2", name="On-site, round 2", kind=StageKind.LOOP, owner="HR, the hiring manager and another engineering manager",
+        key="onsite_2",
+        name="On-site, round 2",
+        kind=StageKind.LOOP,
+        owner="HR, the hiring manager and another engineering manager",
         duration="Three interviews of about 45 minutes",
         candidate_summary="Three conversations about culture and how you work: with HR, the hiring manager and another engineering manager.",
         next_step="Everyone who interviewed you decides together.",
     ),
     dict(
-        key="decision", name="Decision", kind=StageKind.DECISION, owner="Everyone who interviewed you",
+        key="decision",
+        name="Decision",
+        kind=StageKind.DECISION,
+        owner="Everyone who interviewed you",
         candidate_summary="The interview team decides together. A hire needs everyone's agreement.",
         next_step="The recruiter tells you the outcome, with feedback either way.",
     ),
     dict(
-        key="outcome", name="Outcome", kind=StageKind.OUTCOME, owner="Recruiter", sla_days=0,
+        key="outcome",
+        name="Outcome",
+        kind=StageKind.OUTCOME,
+        owner="Recruiter",
+        sla_days=0,
         candidate_summary="The outcome of your application: an offer, or feedback and the date from which you may apply again.",
         next_step="",
     ),
@@ -109,9 +153,16 @@ def ensure_default_process() -> ProcessTemplate:
         spec.setdefault("sla_days", 5)
         stage = Stage(order=order, **spec)
         for number, (kind, minutes, role, qualified, fmt) in enumerate(INTERVIEW_PLANS.get(stage.key, []), start=1):
-            stage.interview_plan.append(PlannedInterview(
-                order=number, kind=kinds[kind], minutes=minutes, run_by_role=role,
-                needs_qualification=qualified, format=fmt))
+            stage.interview_plan.append(
+                PlannedInterview(
+                    order=number,
+                    kind=kinds[kind],
+                    minutes=minutes,
+                    run_by_role=role,
+                    needs_qualification=qualified,
+                    format=fmt,
+                )
+            )
         template.stages.append(stage)
     db.session.add(template)
     db.session.flush()

@@ -1,4 +1,5 @@
 """Forms for applying, positions and pipeline actions."""
+
 from __future__ import annotations
 
 from flask_wtf.file import FileField, FileRequired
@@ -11,20 +12,26 @@ from portal.hiring.models import PositionStatus
 
 class ApplyForm(Form):
     cv = FileField(
-        "Your CV", validators=[FileRequired("Attach your CV as a PDF or Word (.docx) file.")],
+        "Your CV",
+        validators=[FileRequired("Attach your CV as a PDF or Word (.docx) file.")],
         description="PDF or Word (.docx), up to 10 MB.",
-        render_kw={"accept": ".pdf,.docx,application/pdf,application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
+        render_kw={
+            "accept": ".pdf,.docx,application/pdf,application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        },
     )
     motivation = TextAreaField(
-        "Why this role, and why now?", validators=[DataRequired(), Length(max=2000)],
+        "Why this role, and why now?",
+        validators=[DataRequired(), Length(max=2000)],
         description="A few sentences are plenty (at most 2,000 characters).",
     )
     proud_of = TextAreaField(
-        "Something you built or solved that you are proud of", validators=[Optional(), Length(max=2000)],
+        "Something you built or solved that you are proud of",
+        validators=[Optional(), Length(max=2000)],
         description="Optional (at most 2,000 characters).",
     )
     link = StringField(
-        "Portfolio, GitHub or LinkedIn link", validators=[Optional(), URL(message="Enter a full web address, starting with https://."), Length(max=300)],
+        "Portfolio, GitHub or LinkedIn link",
+        validators=[Optional(), URL(message="Enter a full web address, starting with https://."), Length(max=300)],
         description="Optional.",
     )
 
@@ -52,19 +59,35 @@ QUESTIONS = {
 class PositionForm(Form):
     title = StringField("Title", validators=[DataRequired(), Length(max=160)])
     team = StringField("Team", validators=[DataRequired(), Length(max=120)])
-    location = StringField("Location", validators=[Optional(), Length(max=120)], description="For example: Remote (Europe), or Amsterdam.")
+    location = StringField(
+        "Location", validators=[Optional(), Length(max=120)], description="For example: Remote (Europe), or Amsterdam."
+    )
     summary = StringField("One-line summary", validators=[Optional(), Length(max=300)])
-    description = TextAreaField("Description", validators=[Optional(), Length(max=20000)],
-                                description="Markdown: **bold**, *italic*, lists, links. Shown to candidates.")
-    status = SelectField("Status", choices=choices((s.value, s.value.capitalize()) for s in PositionStatus),
-                         default=PositionStatus.OPEN.value)
+    description = TextAreaField(
+        "Description",
+        validators=[Optional(), Length(max=20000)],
+        description="Markdown: **bold**, *italic*, lists, links. Shown to candidates.",
+    )
+    status = SelectField(
+        "Status",
+        choices=choices((s.value, s.value.capitalize()) for s in PositionStatus),
+        default=PositionStatus.OPEN.value,
+    )
     reapply_cooldown_months = IntegerField(
-        "Reapply wait after a rejection (months)", default=6,
-        validators=[InputRequired("Enter a whole number of months."), NumberRange(6, 12, "Choose between 6 and 12 months.")],
+        "Reapply wait after a rejection (months)",
+        default=6,
+        validators=[
+            InputRequired("Enter a whole number of months."),
+            NumberRange(6, 12, "Choose between 6 and 12 months."),
+        ],
     )
     sla_days = IntegerField(
-        "Response time per stage (working days)", default=5,
-        validators=[InputRequired("Enter a whole number of working days."), NumberRange(1, 30, "Choose between 1 and 30 working days.")],
+        "Response time per stage (working days)",
+        default=5,
+        validators=[
+            InputRequired("Enter a whole number of working days."),
+            NumberRange(1, 30, "Choose between 1 and 30 working days."),
+        ],
     )
     hiring_manager_id = SelectField("Hiring manager", coerce=int, default=0)
     recruiter_id = SelectField("Recruiter", coerce=int, default=0)
@@ -97,14 +120,18 @@ class StageActionForm(Form):
 class ClosePositionForm(Form):
     applications = RadioField(
         "What happens to the applications in progress?",
-        choices=choices([
-            ("continue", "They continue: each candidate goes on to an outcome as usual."),
-            ("close", "They end now: each candidate is told, with the message below."),
-        ]),
-        default="continue", validators=[InputRequired("Choose what happens to the applications in progress.")],
+        choices=choices(
+            [
+                ("continue", "They continue: each candidate goes on to an outcome as usual."),
+                ("close", "They end now: each candidate is told, with the message below."),
+            ]
+        ),
+        default="continue",
+        validators=[InputRequired("Choose what happens to the applications in progress.")],
     )
     message = TextAreaField(
-        "Message to the candidates", validators=[Optional(), Length(max=3000)],
+        "Message to the candidates",
+        validators=[Optional(), Length(max=3000)],
         description="Needed when the applications end: say why, and thank them for their time.",
     )
 
@@ -115,6 +142,7 @@ class ClosePositionForm(Form):
 
 class RejectForm(StageActionForm):
     feedback = TextAreaField(
-        "Feedback for the candidate", validators=[DataRequired("Write feedback for the candidate."), Length(max=5000)],
+        "Feedback for the candidate",
+        validators=[DataRequired("Write feedback for the candidate."), Length(max=5000)],
         description="The candidate reads this exactly as written: strengths, growth areas, and what could change next time.",
     )

@@ -1,4 +1,5 @@
 """Positions, their process (stages as data), applications and the stage timeline."""
+
 from __future__ import annotations
 
 import enum
@@ -121,8 +122,9 @@ class PlannedInterview(db.Model):
         UniqueConstraint("stage_id", "order", name="uq_planned_interviews_stage_order"),
         CheckConstraint("minutes BETWEEN 10 AND 480", name="sensible_length"),
         CheckConstraint(f"run_by_role IN ({_sql_list(ROLE_VALUES)})", name="known_role"),
-        CheckConstraint(f"format IS NULL OR format IN ({_sql_list(f.value for f in TechnicalFormat)})",
-                        name="known_format"),
+        CheckConstraint(
+            f"format IS NULL OR format IN ({_sql_list(f.value for f in TechnicalFormat)})", name="known_format"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -159,9 +161,7 @@ class Position(db.Model):
     __tablename__ = "positions"
     __table_args__ = (
         CheckConstraint("status IN ('draft', 'open', 'closed')", name="known_status"),
-        CheckConstraint(
-            "reapply_cooldown_months BETWEEN 6 AND 12", name="cooldown_between_6_and_12_months"
-        ),
+        CheckConstraint("reapply_cooldown_months BETWEEN 6 AND 12", name="cooldown_between_6_and_12_months"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -214,9 +214,7 @@ class Application(db.Model):
     __tablename__ = "applications"
     __table_args__ = (
         CheckConstraint(f"status IN ({_sql_list(s.value for s in ApplicationStatus)})", name="known_status"),
-        CheckConstraint(
-            "(status = 'rejected') = (reapply_after IS NOT NULL)", name="reapply_date_iff_rejected"
-        ),
+        CheckConstraint("(status = 'rejected') = (reapply_after IS NOT NULL)", name="reapply_date_iff_rejected"),
         # At most one application in progress per candidate and position.
         Index(
             "uq_applications_one_active",
@@ -244,8 +242,7 @@ class Application(db.Model):
     reapply_after: Mapped[date | None] = mapped_column(Date)
     answers: Mapped[dict] = mapped_column(JSON, default=dict)
     # The CV sent with the application; empty only if the file was later erased.
-    cv_file_id: Mapped[int | None] = mapped_column(
-        ForeignKey("stored_files.id", ondelete="SET NULL"), unique=True)
+    cv_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id", ondelete="SET NULL"), unique=True)
     # Optimistic lock: every UPDATE checks the version it read, so two requests racing on SQLite
     # (no row locks) cannot both move the same application; the loser gets StaleDataError.
     version: Mapped[int] = mapped_column(default=1)
@@ -262,8 +259,10 @@ class Application(db.Model):
     # Progress within the current stage (format chosen, whose move it is), when a capability keeps any.
     progress: Mapped[StageProgress | None] = relationship(
         primaryjoin="and_(StageProgress.application_id == Application.id, "
-                    "StageProgress.stage_id == Application.stage_id)",
-        viewonly=True, uselist=False, lazy="selectin",
+        "StageProgress.stage_id == Application.stage_id)",
+        viewonly=True,
+        uselist=False,
+        lazy="selectin",
     )
 
     @property
@@ -271,7 +270,7 @@ class Application(db.Model):
         return self.status == ApplicationStatus.ACTIVE.value
 
     def whose_move(self) -> str | None:
-        """"candidate" or "staff" while the application is in progress, None once it is closed."""
+        """ "candidate" or "staff" while the application is in progress, None once it is closed."""
         if not self.is_active or self.stage.is_outcome:
             return None
         return self.progress.waiting_on if self.progress else WaitingOn.STAFF.value
@@ -318,8 +317,9 @@ class StageProgress(db.Model):
     __table_args__ = (
         UniqueConstraint("application_id", "stage_id", name="uq_stage_progress_application_stage"),
         CheckConstraint(f"waiting_on IN ({_sql_list(w.value for w in WaitingOn)})", name="known_waiting_on"),
-        CheckConstraint(f"format IS NULL OR format IN ({_sql_list(f.value for f in TechnicalFormat)})",
-                        name="known_format"),
+        CheckConstraint(
+            f"format IS NULL OR format IN ({_sql_list(f.value for f in TechnicalFormat)})", name="known_format"
+        ),
         CheckConstraint("paused_seconds >= 0", name="pause_not_negative"),
     )
 

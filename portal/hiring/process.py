@@ -16,6 +16,7 @@ conditions an action must meet, answering with a structured Refusal) and effects
 the same transaction after an action, such as cancelling future interviews of a rejected
 application) on the app's ProcessRules.
 """
+
 from __future__ import annotations
 
 import enum
@@ -44,8 +45,9 @@ class Action(str, enum.Enum):
 
     @property
     def label(self) -> str:
-        return {"advance": "Advance", "reject": "Reject", "withdraw": "Withdraw", "hire": "Hire",
-                "close": "Close"}[self.value]
+        return {"advance": "Advance", "reject": "Reject", "withdraw": "Withdraw", "hire": "Hire", "close": "Close"}[
+            self.value
+        ]
 
 
 # Actions a person takes with a button on an application page; CLOSE comes with closing a position.
@@ -118,8 +120,9 @@ def refusal(application: Application, action: Action, actor: User | None) -> Ref
         if following is None or following.is_outcome:
             return Refusal("last_stage", f"{stage.name} is the last step before the outcome: hire or reject instead.")
     if action is Action.HIRE and not stage.is_decision:
-        return Refusal("not_at_decision",
-                       f"A hire is decided at the Decision stage; this application is at {stage.name}.")
+        return Refusal(
+            "not_at_decision", f"A hire is decided at the Decision stage; this application is at {stage.name}."
+        )
     for guard in rules().guards[action]:
         found = guard(application, action, actor)
         if found is not None:
@@ -137,8 +140,14 @@ def allowed_actions(application: Application, actor: User | None) -> list[Action
     return [a for a in BUTTON_ACTIONS if refusal(application, a, actor) is None]
 
 
-def transition(application: Application, action: Action | str, actor: User | None, *, feedback: str = "",
-               expected_stage_id: int | None = None) -> StageEvent:
+def transition(
+    application: Application,
+    action: Action | str,
+    actor: User | None,
+    *,
+    feedback: str = "",
+    expected_stage_id: int | None = None,
+) -> StageEvent:
     """Apply `action`, recording the timeline event, the audit entry and the mail (flushes only).
 
     The caller holds the application row locked (see services.lock_application) and commits.
@@ -156,8 +165,13 @@ def transition(application: Application, action: Action | str, actor: User | Non
         raise TransitionNotAllowed(found.message, found)
     feedback = (feedback or "").strip()
     if action in (Action.REJECT, Action.CLOSE) and not feedback:
-        found = Refusal("feedback_missing", "Write feedback for the candidate before rejecting."
-                        if action is Action.REJECT else "Write a message for the candidate.", missing=("feedback",))
+        found = Refusal(
+            "feedback_missing",
+            "Write feedback for the candidate before rejecting."
+            if action is Action.REJECT
+            else "Write a message for the candidate.",
+            missing=("feedback",),
+        )
         raise TransitionNotAllowed(found.message, found)
 
     now = utcnow()

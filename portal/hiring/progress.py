@@ -4,6 +4,7 @@ Capabilities (booking, take-home, scorecards) record their steps here, inside th
 transaction; the response clock ("we answer by") stands still while the move is the candidate's.
 These helpers flush only: the calling service owns the transaction.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -15,11 +16,19 @@ from portal.timeutil import utcnow
 
 def progress_of(application: Application) -> StageProgress:
     """The application's progress row for its current stage, created on first use."""
-    found = db.session.scalar(select(StageProgress).where(
-        StageProgress.application_id == application.id, StageProgress.stage_id == application.stage_id))
+    found = db.session.scalar(
+        select(StageProgress).where(
+            StageProgress.application_id == application.id, StageProgress.stage_id == application.stage_id
+        )
+    )
     if found is None:
-        found = StageProgress(application_id=application.id, stage_id=application.stage_id,
-                              waiting_on=WaitingOn.STAFF.value, waiting_since=utcnow(), data={})
+        found = StageProgress(
+            application_id=application.id,
+            stage_id=application.stage_id,
+            waiting_on=WaitingOn.STAFF.value,
+            waiting_since=utcnow(),
+            data={},
+        )
         db.session.add(found)
     return found
 

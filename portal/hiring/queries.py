@@ -1,4 +1,5 @@
 """Read models for hiring pages: the stage tracker and the pipeline list."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -58,15 +59,15 @@ def tracker(application: Application) -> list[TrackerStep]:
 
 
 def candidate_applications(user: User) -> list[Application]:
-    return list(db.session.scalars(
-        Application.for_candidate(user).order_by(Application.created_at.desc())
-    ).unique())
+    return list(db.session.scalars(Application.for_candidate(user).order_by(Application.created_at.desc())).unique())
 
 
 def timeline(application: Application) -> list[StageEvent]:
-    return list(db.session.scalars(
-        select(StageEvent).where(StageEvent.application_id == application.id).order_by(StageEvent.id)
-    ).unique())
+    return list(
+        db.session.scalars(
+            select(StageEvent).where(StageEvent.application_id == application.id).order_by(StageEvent.id)
+        ).unique()
+    )
 
 
 def rejection(application: Application, events: list[StageEvent]) -> StageEvent | None:
@@ -87,8 +88,11 @@ def applications_for_staff(user: User):
 
 
 def active_count(position: Position) -> int:
-    return db.session.scalar(select(func.count()).select_from(Application).where(
-        Application.position_id == position.id, Application.status == ApplicationStatus.ACTIVE.value))
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Application)
+        .where(Application.position_id == position.id, Application.status == ApplicationStatus.ACTIVE.value)
+    )
 
 
 PAGE_SIZE = 25
@@ -113,8 +117,9 @@ class PipelinePage:
         return f"{COUNT_LIMIT:,}+" if count > COUNT_LIMIT else f"{count:,}"
 
 
-def pipeline(position: Position, *, stage_id: int | None, status: str | None, q: str, overdue: bool,
-             page: int, now=None) -> PipelinePage:
+def pipeline(
+    position: Position, *, stage_id: int | None, status: str | None, q: str, overdue: bool, page: int, now=None
+) -> PipelinePage:
     """One page of a position's applications, longest waiting first, and the counts per stage.
 
     Each query reads an index of `Application.__table_args__` and stops early, so a page costs about
@@ -134,8 +139,11 @@ def pipeline(position: Position, *, stage_id: int | None, status: str | None, q:
         # contains(autoescape) so that % and _ typed in the search box match themselves.
         needle = q.strip().lower()
         query = query.join(Application.candidate).where(
-            or_(func.lower(User.name).contains(needle, autoescape=True),
-                func.lower(User.email).contains(needle, autoescape=True)))
+            or_(
+                func.lower(User.name).contains(needle, autoescape=True),
+                func.lower(User.email).contains(needle, autoescape=True),
+            )
+        )
     if overdue:
         query = query.where(*_overdue_conditions(position, now))
 
@@ -153,16 +161,29 @@ def pipeline(position: Position, *, stage_id: int | None, status: str | None, q:
     # Ids first, from the index, then only those rows with their candidate and stage: a later page
     # skips index entries, not joined rows.
     order = (Application.stage_entered_at.asc(), Application.id.asc())
-    page_ids = (query.with_only_columns(Application.id).order_by(*order)
-                .limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE))
-    rows = list(db.session.scalars(
-        select(Application).where(Application.id.in_(page_ids.scalar_subquery())).order_by(*order)
-        # The position is in the session already; the candidates' roles are not shown.
-        .options(lazyload(Application.position), joinedload(Application.candidate).lazyload(User.role_rows))
-    ).unique())
+    page_ids = (
+        query.with_only_columns(Application.id).order_by(*order).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
+    )
+    rows = list(
+        db.session.scalars(
+            select(Application)
+            .where(Application.id.in_(page_ids.scalar_subquery()))
+            .order_by(*order)
+            # The position is in the session already; the candidates' roles are not shown.
+            .options(lazyload(Application.position), joinedload(Application.candidate).lazyload(User.role_rows))
+        ).unique()
+    )
     has_next = len(rows) > PAGE_SIZE
-    return PipelinePage(rows=rows[:PAGE_SIZE], total=total, page=page, pages=max(pages, page + has_next),
-                        counts_by_stage=counts, total_exact=exact, has_next=has_next, now=now)
+    return PipelinePage(
+        rows=rows[:PAGE_SIZE],
+        total=total,
+        page=page,
+        pages=max(pages, page + has_next),
+        counts_by_stage=counts,
+        total_exact=exact,
+        has_next=has_next,
+        now=now,
+    )
 
 
 def _stage_counts(position: Position) -> dict[int, int]:
@@ -175,34 +196,54 @@ def _stage_counts(position: Position) -> dict[int, int]:
 @lru_cache(maxsize=256)
 def _stage_counts_statement(stage_ids: tuple[int, ...], limit: int):
     # Built once per process (a statement of this size takes longer to build than to run).
-    return union_all(*[
-        select(literal(stage_id).label("stage_id"), func.count().label("n")).select_from(
-            select(Application.id).where(Application.position_id == bindparam("position_id"),
-                                         Application.status == ApplicationStatus.ACTIVE.value,
-                                         Application.stage_id == stage_id)
-            .limit(limit + 1).subquery())
-        for stage_id in stage_ids
-    ])
+    return union_all(
+        *[
+            select(literal(stage_id).label("stage_id"), func.count().label("n")).select_from(
+                select(Application.id)
+                .where(
+                    Application.position_id == bindparam("position_id"),
+                    Application.status == ApplicationStatus.ACTIVE.value,
+                    Application.stage_id == stage_id,
+                )
+                .limit(limit + 1)
+                .subquery()
+            )
+            for stage_id in stage_ids
+        ]
+    )
 
 
 def _overdue_conditions(position: Position, now: datetime) -> list:
     """SQL for `Application.sla_overdue(now)` over a position's applications, to the microsecond."""
     timed = [s.id for s in position.process.stages if not s.is_outcome and s.sla_days]
     entered = Application.stage_entered_at
-    late = [entered < end if start is None else and_(entered >= start, entered < end)
-            for start, end in late_entry_ranges(now, position.sla_days)]
+    late = [
+        entered < end if start is None else and_(entered >= start, entered < end)
+        for start, end in late_entry_ranges(now, position.sla_days)
+    ]
     # Progress within the stage moves the clock: it stands while the move is the candidate's, and
     # the time it stood is added afterwards. Those few applications are judged one by one.
-    moved_clock = exists().where(StageProgress.application_id == Application.id,
-                                 StageProgress.stage_id == Application.stage_id,
-                                 or_(StageProgress.waiting_on != WaitingOn.STAFF.value,
-                                     StageProgress.paused_seconds > 0))
-    late_after_pause = [a.id for a in db.session.scalars(
-        select(Application).where(Application.position_id == position.id,
-                                  Application.status == ApplicationStatus.ACTIVE.value, moved_clock)).unique()
-        if a.sla_overdue(now)]
-    return [Application.status == ApplicationStatus.ACTIVE.value, Application.stage_id.in_(timed),
-            or_(and_(or_(*late), ~moved_clock), Application.id.in_(late_after_pause))]
+    moved_clock = exists().where(
+        StageProgress.application_id == Application.id,
+        StageProgress.stage_id == Application.stage_id,
+        or_(StageProgress.waiting_on != WaitingOn.STAFF.value, StageProgress.paused_seconds > 0),
+    )
+    late_after_pause = [
+        a.id
+        for a in db.session.scalars(
+            select(Application).where(
+                Application.position_id == position.id,
+                Application.status == ApplicationStatus.ACTIVE.value,
+                moved_clock,
+            )
+        ).unique()
+        if a.sla_overdue(now)
+    ]
+    return [
+        Application.status == ApplicationStatus.ACTIVE.value,
+        Application.stage_id.in_(timed),
+        or_(and_(or_(*late), ~moved_clock), Application.id.in_(late_after_pause)),
+    ]
 
 
 def late_entry_ranges(now: datetime, working_days: int) -> list[tuple[datetime | None, datetime]]:
@@ -212,6 +253,7 @@ def late_entry_ranges(now: datetime, working_days: int) -> list[tuple[datetime |
     entry (add_working_days), so each calendar day gives one range; every day before the longest
     wait is late all day. Ranges are [start, end), the first one open to the past.
     """
+
     def wait(weekday: int) -> timedelta:
         monday = datetime(2024, 1, 1, tzinfo=timezone.utc)
         start = monday + timedelta(days=weekday)

@@ -1,4 +1,5 @@
 """Hiring operations. Each public function is one transaction: it commits, or rolls back and raises."""
+
 from __future__ import annotations
 
 import enum
@@ -18,15 +19,29 @@ from portal.unit_of_work import transactional
 from portal.hiring import candidate_read, process
 from portal.hiring.default_process import ensure_default_process, ensure_interview_kinds
 from portal.hiring.models import (
-    Application, ApplicationStatus, InterviewKind, PanelMember, Position, PositionStatus, StaffQualification, StageEvent,
+    Application,
+    ApplicationStatus,
+    InterviewKind,
+    PanelMember,
+    Position,
+    PositionStatus,
+    StaffQualification,
+    StageEvent,
 )
 from portal.notifications.services import queue_mail
 from portal.storage import services as storage
 from portal.timeutil import utcnow
 
 POSITION_FIELDS = (
-    "title", "team", "location", "summary", "description", "reapply_cooldown_months",
-    "sla_days", "hiring_manager_id", "recruiter_id",
+    "title",
+    "team",
+    "location",
+    "summary",
+    "description",
+    "reapply_cooldown_months",
+    "sla_days",
+    "hiring_manager_id",
+    "recruiter_id",
 )
 
 
@@ -75,8 +90,9 @@ class ClosingChoice(str, enum.Enum):
 
 
 @transactional
-def close_position(actor: User, position: Position, *, applications: ClosingChoice | str = ClosingChoice.CONTINUE,
-                   message: str = "") -> int:
+def close_position(
+    actor: User, position: Position, *, applications: ClosingChoice | str = ClosingChoice.CONTINUE, message: str = ""
+) -> int:
     """Close a position to new applications; returns how many applications in progress were closed."""
     choice = ClosingChoice(applications)
     message = (message or "").strip()
@@ -85,9 +101,14 @@ def close_position(actor: User, position: Position, *, applications: ClosingChoi
     if choice is ClosingChoice.CLOSE and not message:
         raise DomainError("Write the message the candidates will read.")
     _set_status(position, PositionStatus.CLOSED.value)
-    ids = db.session.scalars(select(Application.id).where(
-        Application.position_id == position.id, Application.status == ApplicationStatus.ACTIVE.value,
-    ).order_by(Application.id)).all()
+    ids = db.session.scalars(
+        select(Application.id)
+        .where(
+            Application.position_id == position.id,
+            Application.status == ApplicationStatus.ACTIVE.value,
+        )
+        .order_by(Application.id)
+    ).all()
     closed = 0
     if choice is ClosingChoice.CLOSE:
         for application_id in ids:
@@ -95,8 +116,9 @@ def close_position(actor: User, position: Position, *, applications: ClosingChoi
             if application is not None and application.is_active:
                 process.transition(application, process.Action.CLOSE, actor, feedback=message)
                 closed += 1
-    audit.record("position.close", position, actor=actor, applications=choice.value, in_progress=len(ids),
-                 closed=closed)
+    audit.record(
+        "position.close", position, actor=actor, applications=choice.value, in_progress=len(ids), closed=closed
+    )
     return closed
 
 
@@ -142,8 +164,11 @@ def check_can_apply(candidate: User, position: Position) -> None:
         raise CooldownActive(until)
     if active_application(candidate, position):
         raise AlreadyApplied("You have already applied to this position; follow it on your dashboard.")
-    if db.session.scalar(Application.for_candidate(candidate).where(
-            Application.position_id == position.id, Application.status == ApplicationStatus.HIRED.value)):
+    if db.session.scalar(
+        Application.for_candidate(candidate).where(
+            Application.position_id == position.id, Application.status == ApplicationStatus.HIRED.value
+        )
+    ):
         raise AlreadyApplied("You already have an offer for this position.")
 
 
@@ -164,17 +189,30 @@ def _apply(candidate: User, position: Position, *, cv_stream, cv_filename: str, 
     cv = storage.store_upload(cv_stream, cv_filename, "cv", owner=candidate, actor=candidate)
     stage = position.process.first_stage()
     application = Application(
-        position=position, candidate=candidate, stage=stage,
-        status=ApplicationStatus.ACTIVE.value, answers=answers, cv_file=cv,
+        position=position,
+        candidate=candidate,
+        stage=stage,
+        status=ApplicationStatus.ACTIVE.value,
+        answers=answers,
+        cv_file=cv,
     )
     db.session.add(application)
-    db.session.add(StageEvent(application=application, action="applied", to_stage=stage,
-                              actor_id=candidate.id))
+    db.session.add(StageEvent(application=application, action="applied", to_stage=stage, actor_id=candidate.id))
     db.session.flush()
-    audit.record("application.create", application, actor=candidate, position_id=position.id,
-                 cv_file_id=cv.id, cv_sha256=cv.sha256)
-    queue_mail(candidate, "application_received", application=candidate_read.for_mail(application),
-               candidate_name=candidate.name)
+    audit.record(
+        "application.create",
+        application,
+        actor=candidate,
+        position_id=position.id,
+        cv_file_id=cv.id,
+        cv_sha256=cv.sha256,
+    )
+    queue_mail(
+        candidate,
+        "application_received",
+        application=candidate_read.for_mail(application),
+        candidate_name=candidate.name,
+    )
     return application
 
 
@@ -184,14 +222,23 @@ def lock_application(application_id: int) -> Application | None:
     # for its lock, outer-joined rows come from the old snapshot (a moved application would appear
     # to have no stage). Relationships load afterwards, from the fresh row.
     return db.session.scalar(
-        select(Application).where(Application.id == application_id).with_for_update()
-        .options(lazyload("*")).execution_options(populate_existing=True)
+        select(Application)
+        .where(Application.id == application_id)
+        .with_for_update()
+        .options(lazyload("*"))
+        .execution_options(populate_existing=True)
     )
 
 
 @transactional
-def move(application_id: int, action: process.Action | str, actor: User, *, feedback: str = "",
-         expected_stage_id: int | None = None) -> Application:
+def move(
+    application_id: int,
+    action: process.Action | str,
+    actor: User,
+    *,
+    feedback: str = "",
+    expected_stage_id: int | None = None,
+) -> Application:
     """Take a process action on an application in its own transaction."""
     application = lock_application(application_id)
     if application is None:
@@ -226,8 +273,10 @@ def set_qualifications(actor: User | None, member: User, kind_keys) -> None:
     known = set(db.session.scalars(select(InterviewKind.key).where(InterviewKind.key.in_(wanted))))
     if wanted - known:
         raise DomainError(f"Unknown interview kinds: {', '.join(sorted(wanted - known))}.")
-    current = {q.kind_key: q for q in db.session.scalars(
-        select(StaffQualification).where(StaffQualification.user_id == member.id))}
+    current = {
+        q.kind_key: q
+        for q in db.session.scalars(select(StaffQualification).where(StaffQualification.user_id == member.id))
+    }
     for key in set(current) - wanted:
         db.session.delete(current[key])
     for key in wanted - set(current):
@@ -244,10 +293,16 @@ VIEW_AUDIT_WINDOW = timedelta(hours=1)
 def record_view(actor: User, application: Application, what: str) -> None:
     """Audit a staff member opening an application or downloading its CV (sensitive data)."""
     action = f"application.{what}"
-    recent = db.session.scalar(select(AuditEntry.id).where(
-        AuditEntry.object_type == Application.__tablename__, AuditEntry.object_id == application.id,
-        AuditEntry.actor_id == actor.id, AuditEntry.action == action,
-        AuditEntry.at > utcnow() - VIEW_AUDIT_WINDOW,
-    ).limit(1))
+    recent = db.session.scalar(
+        select(AuditEntry.id)
+        .where(
+            AuditEntry.object_type == Application.__tablename__,
+            AuditEntry.object_id == application.id,
+            AuditEntry.actor_id == actor.id,
+            AuditEntry.action == action,
+            AuditEntry.at > utcnow() - VIEW_AUDIT_WINDOW,
+        )
+        .limit(1)
+    )
     if recent is None:
         audit.record(action, application, actor=actor)

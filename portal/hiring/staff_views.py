@@ -1,4 +1,5 @@
 """Staff pages: positions, the pipeline per position, an application and its process actions."""
+
 from __future__ import annotations
 
 import re
@@ -10,7 +11,7 @@ from sqlalchemy import select
 from portal.accounts.models import Role, User, UserRole
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import EmptyForm, choices, strip_control_characters
+from portal.forms import choices, strip_control_characters
 from portal.hiring import process, queries
 from portal.hiring import services as hiring
 from portal.hiring.candidate_views import send_cv
@@ -98,9 +99,14 @@ def new_position():
             fields["hiring_manager_id"] = current_user.id  # a hiring manager creates their own positions
         position = hiring.create_position(current_user, **fields)
         flash(f"“{position.title}” is created.", "success")
-        return redirect(url_for("staff.pipeline", position_id=position.id) if policy.runs_any_pipeline(current_user)
-                        else url_for("staff.positions"))
-    return render_template("hiring/position_form.html", form=form, position=None), 422 if request.method == "POST" else 200
+        return redirect(
+            url_for("staff.pipeline", position_id=position.id)
+            if policy.runs_any_pipeline(current_user)
+            else url_for("staff.positions")
+        )
+    return render_template(
+        "hiring/position_form.html", form=form, position=None
+    ), 422 if request.method == "POST" else 200
 
 
 @bp.route("/positions/<int:position_id>/edit", methods=["GET", "POST"])
@@ -116,7 +122,9 @@ def edit_position(position_id: int):
         hiring.update_position(current_user, position, **fields)
         flash("The position is saved.", "success")
         return redirect(url_for("staff.positions"))
-    return render_template("hiring/position_form.html", form=form, position=position), 422 if request.method == "POST" else 200
+    return render_template(
+        "hiring/position_form.html", form=form, position=position
+    ), 422 if request.method == "POST" else 200
 
 
 @bp.route("/positions/<int:position_id>/close", methods=["GET", "POST"])
@@ -131,8 +139,9 @@ def close_position(position_id: int):
         return redirect(url_for("staff.positions"))
     if form.validate_on_submit():
         try:
-            closed = hiring.close_position(current_user, position, applications=form.applications.data,
-                                           message=form.message.data)
+            closed = hiring.close_position(
+                current_user, position, applications=form.applications.data, message=form.message.data
+            )
         except DomainError as exc:
             form.message.errors.append(exc.message)
         else:
@@ -144,8 +153,7 @@ def close_position(position_id: int):
             flash(done, "info")
             return redirect(url_for("staff.positions"))
     status = 422 if request.method == "POST" else 200
-    return render_template("hiring/close_position.html", position=position, form=form,
-                           in_progress=in_progress), status
+    return render_template("hiring/close_position.html", position=position, form=form, in_progress=in_progress), status
 
 
 def _int_arg(name: str, default: int = 0) -> int:
@@ -167,10 +175,19 @@ def pipeline(position_id: int):
     q = strip_control_characters(request.args.get("q", "")).strip()[:100]
     overdue = request.args.get("overdue") == "1"
     page = max(1, _int_arg("page", 1))
-    result = queries.pipeline(position, stage_id=stage_id or None, status=status or None, q=q,
-                              overdue=overdue, page=page)
-    return render_template("hiring/pipeline.html", position=position, result=result, status=status,
-                           stage_id=stage_id, q=q, overdue=overdue, statuses=list(ApplicationStatus))
+    result = queries.pipeline(
+        position, stage_id=stage_id or None, status=status or None, q=q, overdue=overdue, page=page
+    )
+    return render_template(
+        "hiring/pipeline.html",
+        position=position,
+        result=result,
+        status=status,
+        stage_id=stage_id,
+        q=q,
+        overdue=overdue,
+        statuses=list(ApplicationStatus),
+    )
 
 
 @bp.route("/applications/<int:application_id>")
@@ -230,8 +247,11 @@ def _act(application_id: int, action: process.Action, done: str):
 @policy.staff(*PIPELINE_ROLES, scoped_to_position=True)
 def advance(application_id: int):
     """Move an application to the next stage."""
-    return _act(application_id, process.Action.ADVANCE,
-                "The application moved to the next stage; the candidate is told by email.")
+    return _act(
+        application_id,
+        process.Action.ADVANCE,
+        "The application moved to the next stage; the candidate is told by email.",
+    )
 
 
 @bp.route("/applications/<int:application_id>/hire", methods=["POST"])
@@ -251,8 +271,13 @@ def reject(application_id: int):
         abort(400)  # the form always sends the stage its page showed
     if form.validate_on_submit():
         try:
-            hiring.move(found.id, process.Action.REJECT, current_user, feedback=form.feedback.data,
-                        expected_stage_id=form.expected_stage_id())
+            hiring.move(
+                found.id,
+                process.Action.REJECT,
+                current_user,
+                feedback=form.feedback.data,
+                expected_stage_id=form.expected_stage_id(),
+            )
         except DomainError as exc:
             form.feedback.errors.append(exc.message)
         else:

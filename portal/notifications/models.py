@@ -1,4 +1,5 @@
 """The transactional outbox: mail is a row written with the change that causes it."""
+
 from __future__ import annotations
 
 import enum
@@ -43,7 +44,9 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str] = mapped_column(Text, default="")
 
     attachments: Mapped[list[OutboxAttachment]] = relationship(
-        back_populates="message", order_by="OutboxAttachment.position", cascade="all, delete-orphan",
+        back_populates="message",
+        order_by="OutboxAttachment.position",
+        cascade="all, delete-orphan",
         passive_deletes=True,
     )
 

@@ -1,4 +1,5 @@
 """Queue mail in the outbox inside the caller's transaction; only the worker talks SMTP."""
+
 from __future__ import annotations
 
 import re
@@ -161,8 +162,9 @@ def queue_mail(recipient, template: str, *, attachments: Iterable[Attachment] = 
     )
     for position, attachment in enumerate(attachments):
         content_type, data = attachment.encoded()
-        message.attachments.append(OutboxAttachment(
-            position=position, filename=attachment.filename, content_type=content_type, content=data))
+        message.attachments.append(
+            OutboxAttachment(position=position, filename=attachment.filename, content_type=content_type, content=data)
+        )
     db.session.add(message)
     db.session.flush()
     return message

@@ -6,6 +6,7 @@ each message's lease is renewed just before it is sent and only while the pass s
 A worker that dies while holding a lease leaves the rows to be claimed again when it expires
 (at least once; the Message-ID stays the same, so a receiver can drop a repeat).
 """
+
 from __future__ import annotations
 
 import logging
@@ -87,14 +88,26 @@ class Transport:
             self._smtp.send_message(email)
 
     def _log(self, message: OutboxMessage) -> None:
-        files = "".join(f"\n  attached: {a.filename} ({a.content_type}, {len(a.content)} bytes)"
-                        for a in message.attachments)
+        files = "".join(
+            f"\n  attached: {a.filename} ({a.content_type}, {len(a.content)} bytes)" for a in message.attachments
+        )
         if self.log_bodies:
-            log.info("mail %s to %s, subject %r (no MAIL_URL: logged, not sent)%s\n%s",
-                     message.kind, message.to_addr, message.subject, files, message.body_text)
+            log.info(
+                "mail %s to %s, subject %r (no MAIL_URL: logged, not sent)%s\n%s",
+                message.kind,
+                message.to_addr,
+                message.subject,
+                files,
+                message.body_text,
+            )
         else:
-            log.warning("mail %s to %s, subject %r (no MAIL_URL: not sent; the body is logged only in "
-                        "development)%s", message.kind, message.to_addr, message.subject, files)
+            log.warning(
+                "mail %s to %s, subject %r (no MAIL_URL: not sent; the body is logged only in development)%s",
+                message.kind,
+                message.to_addr,
+                message.subject,
+                files,
+            )
 
     def close(self) -> None:
         if self._smtp is not None:
@@ -145,8 +158,7 @@ def _part(content_type: str, content: bytes, *, filename: str | None = None) -> 
     kind = parse_content_type(content_type)
     part = EmailMessage()
     disposition = {"disposition": "attachment", "filename": filename} if filename else {}
-    part.set_content(content, kind.get_content_maintype(), kind.get_content_subtype(), cte="base64",
-                     **disposition)
+    part.set_content(content, kind.get_content_maintype(), kind.get_content_subtype(), cte="base64", **disposition)
     del part["Content-Type"]
     part.set_raw("Content-Type", content_type)
     if filename and kind.get_param("name") is None:
@@ -178,10 +190,13 @@ def claim(limit: int = BATCH, token: str | None = None) -> list[int]:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return list(db.session.scalars(
-        select(OutboxMessage.id).where(OutboxMessage.id.in_(ids), OutboxMessage.claim_token == token)
-        .order_by(OutboxMessage.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(OutboxMessage.id)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.claim_token == token)
+            .order_by(OutboxMessage.id)
+        )
+    )
 
 
 def _held(message_id: int, token: str):
@@ -211,8 +226,9 @@ def _start_attempt(message_id: int, token: str, max_attempts: int) -> OutboxMess
     if started.rowcount != 1:  # lost to another worker, or out of attempts (see _bury_exhausted)
         db.session.commit()
         return None
-    message = db.session.get(OutboxMessage, message_id, populate_existing=True,
-                             options=[selectinload(OutboxMessage.attachments)])
+    message = db.session.get(
+        OutboxMessage, message_id, populate_existing=True, options=[selectinload(OutboxMessage.attachments)]
+    )
     # Detached and out of any transaction while the (possibly slow) SMTP conversation runs.
     db.session.expunge(message)
     db.session.commit()
@@ -224,8 +240,11 @@ def _bury_exhausted(message_id: int, token: str) -> bool:
     buried = db.session.execute(
         update(OutboxMessage)
         .where(_held(message_id, token))
-        .values(status=OutboxStatus.DEAD.value, lease_until=None,
-                last_error="gave up: the worker stopped while sending the last attempt")
+        .values(
+            status=OutboxStatus.DEAD.value,
+            lease_until=None,
+            last_error="gave up: the worker stopped while sending the last attempt",
+        )
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
@@ -235,7 +254,9 @@ def _bury_exhausted(message_id: int, token: str) -> bool:
 def _finish(message_id: int, token: str, **values) -> bool:
     """Record the outcome of a send, unless another worker has taken the message over meanwhile."""
     done = db.session.execute(
-        update(OutboxMessage).where(_held(message_id, token)).values(lease_until=None, **values)
+        update(OutboxMessage)
+        .where(_held(message_id, token))
+        .values(lease_until=None, **values)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
@@ -261,11 +282,15 @@ def deliver_claimed(ids: list[int], token: str, transport: Transport) -> Deliver
             if message.attempts >= max_attempts:
                 _finish(message_id, token, status=OutboxStatus.DEAD.value, last_error=error)
                 report.dead += 1
-                log.error("giving up on outbox message %s after %s attempts: %s",
-                          message_id, message.attempts, error)
+                log.error("giving up on outbox message %s after %s attempts: %s", message_id, message.attempts, error)
             else:
-                _finish(message_id, token, status=OutboxStatus.PENDING.value, last_error=error,
-                        next_attempt_at=utcnow() + backoff(message.attempts))
+                _finish(
+                    message_id,
+                    token,
+                    status=OutboxStatus.PENDING.value,
+                    last_error=error,
+                    next_attempt_at=utcnow() + backoff(message.attempts),
+                )
                 report.failed += 1
                 log.warning("outbox message %s not sent (attempt %s): %s", message_id, message.attempts, error)
         else:

@@ -5,6 +5,7 @@ route added without thinking about access fails closed (and fails the route-enum
 Object-level rules ("this candidate owns this application") are the named predicates below,
 used by the scoped queries in the services and by templates alike.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -149,9 +150,12 @@ class Rule:
     def __or__(self, other: Rule) -> Rule:
         if other.model is not self.model:
             raise TypeError(f"{self.name} and {other.name} are about different objects")
-        return Rule(f"{self.name} | {other.name}", self.model,
-                    lambda user, obj: self.check(user, obj) or other.check(user, obj),
-                    lambda user: or_(self.condition(user), other.condition(user)))
+        return Rule(
+            f"{self.name} | {other.name}",
+            self.model,
+            lambda user, obj: self.check(user, obj) or other.check(user, obj),
+            lambda user: or_(self.condition(user), other.condition(user)),
+        )
 
 
 def is_candidate(user) -> bool:
@@ -180,8 +184,9 @@ def _position_runner_condition(user) -> ColumnElement[bool]:
 def _runs_position(user, position) -> bool:
     if not is_staff(user):
         return False
-    return ((user.has_role(Role.RECRUITER) and position.recruiter_id == user.id)
-            or (user.has_role(Role.HIRING_MANAGER) and position.hiring_manager_id == user.id))
+    return (user.has_role(Role.RECRUITER) and position.recruiter_id == user.id) or (
+        user.has_role(Role.HIRING_MANAGER) and position.hiring_manager_id == user.id
+    )
 
 
 # Staff holding a role on the position: its recruiter or its hiring manager. They see its candidates
@@ -190,14 +195,16 @@ runs_position = Rule("runs_position", Position, _runs_position, _position_runner
 
 # The same, asked of one of the position's applications.
 runs_application = Rule(
-    "runs_application", Application,
+    "runs_application",
+    Application,
     lambda user, application: _runs_position(user, application.position),
     lambda user: Application.position_id.in_(select(Position.id).where(_position_runner_condition(user))),
 )
 
 # A candidate owns their applications.
 owns_application = Rule(
-    "owns_application", Application,
+    "owns_application",
+    Application,
     lambda user, application: is_candidate(user) and application.candidate_id == user.id,
     lambda user: Application.candidate_id == user.id if is_candidate(user) else false(),
 )
@@ -212,8 +219,12 @@ def _panel_condition(user) -> ColumnElement[bool]:
 def _on_panel(user, application) -> bool:
     if not is_staff(user):
         return False
-    return db.session.scalar(select(exists().where(
-        PanelMember.application_id == application.id, PanelMember.user_id == user.id))) or False
+    return (
+        db.session.scalar(
+            select(exists().where(PanelMember.application_id == application.id, PanelMember.user_id == user.id))
+        )
+        or False
+    )
 
 
 # Interviewers (and graders) see the applications whose panel they are on, and no other.
@@ -224,7 +235,8 @@ sees_application = runs_application | on_interview_panel
 
 # Who edits and closes a position: admins, and whoever runs it.
 manages_position = Rule(
-    "manages_position", Position,
+    "manages_position",
+    Position,
     lambda user, position: is_admin(user) or _runs_position(user, position),
     lambda user: true() if is_admin(user) else _position_runner_condition(user),
 )
@@ -251,4 +263,3 @@ def register_jinja_tests(app) -> None:
         admin=is_admin,
     )
     app.jinja_env.globals.update(runs_any_pipeline=runs_any_pipeline, Role=Role)
-

@@ -3,6 +3,7 @@ and kept as `StoredFile` records (services.store_upload). Serving a file is the 
 
 This module stays free of heavy imports: the configuration reads `kinds` from this package.
 """
+
 from __future__ import annotations
 
 from portal.errors import DomainError

@@ -1,4 +1,5 @@
 """Zip archives judged from their directory before anything is read: malformed, bombs, unsafe paths."""
+
 from __future__ import annotations
 
 import zipfile
@@ -31,8 +32,7 @@ def check_archive(path: Path) -> zipfile.ZipFile:
             if name.startswith("/") or ".." in PurePosixPath(name).parts or ":" in name.split("/")[0]:
                 raise UploadRejected("The archive contains a file with an unsafe path.")
             total += info.file_size
-            if (info.compress_size and info.file_size / info.compress_size > MAX_RATIO
-                    and info.file_size > 1024 * 1024):
+            if info.compress_size and info.file_size / info.compress_size > MAX_RATIO and info.file_size > 1024 * 1024:
                 raise UploadRejected("The archive expands to far more than its size (an archive bomb).")
         if total > MAX_UNCOMPRESSED:
             raise UploadRejected("The archive expands to more than 100 MB.")

@@ -5,6 +5,7 @@ with `register_backend` and no caller changes. Every backend keeps the same prom
 stream is copied in chunks while it is hashed, into a temporary place, checked, and only then put
 under its key; a refused or failed upload leaves nothing behind.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -33,8 +34,9 @@ class Saved:
 
 
 class Backend(Protocol):
-    def save(self, stream: BinaryIO, *, prefix: str, suffix: str, max_bytes: int,
-             check: Callable[[Path], None] | None = None) -> Saved:
+    def save(
+        self, stream: BinaryIO, *, prefix: str, suffix: str, max_bytes: int, check: Callable[[Path], None] | None = None
+    ) -> Saved:
         """Store the stream under a new key; `check` sees the complete bytes as a local file first."""
 
     def open(self, key: str) -> BinaryIO: ...

@@ -5,6 +5,7 @@ and no relationship that makes Word fetch something from elsewhere when the file
 Hyperlinks stay allowed: Word follows them only on a click. They must point to the web or mail
 (http, https, mailto), never to a file or a network share.
 """
+
 from __future__ import annotations
 
 import xml.parsers.expat
@@ -18,16 +19,30 @@ NOT_DOCX = "The file is not a Word (.docx) document."
 MAX_XML = 4 * 1024 * 1024  # the parts read here are small in any real document
 
 MACROS = "The document contains macros. Save it as a Word Document (.docx), not macro-enabled, and upload it again."
-EMBEDDED = ("The document contains embedded objects or controls (ActiveX or OLE). "
-            "Remove them, or save it as a PDF, and upload it again.")
-REMOTE = ("The document loads content from elsewhere when it is opened (a linked template, image or frame). "
-          "Remove the link, or save it as a PDF, and upload it again.")
-LOCAL_LINK = ("The document links to a file on a computer or network share. "
-              "Remove that link, or save it as a PDF, and upload it again.")
+EMBEDDED = (
+    "The document contains embedded objects or controls (ActiveX or OLE). "
+    "Remove them, or save it as a PDF, and upload it again."
+)
+REMOTE = (
+    "The document loads content from elsewhere when it is opened (a linked template, image or frame). "
+    "Remove the link, or save it as a PDF, and upload it again."
+)
+LOCAL_LINK = (
+    "The document links to a file on a computer or network share. "
+    "Remove that link, or save it as a PDF, and upload it again."
+)
 
 # Relationship types (the last segment of the Type URI) that embed active content.
-EMBEDDING_TYPES = {"oleobject", "activex", "activexcontrolbinary", "control", "vbaproject", "vbadata",
-                   "wordvbadata", "keymapcustomizations"}
+EMBEDDING_TYPES = {
+    "oleobject",
+    "activex",
+    "activexcontrolbinary",
+    "control",
+    "vbaproject",
+    "vbadata",
+    "wordvbadata",
+    "keymapcustomizations",
+}
 LINK_SCHEMES = {"http", "https", "mailto"}
 
 

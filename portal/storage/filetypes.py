@@ -5,6 +5,7 @@ remote templates) that would run when staff open the file.
 PDF and DOCX are registered here; a capability that accepts more (archives, source files) calls
 `register` with its own types.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -63,15 +64,26 @@ def type_for(filename: str, allowed: Iterable[str]) -> FileType:
 def _register_documents() -> None:
     from portal.storage import docx, pdf
 
-    register(FileType(
-        name="pdf", label="PDF", extensions=(".pdf",), content_types=("application/pdf",),
-        check_structure=pdf.check_structure, check_active_content=pdf.check_active_content,
-    ))
-    register(FileType(
-        name="docx", label="Word (.docx)", extensions=(".docx",),
-        content_types=("application/vnd.openxmlformats-officedocument.wordprocessingml.document",),
-        check_structure=docx.check_structure, check_active_content=docx.check_active_content,
-    ))
+    register(
+        FileType(
+            name="pdf",
+            label="PDF",
+            extensions=(".pdf",),
+            content_types=("application/pdf",),
+            check_structure=pdf.check_structure,
+            check_active_content=pdf.check_active_content,
+        )
+    )
+    register(
+        FileType(
+            name="docx",
+            label="Word (.docx)",
+            extensions=(".docx",),
+            content_types=("application/vnd.openxmlformats-officedocument.wordprocessingml.document",),
+            check_structure=docx.check_structure,
+            check_active_content=docx.check_active_content,
+        )
+    )
 
 
 _register_documents()

@@ -3,6 +3,7 @@
 The kinds live in the configuration (`UPLOAD_KINDS`), so each limit is set per deployment; the
 request cap (MAX_CONTENT_LENGTH) follows the largest of them.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

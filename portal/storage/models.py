@@ -1,4 +1,5 @@
 """A stored file as a record: what was uploaded, by whom, for what, and where its bytes are."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -10,6 +10,7 @@ get an acceptable file. The short /JS key, common in text ("HTML/JS/CSS"), count
 follows it as in a dictionary: a string, a hex string or an indirect reference. Names of two or three letters (/JS, /AA, /XFA, the filter abbreviations)
 count only among printable bytes, because they turn up by chance inside image data.
 """
+
 from __future__ import annotations
 
 import mmap
@@ -36,8 +37,17 @@ ACTIVE_NAMES = {
     "GoToE": "links that open attached files",
 }
 # Filters that could hold objects out of sight of this scan (and their abbreviations).
-UNCHECKED_FILTERS = {"LZWDecode", "LZW", "ASCIIHexDecode", "AHx", "ASCII85Decode", "A85",
-                     "RunLengthDecode", "RL", "Crypt"}
+UNCHECKED_FILTERS = {
+    "LZWDecode",
+    "LZW",
+    "ASCIIHexDecode",
+    "AHx",
+    "ASCII85Decode",
+    "A85",
+    "RunLengthDecode",
+    "RL",
+    "Crypt",
+}
 
 MAX_INFLATED = 128 * 1024 * 1024  # all streams together: beyond it the PDF is refused, not half read
 MAX_NESTING = 3  # a stream compressed twice or three times is inflated each time
@@ -51,7 +61,6 @@ HEX_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 STREAM = re.compile(rb"stream(?:\r\n|\n|\r)")
 # What stands after the /JS key of a JavaScript action: its script, as a string or a reference.
 SCRIPT_VALUE = re.compile(rb"[\x00\t\n\x0c\r ]*(?:\(|<(?!<)|\d+[\x00\t\n\x0c\r ]+\d+[\x00\t\n\x0c\r ]+R)")
-
 
 
 def check_structure(path: Path) -> None:
@@ -68,15 +77,21 @@ def check_structure(path: Path) -> None:
 def check_active_content(path: Path) -> None:
     found = names_in(path)
     if "Encrypt" in found:
-        raise UploadRejected("The PDF is password-protected or encrypted. Save it without protection and upload it again.")
+        raise UploadRejected(
+            "The PDF is password-protected or encrypted. Save it without protection and upload it again."
+        )
     unchecked = found & UNCHECKED_FILTERS
     if unchecked:
-        raise UploadRejected("The PDF uses an old or unusual compression that cannot be checked. "
-                             "Export or print it to a new PDF and upload that.")
+        raise UploadRejected(
+            "The PDF uses an old or unusual compression that cannot be checked. "
+            "Export or print it to a new PDF and upload that."
+        )
     active = sorted({ACTIVE_NAMES[name] for name in found & ACTIVE_NAMES.keys()})
     if active:
-        raise UploadRejected(f"The PDF contains {' and '.join(active)}, which could run when it is opened. "
-                             "Export or print it to a new PDF without them and upload that.")
+        raise UploadRejected(
+            f"The PDF contains {' and '.join(active)}, which could run when it is opened. "
+            "Export or print it to a new PDF without them and upload that."
+        )
 
 
 def names_in(path: Path) -> set[str]:
@@ -88,14 +103,14 @@ def names_in(path: Path) -> set[str]:
         found |= _names(_slices(data, 0), wanted)
         for match in STREAM.finditer(data):
             start = match.end()
-            if _is_zlib(data[start:start + 2]):
+            if _is_zlib(data[start : start + 2]):
                 found |= _names(_inflate(_slices(data, start), budget, depth=1), wanted)
     return found
 
 
 def _slices(data, start: int) -> Iterator[bytes]:
     for offset in range(start, len(data), CHUNK):
-        yield data[offset:offset + CHUNK]
+        yield data[offset : offset + CHUNK]
 
 
 def _is_zlib(head: bytes) -> bool:
@@ -134,8 +149,10 @@ def _inflate_once(chunks: Iterable[bytes], budget: list[int]) -> Iterator[bytes]
             pending = inflater.unconsumed_tail
             budget[0] -= len(out)
             if budget[0] < 0:
-                raise UploadRejected("The PDF is too large or complex to check once decompressed. "
-                                     "Export it again with smaller images and retry.")
+                raise UploadRejected(
+                    "The PDF is too large or complex to check once decompressed. "
+                    "Export it again with smaller images and retry."
+                )
             if out:
                 yield out
             if inflater.eof:
@@ -169,6 +186,6 @@ def _in_pdf_syntax(buffer: bytes, start: int, end: int) -> bool:
     """True unless the bytes around a match are binary (image or compressed data)."""
     # Two or three letters after a slash turn up by chance in megabytes of image data; in a
     # dictionary, where they would mean something, they stand among printable characters.
-    window = buffer[max(0, start - CONTEXT):end + CONTEXT]
+    window = buffer[max(0, start - CONTEXT) : end + CONTEXT]
     printable = sum(1 for byte in window if 32 <= byte < 127 or byte in b"\t\n\r\x0c")
     return printable >= 0.75 * len(window)

@@ -1,4 +1,5 @@
 """Storing an upload: one call streams it to the backend, inspects it, and records it."""
+
 from __future__ import annotations
 
 import unicodedata
@@ -26,10 +27,16 @@ def store_upload(stream, filename: str, kind: str, owner, actor) -> StoredFile:
     saved = backend.save(stream, prefix=kind, suffix=suffix, max_bytes=allowed.max_bytes, check=file_type.inspect)
     on_rollback(lambda: backend.delete(saved.key))
     record = StoredFile(
-        owner_type=owner.__tablename__, owner_id=owner.id, kind=kind,
-        original_name=_printable(filename)[:255], name=sanitised_name(filename, suffix, default=kind),
-        size=saved.size, content_type=file_type.content_type, sha256=saved.sha256,
-        storage_key=saved.key, created_by_id=getattr(actor, "id", None),
+        owner_type=owner.__tablename__,
+        owner_id=owner.id,
+        kind=kind,
+        original_name=_printable(filename)[:255],
+        name=sanitised_name(filename, suffix, default=kind),
+        size=saved.size,
+        content_type=file_type.content_type,
+        sha256=saved.sha256,
+        storage_key=saved.key,
+        created_by_id=getattr(actor, "id", None),
     )
     db.session.add(record)
     db.session.flush()

@@ -3,6 +3,7 @@
 Without Node or the npm package the sign-in tests are skipped locally, with the reason shown, and
 fail in CI (CI=true), where a silent skip would hide that sign-in went untested.
 """
+
 from __future__ import annotations
 
 import json
@@ -53,8 +54,12 @@ class OIDCProviderProcess:
 
     def env(self) -> dict[str, str]:
         """The environment that portal.config.oidc_providers() reads."""
-        return {"OIDC_ISSUER": self.issuer, "OIDC_CLIENT_ID": self.client_id,
-                "OIDC_CLIENT_SECRET": self.client_secret, "OIDC_LABEL": "Test SSO"}
+        return {
+            "OIDC_ISSUER": self.issuer,
+            "OIDC_CLIENT_ID": self.client_id,
+            "OIDC_CLIENT_SECRET": self.client_secret,
+            "OIDC_LABEL": "Test SSO",
+        }
 
 
 def _missing(reason: str):
@@ -83,8 +88,14 @@ def oidc_provider(tmp_path_factory) -> OIDCProviderProcess:
     with open(log_path, "wb") as log:
         # Port 0: the provider binds a free port itself and reports it, so no port can be taken in between.
         # stdin stays open as a lifeline: if this process dies, the provider sees EOF and exits.
-        process = subprocess.Popen([node, str(SCRIPT), "--port", "0"], cwd=SUPPORT, env=env,
-                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log)
+        process = subprocess.Popen(
+            [node, str(SCRIPT), "--port", "0"],
+            cwd=SUPPORT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=log,
+        )
     try:
         issuer = _wait_ready(process, log_path)
         yield OIDCProviderProcess(issuer=issuer)
@@ -116,8 +127,11 @@ def _wait_ready(process: subprocess.Popen, log_path: Path) -> str:
                     return line.split(None, 1)[1].strip()
     process.kill()
     process.wait()
-    pytest.fail(f"the OpenID Connect provider did not start (exit {process.returncode}):\n"
-                f"{buffer.decode(errors='replace')}{log_path.read_text(errors='replace')}", pytrace=False)
+    pytest.fail(
+        f"the OpenID Connect provider did not start (exit {process.returncode}):\n"
+        f"{buffer.decode(errors='replace')}{log_path.read_text(errors='replace')}",
+        pytrace=False,
+    )
 
 
 @pytest.fixture

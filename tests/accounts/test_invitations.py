@@ -1,4 +1,5 @@
 """Staff invite candidates by email; the one-time link sets a password and signs the candidate in."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,8 +14,9 @@ CHOSEN = "my own new passphrase"
 
 
 def invite(client, email: str = "ivy@example.com", name: str = "Ivy Invited", position=None):
-    return client.post("/auth/invitations/new",
-                       data={"name": name, "email": email, "position_id": getattr(position, "id", 0)})
+    return client.post(
+        "/auth/invitations/new", data={"name": name, "email": email, "position_id": getattr(position, "id", 0)}
+    )
 
 
 def invite_link(index: int = -1) -> str:
@@ -166,7 +168,10 @@ def test_an_address_gets_at_most_three_invitations_a_day(client, signed_in_recru
 def test_a_sender_is_limited_per_hour(client, signed_in_recruiter, clock):
     from portal.accounts import services as accounts
 
-    sent = [invite(client, email=f"person{i}@example.com").status_code for i in range(accounts.INVITES_PER_SENDER_PER_HOUR + 1)]
+    sent = [
+        invite(client, email=f"person{i}@example.com").status_code
+        for i in range(accounts.INVITES_PER_SENDER_PER_HOUR + 1)
+    ]
     assert sent == [302] * accounts.INVITES_PER_SENDER_PER_HOUR + [422]
     response = invite(client, email="one-more@example.com")
     assert "invitations in the last hour" in field_error(response.get_data(as_text=True), "email")
@@ -258,14 +263,20 @@ def test_invitation_and_acceptance_are_audited(client, signed_in_recruiter, new_
     invite(client)
     accept(new_browser(), invite_link())
     ivy = User.by_email("ivy@example.com")
-    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.object_id == ivy.id,
-                                                          AuditEntry.object_type == "users")
-                                 .order_by(AuditEntry.id)).all()
-    assert [(e.action, e.actor_id) for e in entries][:2] == [("user.invite", signed_in_recruiter.id),
-                                                            ("user.accept_invite", ivy.id)]
+    entries = db.session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.object_id == ivy.id, AuditEntry.object_type == "users")
+        .order_by(AuditEntry.id)
+    ).all()
+    assert [(e.action, e.actor_id) for e in entries][:2] == [
+        ("user.invite", signed_in_recruiter.id),
+        ("user.accept_invite", ivy.id),
+    ]
 
 
-def test_an_existing_candidates_password_keeps_working_after_an_invitation(client, signed_in_recruiter, factory, new_browser):
+def test_an_existing_candidates_password_keeps_working_after_an_invitation(
+    client, signed_in_recruiter, factory, new_browser
+):
     cora = factory.candidate("cora@example.com")
     invite(client, email="cora@example.com", name="Cora")
     assert len(outbox("invite_existing")) == 1
@@ -277,8 +288,9 @@ def test_inviting_someone_who_already_has_an_account_sends_no_password_link(app,
     existing = factory.candidate("known@example.com", name="Known Person")
     position = factory.position(recruiter, title="Platform Engineer")
     login(client, recruiter)
-    response = client.post("/auth/invitations/new", data={"name": "Known", "email": "known@example.com",
-                                                           "position_id": str(position.id)})
+    response = client.post(
+        "/auth/invitations/new", data={"name": "Known", "email": "known@example.com", "position_id": str(position.id)}
+    )
     assert response.status_code == 302
     assert outbox("invite") == []
     (mail,) = outbox("invite_existing")

@@ -5,6 +5,7 @@ redirect to the provider is followed with `requests` until the provider sends th
 the callback, which the test client then opens. The app itself talks to the provider over real
 HTTP (discovery, token endpoint, JWKS, userinfo).
 """
+
 from __future__ import annotations
 
 import logging
@@ -34,6 +35,7 @@ def app(make_app, oidc_provider):
 
 
 # --- playing the browser ---------------------------------------------------------------------------
+
 
 def begin(client, next: str | None = None) -> str:
     """Press the provider button: the app answers with a redirect to the provider's authorization endpoint."""
@@ -97,6 +99,7 @@ def with_query(path_and_query: str, **changes) -> str:
 
 # --- the sign-in page ------------------------------------------------------------------------------
 
+
 def test_login_page_offers_the_configured_provider(client):
     page = client.get("/auth/login").get_data(as_text=True)
     assert f'href="{LOGIN_PATH}"' in page
@@ -120,14 +123,19 @@ def test_unknown_provider_is_not_found(client):
 
 def test_each_app_keeps_its_own_provider_configuration(app, make_app, client):
     # Authlib's registry is module-global; a second app (another test, the CLI) must not inherit our client.
-    other = make_app(OIDC_PROVIDERS=oidc_providers(
-        {"OIDC_ISSUER": "http://127.0.0.1:9", "OIDC_CLIENT_ID": "another-client", "OIDC_CLIENT_SECRET": "x"}))
+    other = make_app(
+        OIDC_PROVIDERS=oidc_providers(
+            {"OIDC_ISSUER": "http://127.0.0.1:9", "OIDC_CLIENT_ID": "another-client", "OIDC_CLIENT_SECRET": "x"}
+        )
+    )
 
     assert other.extensions["oidc_clients"]["oidc"].client_id == "another-client"
     assert app.extensions["oidc_clients"]["oidc"].client_id != "another-client"
     assert sign_in(client, "vera").status_code == 302
 
+
 # --- signing in ------------------------------------------------------------------------------------
+
 
 def test_verified_email_signs_in_as_a_new_candidate_and_lands_on_the_dashboard(client, oidc_provider):
     authorize_url = begin(client)
@@ -149,8 +157,9 @@ def test_verified_email_signs_in_as_a_new_candidate_and_lands_on_the_dashboard(c
     assert user.password_hash is None
     assert [(i.user_id, i.issuer, i.subject) for i in identities()] == [(user.id, oidc_provider.issuer, "vera")]
     assert signed_in_user_id(client) == user.id
-    actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.object_id == user.id,
-                                                                AuditEntry.object_type == "users"))
+    actions = db.session.scalars(
+        select(AuditEntry.action).where(AuditEntry.object_id == user.id, AuditEntry.object_type == "users")
+    )
     assert {"user.sign_up", "user.link_identity", "user.sign_in"} <= set(actions)
 
     dashboard = client.get(response.headers["Location"])
@@ -266,8 +275,18 @@ def test_address_taken_before_its_owner_arrives_gives_its_creator_nothing(app, f
     """Pre-registration takeover: Mallory signs up with Casey's address and stays signed in; Casey
     confirms from the mail without knowing that password, then uses single sign-on."""
     mallory = app.test_client()
-    assert mallory.post("/auth/signup", data={"name": "Casey", "email": "casey@example.com",
-                                              "password": "mallory's own password", "timezone": "UTC"}).status_code == 302
+    assert (
+        mallory.post(
+            "/auth/signup",
+            data={
+                "name": "Casey",
+                "email": "casey@example.com",
+                "password": "mallory's own password",
+                "timezone": "UTC",
+            },
+        ).status_code
+        == 302
+    )
     login(mallory, "casey@example.com", "mallory's own password", remember=True)
     account = User.by_email("casey@example.com")
     version = account.session_version
@@ -278,8 +297,9 @@ def test_address_taken_before_its_owner_arrives_gives_its_creator_nothing(app, f
     assert page.status_code == 200 and not reloaded(account).email_verified
     assert casey.post(path, data={"password": "a guess"}).status_code == 401
     assert not reloaded(account).email_verified
-    claimed = casey.post(path + "/claim", data={"password": "casey's real passphrase",
-                                                "confirm": "casey's real passphrase"})
+    claimed = casey.post(
+        path + "/claim", data={"password": "casey's real passphrase", "confirm": "casey's real passphrase"}
+    )
     assert claimed.status_code == 302
 
     account = reloaded(account)
@@ -288,8 +308,9 @@ def test_address_taken_before_its_owner_arrives_gives_its_creator_nothing(app, f
     restarted = app.test_client()
     restarted.set_cookie(REMEMBER, mallory.get_cookie(REMEMBER).value)
     assert not is_signed_in(restarted)
-    refused = app.test_client().post("/auth/login", data={"email": "casey@example.com",
-                                                          "password": "mallory's own password"})
+    refused = app.test_client().post(
+        "/auth/login", data={"email": "casey@example.com", "password": "mallory's own password"}
+    )
     assert refused.status_code == 401
 
     # Single sign-on: connected by Casey, signed in; Mallory's ways in stay closed.
@@ -361,6 +382,7 @@ def test_provider_refusal_is_shown_and_nobody_is_signed_in(client):
 
 
 # --- what the callback must refuse -----------------------------------------------------------------
+
 
 def test_tampered_state_is_refused(client):
     callback = at_provider(begin(client), "vera")
@@ -486,6 +508,7 @@ def test_response_with_two_iss_values_is_refused(client, oidc_provider, caplog, 
 
 
 # --- where the browser goes after signing in -------------------------------------------------------
+
 
 def test_local_next_is_honoured(client):
     response = sign_in(client, "vera", next="/positions?page=2")

@@ -1,4 +1,5 @@
 """Passwords: how they are stored, sign-in failures, the reset link and changing a password."""
+
 from __future__ import annotations
 
 import statistics
@@ -14,7 +15,18 @@ from portal.accounts import services as accounts
 from portal.accounts.models import User
 from portal.audit.models import AuditEntry
 from portal.extensions import db
-from tests.helpers import NEW_PASSWORD, PASSWORD, Factory, change_password, field_error, is_signed_in, link_in, login, outbox, reloaded
+from tests.helpers import (
+    NEW_PASSWORD,
+    PASSWORD,
+    Factory,
+    change_password,
+    field_error,
+    is_signed_in,
+    link_in,
+    login,
+    outbox,
+    reloaded,
+)
 
 GENERIC_FAILURE = "That email and password do not match an account."
 
@@ -174,7 +186,9 @@ def test_an_unknown_email_gets_the_same_answer_as_a_wrong_password(client, facto
     wrong = sign_in(client, "ada@example.com", "not the password at all")
     unknown = sign_in(client, "nobody@example.com", "not the password at all")
     assert unknown.status_code == wrong.status_code == 401
-    assert field_error(unknown.get_data(as_text=True), "password") == field_error(wrong.get_data(as_text=True), "password")
+    assert field_error(unknown.get_data(as_text=True), "password") == field_error(
+        wrong.get_data(as_text=True), "password"
+    )
 
 
 def test_an_account_without_a_password_cannot_be_signed_into(client, factory):
@@ -206,8 +220,9 @@ def test_a_reset_request_for_an_unknown_email_looks_the_same_and_sends_nothing(c
     known = request_reset(client, "ada@example.com")
     unknown = request_reset(client, "nobody@example.com")
     assert known.status_code == unknown.status_code == 200
-    assert (known.get_data(as_text=True).replace("ada@example.com", "X")
-            == unknown.get_data(as_text=True).replace("nobody@example.com", "X"))
+    assert known.get_data(as_text=True).replace("ada@example.com", "X") == unknown.get_data(as_text=True).replace(
+        "nobody@example.com", "X"
+    )
     assert [m.to_addr for m in outbox("reset_password")] == ["ada@example.com"]
 
 
@@ -402,8 +417,9 @@ def test_changing_the_password_with_a_mismatched_confirmation_changes_nothing(cl
     candidate = factory.candidate("ada@example.com")
     before = candidate.password_hash
     login(client, candidate)
-    response = client.post("/auth/password", data={"current": PASSWORD, "password": NEW_PASSWORD,
-                                                    "confirm": NEW_PASSWORD + "!"})
+    response = client.post(
+        "/auth/password", data={"current": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD + "!"}
+    )
     assert response.status_code == 422
     assert "The two passwords differ." in field_error(response.get_data(as_text=True), "confirm")
     assert reloaded(candidate).password_hash == before
@@ -437,8 +453,9 @@ def test_reset_and_change_of_password_are_audited(client, factory):
     actions = audit_actions()
     for action in ("user.request_reset", "user.reset_password", "user.change_password"):
         assert action in actions
-    changes = db.session.scalars(select(AuditEntry).where(AuditEntry.action.in_(
-        ["user.reset_password", "user.change_password"]))).all()
+    changes = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action.in_(["user.reset_password", "user.change_password"]))
+    ).all()
     assert {(e.object_id, e.actor_id) for e in changes} == {(candidate.id, candidate.id)}
     # A failed attempt is not recorded as a change.
     change_password(client, current="wrong wrong wrong", new="and another one!")
@@ -511,8 +528,19 @@ def test_a_guessable_password_is_refused_when_changing_it(client, factory):
 
 
 def test_create_staff_refuses_a_guessable_password(app):
-    result = app.test_cli_runner().invoke(args=["create-staff", "--email", "alex@example.com", "--name", "Alex Admin",
-                                                "--role", "admin", "--password", "password12"])
+    result = app.test_cli_runner().invoke(
+        args=[
+            "create-staff",
+            "--email",
+            "alex@example.com",
+            "--name",
+            "Alex Admin",
+            "--role",
+            "admin",
+            "--password",
+            "password12",
+        ]
+    )
     assert result.exit_code != 0
     assert TOO_EASY in result.output
     assert User.by_email("alex@example.com") is None

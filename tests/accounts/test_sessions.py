@@ -1,18 +1,23 @@
-"""Sessions: signing in and out, remember-me, and which sessions a password change ends.
+"""Sessions: signing in and out, remember-me, and which sessions a password change ends."""
 
-"""
 from __future__ import annotations
 
-import re
-from datetime import timedelta
 
 import pytest
 
-from portal.accounts import services as accounts
-from portal.accounts.models import User
 from portal.extensions import db
-from portal.timeutil import utcnow
-from tests.helpers import NEW_PASSWORD, PASSWORD, REMEMBER, SESSION, change_password, field_error, is_signed_in, login, only_remember_cookie_of, reloaded
+from tests.helpers import (
+    NEW_PASSWORD,
+    PASSWORD,
+    REMEMBER,
+    SESSION,
+    change_password,
+    field_error,
+    is_signed_in,
+    login,
+    only_remember_cookie_of,
+    reloaded,
+)
 
 
 # Signing in
@@ -27,13 +32,14 @@ def test_sign_in_opens_the_home_page_of_the_account(client, factory):
 
 def test_sign_in_is_refused_for_an_unknown_csrf_token(client, factory):
     candidate = factory.candidate("ada@example.com")
-    response = client.post("/auth/login", data={"email": candidate.email, "password": PASSWORD,
-                                                 "csrf_token": "forged"})
+    response = client.post("/auth/login", data={"email": candidate.email, "password": PASSWORD, "csrf_token": "forged"})
     assert response.status_code == 400
     assert not is_signed_in(client)
 
 
-@pytest.mark.parametrize("target", ["//evil.example/", "/\\evil.example", "https://evil.example/", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "target", ["//evil.example/", "/\\evil.example", "https://evil.example/", "javascript:alert(1)"]
+)
 def test_sign_in_never_redirects_off_site(client, factory, target):
     candidate = factory.candidate("ada@example.com")
     response = client.post(f"/auth/login?next={target}", data={"email": candidate.email, "password": PASSWORD})
@@ -172,7 +178,6 @@ def test_after_sign_out_the_next_person_can_sign_in_on_the_same_browser(client, 
     other = factory.candidate("grace@example.com", name="Grace Hopper")
     login(client, other)
     assert "Grace Hopper" in client.get("/dashboard").get_data(as_text=True)
-
 
 
 def test_account_page_changes_name_and_time_zone(app, client, factory):

@@ -1,4 +1,5 @@
 """Candidate sign-up and email verification, as the candidate (and an attacker) would see them."""
+
 from __future__ import annotations
 
 import re
@@ -30,10 +31,13 @@ def verification_link(index: int = -1) -> str:
 
 
 def audit_actions(user) -> list[str]:
-    return list(db.session.scalars(
-        select(AuditEntry.action).where(AuditEntry.object_type == "users", AuditEntry.object_id == user.id)
-        .order_by(AuditEntry.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(AuditEntry.action)
+            .where(AuditEntry.object_type == "users", AuditEntry.object_id == user.id)
+            .order_by(AuditEntry.id)
+        )
+    )
 
 
 def confirm(client, path: str, password: str | None = PASSWORD):
@@ -413,11 +417,25 @@ def test_sign_up_and_verification_are_audited(client):
 
 # Names: nothing invisible or direction-changing, and nothing repeated in mail before the address is proven.
 
-@pytest.mark.parametrize("name", [
-    "Ada\u200bLovelace", "\u202eecalevoL adA", "Ada \u2066Lovelace\u2069", "Ada\u2028Lovelace",
-    "Ada\u2029Lovelace", "Ada\x85Lovelace", "Ada\x9bLovelace", "Ada\u00adLovelace", "\u200d", "\u3164",
-    "\u3164\u3164", "\u2800", "\u0301",
-])
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Ada\u200bLovelace",
+        "\u202eecalevoL adA",
+        "Ada \u2066Lovelace\u2069",
+        "Ada\u2028Lovelace",
+        "Ada\u2029Lovelace",
+        "Ada\x85Lovelace",
+        "Ada\x9bLovelace",
+        "Ada\u00adLovelace",
+        "\u200d",
+        "\u3164",
+        "\u3164\u3164",
+        "\u2800",
+        "\u0301",
+    ],
+)
 def test_names_with_invisible_or_direction_changing_characters_are_refused(client, name):
     response = sign_up(client, name=name)
     assert response.status_code == 422
@@ -438,8 +456,10 @@ def test_mail_before_the_address_is_confirmed_does_not_repeat_the_name_given(cli
     sign_up(client, name=PHISHING_NAME)
     new_browser().post("/auth/reset", data={"email": EMAIL})
     login(client, EMAIL)
-    client.post("/auth/password", data={"current": PASSWORD, "password": "a brand new passphrase",
-                                        "confirm": "a brand new passphrase"})
+    client.post(
+        "/auth/password",
+        data={"current": PASSWORD, "password": "a brand new passphrase", "confirm": "a brand new passphrase"},
+    )
     mails = outbox()
     assert {m.kind for m in mails} >= {"verify_email", "reset_password", "password_changed"}
     for mail in mails:
@@ -456,6 +476,7 @@ def test_mail_after_the_address_is_confirmed_greets_by_name(client, new_browser)
 
 
 # Addresses: one spelling per mailbox.
+
 
 def test_a_fullwidth_look_alike_address_is_the_same_account(client, factory, new_browser):
     factory.candidate("candidate@example.com")

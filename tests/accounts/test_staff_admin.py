@@ -1,4 +1,5 @@
 """Staff accounts: the create-staff command, and the admin pages that list, create, edit and deactivate."""
+
 from __future__ import annotations
 
 import re
@@ -53,8 +54,19 @@ def edit(client, person, *, name=None, roles=(), active=True):
 
 
 def test_create_staff_with_a_password_can_sign_in_at_once(app, client):
-    result = create_staff_cli(app, "--email", "Alex@Example.com", "--name", "Alex Admin",
-                              "--role", "admin", "--role", "recruiter", "--password", STRONG)
+    result = create_staff_cli(
+        app,
+        "--email",
+        "Alex@Example.com",
+        "--name",
+        "Alex Admin",
+        "--role",
+        "admin",
+        "--role",
+        "recruiter",
+        "--password",
+        STRONG,
+    )
     assert result.exit_code == 0, result.output
     assert "created staff account alex@example.com (admin, recruiter)" in result.output
 
@@ -83,8 +95,9 @@ def test_create_staff_without_a_password_mails_an_invitation(app, client):
 
 def test_create_staff_refuses_a_taken_email_whatever_its_case(app, factory):
     factory.candidate("cora@example.com")
-    result = create_staff_cli(app, "--email", "CORA@example.com", "--name", "Cora", "--role", "admin",
-                              "--password", STRONG)
+    result = create_staff_cli(
+        app, "--email", "CORA@example.com", "--name", "Cora", "--role", "admin", "--password", STRONG
+    )
     assert result.exit_code != 0
     assert "An account with this email already exists." in result.output
     assert staff_count() == 0
@@ -94,8 +107,10 @@ def test_create_staff_refuses_a_taken_email_whatever_its_case(app, factory):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--email", "alex@example.com", "--name", "Alex", "--role", "admin", "--password", "short"],
-         "Use at least 10 characters."),
+        (
+            ["--email", "alex@example.com", "--name", "Alex", "--role", "admin", "--password", "short"],
+            "Use at least 10 characters.",
+        ),
         (["--email", "not-an-email", "--name", "Alex", "--role", "admin"], "--email"),
         (["--email", "alex@example.com", "--name", "Alex", "--role", "superuser"], "superuser"),
         (["--email", "alex@example.com", "--name", "Alex"], "--role"),
@@ -122,8 +137,10 @@ def test_the_staff_page_lists_staff_with_their_roles_and_no_candidates(client, s
 
 
 def test_an_admin_creates_staff_with_roles_and_they_get_an_invitation(client, signed_in_admin, new_browser):
-    response = client.post("/admin/staff/new", data={"name": "Hana Manager", "email": "Hana@Example.com",
-                                                     "roles": ["hiring_manager", "interviewer"]})
+    response = client.post(
+        "/admin/staff/new",
+        data={"name": "Hana Manager", "email": "Hana@Example.com", "roles": ["hiring_manager", "interviewer"]},
+    )
     assert response.status_code == 302 and response.headers["Location"] == "/admin/staff"
 
     hana = reloaded(User.by_email("hana@example.com"))
@@ -146,10 +163,16 @@ def test_an_admin_creates_staff_with_roles_and_they_get_an_invitation(client, si
         ({"name": "Hana", "email": "hana@example.com", "roles": ["superuser"]}, "roles", "not a valid choice"),
         ({"name": "Hana", "email": "nope", "roles": ["hr"]}, "email", "Invalid email address."),
         ({"name": "", "email": "hana@example.com", "roles": ["hr"]}, "name", "This field is required."),
-        ({"name": "Hana", "email": "ALEX@example.com", "roles": ["hr"]}, "email", "An account with this email already exists."),
+        (
+            {"name": "Hana", "email": "ALEX@example.com", "roles": ["hr"]},
+            "email",
+            "An account with this email already exists.",
+        ),
     ],
 )
-def test_bad_staff_input_is_refused_next_to_the_field_and_creates_nothing(client, signed_in_admin, data, field, message):
+def test_bad_staff_input_is_refused_next_to_the_field_and_creates_nothing(
+    client, signed_in_admin, data, field, message
+):
     response = client.post("/admin/staff/new", data=data)
     assert response.status_code == 422
     page = response.get_data(as_text=True)
@@ -197,7 +220,9 @@ def test_a_deactivated_account_cannot_sign_in_and_its_session_ends(client, signe
     assert remembered.get("/staff/").headers["Location"].startswith("/auth/login")
     response = sign_in(new_browser(), "rita@example.com")
     assert response.status_code == 401
-    assert "That email and password do not match an account." in field_error(response.get_data(as_text=True), "password")
+    assert "That email and password do not match an account." in field_error(
+        response.get_data(as_text=True), "password"
+    )
     [entry] = audit("staff.update")
     assert entry.data["active"] is False
 
@@ -209,8 +234,9 @@ def test_a_reactivated_account_can_sign_in_again(client, signed_in_admin, factor
     assert sign_in(new_browser(), "rita@example.com").status_code == 302
 
 
-def test_reactivation_does_not_bring_back_sessions_from_before_deactivation(client, signed_in_admin, factory,
-                                                                          new_browser):
+def test_reactivation_does_not_bring_back_sessions_from_before_deactivation(
+    client, signed_in_admin, factory, new_browser
+):
     rita = factory.staff("recruiter", email="rita@example.com")
     rita_browser = new_browser()
     login(rita_browser, rita)
@@ -274,8 +300,12 @@ def test_only_admins_reach_the_staff_pages(client, factory, admin, who):
     login(client, user)
     for path in ("/admin/staff", "/admin/staff/new", f"/admin/staff/{admin.id}"):
         assert client.get(path).status_code == 403, path
-    assert client.post("/admin/staff/new", data={"name": "Evil", "email": "evil@example.com",
-                                                 "roles": ["admin"]}).status_code == 403
+    assert (
+        client.post(
+            "/admin/staff/new", data={"name": "Evil", "email": "evil@example.com", "roles": ["admin"]}
+        ).status_code
+        == 403
+    )
     assert edit(client, admin, roles=["interviewer"], active=False).status_code == 403
     assert User.by_email("evil@example.com") is None
     assert reloaded(admin).roles == {"admin"} and reloaded(admin).active
@@ -361,8 +391,9 @@ def test_two_admins_removing_each_other_at_once_leave_one_admin(app, factory, mo
 
     assert race(app, 2, attempt, accounts.LastAdmin) == ["done", "refused"]
     db.session.expire_all()
-    admins = [u for u in (db.session.get(User, alex.id), db.session.get(User, blair.id))
-              if u.active and "admin" in u.roles]
+    admins = [
+        u for u in (db.session.get(User, alex.id), db.session.get(User, blair.id)) if u.active and "admin" in u.roles
+    ]
     assert len(admins) == 1
 
 
@@ -374,15 +405,17 @@ def test_staff_with_a_non_ascii_local_part_is_refused(client, signed_in_admin):
 
 
 def test_create_staff_command_normalises_a_look_alike_address(app):
-    result = create_staff_cli(app, "--email", "\uff41lex@example.com", "--name", "Alex", "--role", "admin",
-                              "--password", STRONG)
+    result = create_staff_cli(
+        app, "--email", "\uff41lex@example.com", "--name", "Alex", "--role", "admin", "--password", STRONG
+    )
     assert result.exit_code == 0, result.output
     assert User.by_email("alex@example.com") is not None
 
 
 def test_create_staff_command_refuses_a_non_ascii_local_part(app):
-    result = create_staff_cli(app, "--email", "\u0430lex@example.com", "--name", "Alex", "--role", "admin",
-                              "--password", STRONG)
+    result = create_staff_cli(
+        app, "--email", "\u0430lex@example.com", "--name", "Alex", "--role", "admin", "--password", STRONG
+    )
     assert result.exit_code != 0
     assert "only Latin letters" in result.output
     assert staff_count() == 0

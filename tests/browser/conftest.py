@@ -6,6 +6,7 @@ suites still start from an empty database. Without chromium, Playwright, axe-cor
 HTML checker and Java, the tests are skipped with the reason, except on CI (CI=true), where a
 missing part fails the run.
 """
+
 from __future__ import annotations
 
 import os

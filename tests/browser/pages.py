@@ -6,6 +6,7 @@ is then audited, validated and looked at.
 Paths are format strings filled from demo_ids() (the ids of the demo's positions, applications
 and accounts as they came out of the database) and prepare_extra_pages() (one-time links).
 """
+
 from __future__ import annotations
 
 import re
@@ -62,22 +63,48 @@ PAGES: list[PageSpec] = [
     P("anonymous", "position", "/positions/{backend}"),
     P("anonymous", "closed-position", "/positions/{closed}", screenshot=False),
     P("anonymous", "sign-in", "/auth/login"),
-    P("anonymous", "sign-in-errors", "/auth/login", status=401, submit="Sign in",
-      fill={"Email": "nobody@example.com", "Password": "wrong password"}, screenshot=False),
+    P(
+        "anonymous",
+        "sign-in-errors",
+        "/auth/login",
+        status=401,
+        submit="Sign in",
+        fill={"Email": "nobody@example.com", "Password": "wrong password"},
+        screenshot=False,
+    ),
     P("anonymous", "sign-up", "/auth/signup"),
-    P("anonymous", "sign-up-errors", "/auth/signup", status=422, submit="Create account",
-      fill={"Full name": "Ada Lovelace", "Email": "not-an-email", "Password": "short"}),
+    P(
+        "anonymous",
+        "sign-up-errors",
+        "/auth/signup",
+        status=422,
+        submit="Create account",
+        fill={"Full name": "Ada Lovelace", "Email": "not-an-email", "Password": "short"},
+    ),
     P("anonymous", "reset", "/auth/reset"),
-    P("anonymous", "reset-sent", "/auth/reset", submit="Send the link", fill={"Email": "nobody@example.com"},
-      screenshot=False),
+    P(
+        "anonymous",
+        "reset-sent",
+        "/auth/reset",
+        submit="Send the link",
+        fill={"Email": "nobody@example.com"},
+        screenshot=False,
+    ),
     P("anonymous", "link-invalid", "/auth/verify/not-a-real-token", status=400, screenshot=False),
     P("anonymous", "sign-up-sent", "/auth/signup/sent", screenshot=False),
     P("anonymous", "verify-confirm", "{verify_path}", screenshot=False),
     P("anonymous", "claim-account", "{verify_path}/claim", screenshot=False),
     P("anonymous", "not-found", "/no-such-page", status=404),
     P("anonymous", "reset-password", "{reset_path}"),
-    P("anonymous", "reset-password-errors", "{reset_path}", status=422, submit="Save the new password",
-      fill={"New password": "short"}, screenshot=False),
+    P(
+        "anonymous",
+        "reset-password-errors",
+        "{reset_path}",
+        status=422,
+        submit="Save the new password",
+        fill={"New password": "short"},
+        screenshot=False,
+    ),
     P("anonymous", "accept-invite", "{invite_path}", screenshot=False),
     # A candidate in the middle of the process, with two applications
     P("candidate", "dashboard", "/dashboard"),
@@ -85,8 +112,14 @@ PAGES: list[PageSpec] = [
     P("candidate", "application-applied", "/applications/{app_casey_designer}", screenshot=False),
     P("candidate", "position-applied", "/positions/{backend}", screenshot=False),
     P("candidate", "apply", "/positions/{sre}/apply"),
-    P("candidate", "apply-errors", "/positions/{sre}/apply", status=422, submit="Send application",
-      fill={"Portfolio, GitHub or LinkedIn link": "not a link"}),
+    P(
+        "candidate",
+        "apply-errors",
+        "/positions/{sre}/apply",
+        status=422,
+        submit="Send application",
+        fill={"Portfolio, GitHub or LinkedIn link": "not a link"},
+    ),
     P("candidate", "account", "/auth/password"),
     P("candidate", "account-errors", "/auth/password", status=422, submit="Save password", screenshot=False),
     P("candidate", "forbidden", "/staff/", status=403, screenshot=False),
@@ -102,24 +135,52 @@ PAGES: list[PageSpec] = [
     P("recruiter", "home", "/staff/"),
     P("recruiter", "positions", "/staff/positions"),
     P("recruiter", "new-position", "/staff/positions/new"),
-    P("recruiter", "new-position-errors", "/staff/positions/new", status=422, submit="Create position",
-      fill={"Reapply wait after a rejection (months)": "2"}, screenshot=False),
+    P(
+        "recruiter",
+        "new-position-errors",
+        "/staff/positions/new",
+        status=422,
+        submit="Create position",
+        fill={"Reapply wait after a rejection (months)": "2"},
+        screenshot=False,
+    ),
     P("recruiter", "edit-position", "/staff/positions/{backend}/edit", screenshot=False),
     P("recruiter", "pipeline", "/staff/positions/{backend}/pipeline"),
     P("recruiter", "pipeline-overdue", "/staff/positions/{backend}/pipeline?status=&overdue=1", screenshot=False),
-    P("recruiter", "pipeline-stage", "/staff/positions/{backend}/pipeline?stage={stage_screen}&status=",
-      screenshot=False),
-    P("recruiter", "pipeline-search-empty", "/staff/positions/{backend}/pipeline?q=nobody-by-this-name",
-      screenshot=False),
+    P(
+        "recruiter",
+        "pipeline-stage",
+        "/staff/positions/{backend}/pipeline?stage={stage_screen}&status=",
+        screenshot=False,
+    ),
+    P(
+        "recruiter",
+        "pipeline-search-empty",
+        "/staff/positions/{backend}/pipeline?q=nobody-by-this-name",
+        screenshot=False,
+    ),
     P("recruiter", "application", "/staff/applications/{app_casey}"),
     P("recruiter", "application-decision", "/staff/applications/{app_decision}", screenshot=False),
     P("recruiter", "application-closed", "/staff/applications/{app_rejected}", screenshot=False),
     P("recruiter", "reject", "/staff/applications/{app_casey}/reject"),
-    P("recruiter", "reject-errors", "/staff/applications/{app_casey}/reject", status=422,
-      submit="Reject and send feedback", screenshot=False),
+    P(
+        "recruiter",
+        "reject-errors",
+        "/staff/applications/{app_casey}/reject",
+        status=422,
+        submit="Reject and send feedback",
+        screenshot=False,
+    ),
     P("recruiter", "invite", "/auth/invitations/new"),
-    P("recruiter", "invite-errors", "/auth/invitations/new", status=422, submit="Send invitation",
-      fill={"Candidate's email": "not-an-email"}, screenshot=False),
+    P(
+        "recruiter",
+        "invite-errors",
+        "/auth/invitations/new",
+        status=422,
+        submit="Send invitation",
+        fill={"Candidate's email": "not-an-email"},
+        screenshot=False,
+    ),
     P("manager", "home", "/staff/"),
     P("manager", "positions", "/staff/positions", screenshot=False),
     P("manager", "pipeline", "/staff/positions/{backend}/pipeline", screenshot=False),
@@ -134,8 +195,14 @@ PAGES: list[PageSpec] = [
     P("admin", "home", "/staff/", screenshot=False),
     P("admin", "staff", "/admin/staff"),
     P("admin", "new-staff", "/admin/staff/new"),
-    P("admin", "new-staff-errors", "/admin/staff/new", status=422, submit="Create and send invitation",
-      screenshot=False),
+    P(
+        "admin",
+        "new-staff-errors",
+        "/admin/staff/new",
+        status=422,
+        submit="Create and send invitation",
+        screenshot=False,
+    ),
     P("admin", "edit-staff", "/admin/staff/{staff_recruiter}"),
     P("admin", "audit-log", "/admin/audit"),
     P("admin", "audit-log-filtered", "/admin/audit?action=application.advance&who=recruiter", screenshot=False),
@@ -190,16 +257,20 @@ def prepare_extra_pages() -> dict[str, str]:
     from portal.notifications.models import OutboxMessage
 
     if User.by_email(UNVERIFIED_EMAIL) is None:
-        accounts.sign_up(name="Uma Unverified", email=UNVERIFIED_EMAIL, password=DEMO_PASSWORD,
-                         timezone="Europe/Amsterdam")
+        accounts.sign_up(
+            name="Uma Unverified", email=UNVERIFIED_EMAIL, password=DEMO_PASSWORD, timezone="Europe/Amsterdam"
+        )
     accounts.request_password_reset(ROLES["candidate"])
     if User.by_email(INVITED_EMAIL) is None:
         accounts.invite_candidate(User.by_email(ROLES["recruiter"]), name="Ines Invited", email=INVITED_EMAIL)
     db.session.commit()
 
     def last_link(kind: str, to_addr: str, prefix: str) -> str:
-        message = db.session.scalars(select(OutboxMessage).where(
-            OutboxMessage.kind == kind, OutboxMessage.to_addr == to_addr).order_by(OutboxMessage.id.desc())).first()
+        message = db.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.kind == kind, OutboxMessage.to_addr == to_addr)
+            .order_by(OutboxMessage.id.desc())
+        ).first()
         assert message is not None, f"no {kind} mail to {to_addr}"
         match = re.search(r"https?://[^/\s]+(" + re.escape(prefix) + r"[^\s]+)", message.body_text)
         assert match, f"no {prefix} link in the {kind} mail"

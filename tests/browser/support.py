@@ -3,6 +3,7 @@ the two viewports, and how a person signs in, fills a field and sends a form.
 
 Chromium is Debian's (/usr/bin/chromium, or CHROMIUM_PATH), never one Playwright downloads.
 """
+
 from __future__ import annotations
 
 import os
@@ -35,8 +36,9 @@ def launch_chromium(playwright):
 
 def new_context(browser, base_url: str, viewport: dict | None = None):
     """A browser context (its own cookies) on the portal, in a candidate's locale and time zone."""
-    context = browser.new_context(base_url=base_url, viewport=viewport or DESKTOP, locale="en-GB",
-                                  timezone_id="Europe/Amsterdam")
+    context = browser.new_context(
+        base_url=base_url, viewport=viewport or DESKTOP, locale="en-GB", timezone_id="Europe/Amsterdam"
+    )
     context.set_default_timeout(10_000)
     return context
 

@@ -6,6 +6,7 @@ one signed-in browser context per role is reused across its pages. Pages are aud
 portal's real Content-Security-Policy in force: axe is injected through the DevTools protocol,
 which the policy does not govern, and a page that breaks the policy fails the test.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -114,8 +115,10 @@ def phone_problems(page) -> list[str]:
       return {scroll: root.scrollWidth, client: root.clientWidth, wide};
     }""")
     if widths["scroll"] > widths["client"]:
-        return [f"at {PHONE['width']}px the page scrolls sideways: {widths['scroll']}px wide for "
-                f"{widths['client']}px (too wide: {', '.join(widths['wide']) or 'unknown'})"]
+        return [
+            f"at {PHONE['width']}px the page scrolls sideways: {widths['scroll']}px wide for "
+            f"{widths['client']}px (too wide: {', '.join(widths['wide']) or 'unknown'})"
+        ]
     return []
 
 
@@ -178,7 +181,9 @@ def test_the_audit_reports_what_it_should(browser, live_server, axe_source):
 
         tab = RolePage(context.new_page())  # a portal page under its real CSP, given an inline style
         tab.page.goto("/positions")
-        tab.page.evaluate("document.querySelector('main').insertAdjacentHTML('beforeend', '<p style=\"color:red\">x</p>')")
+        tab.page.evaluate(
+            "document.querySelector('main').insertAdjacentHTML('beforeend', '<p style=\"color:red\">x</p>')"
+        )
         tab.page.wait_for_timeout(100)
         assert any(problem.startswith("CSP:") for problem in tab.problems), tab.problems
     finally:

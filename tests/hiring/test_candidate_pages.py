@@ -1,4 +1,5 @@
 """Candidate pages: what a candidate reads about their application, and nothing more."""
+
 from __future__ import annotations
 
 from portal.extensions import db
@@ -47,9 +48,12 @@ def test_candidate_pages_use_a_constant_number_of_queries(app, client, factory):
 
 
 def test_position_description_is_markdown_without_script(app, client, factory):
-    position = factory.position(description=(
-        "## What you do\n\n- Build **services**\n- [Read more](https://example.com/team)\n\n"
-        "<script>alert(1)</script> [x](javascript:alert(2)) <img src=x onerror=alert(3)>"))
+    position = factory.position(
+        description=(
+            "## What you do\n\n- Build **services**\n- [Read more](https://example.com/team)\n\n"
+            "<script>alert(1)</script> [x](javascript:alert(2)) <img src=x onerror=alert(3)>"
+        )
+    )
     page = client.get(f"/positions/{position.id}").get_data(as_text=True)
     assert "<h3>What you do</h3>" in page and "<strong>services</strong>" in page
     assert 'href="https://example.com/team"' in page

@@ -1,4 +1,5 @@
 """The process state machine: allowed moves, refusals, and what every move records."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -22,9 +23,14 @@ STAGE_KEYS = ["applied", "recruiter_screen", "technical_screen", "onsite_1", "on
 
 
 def _counts(application_id: int) -> tuple[int, int, int]:
-    events = db.session.scalar(select(func.count()).select_from(StageEvent).where(StageEvent.application_id == application_id))
-    audits = db.session.scalar(select(func.count()).select_from(AuditEntry).where(
-        AuditEntry.object_type == "applications", AuditEntry.object_id == application_id))
+    events = db.session.scalar(
+        select(func.count()).select_from(StageEvent).where(StageEvent.application_id == application_id)
+    )
+    audits = db.session.scalar(
+        select(func.count())
+        .select_from(AuditEntry)
+        .where(AuditEntry.object_type == "applications", AuditEntry.object_id == application_id)
+    )
     mails = db.session.scalar(select(func.count()).select_from(OutboxMessage))
     return events, audits, mails
 
@@ -40,7 +46,11 @@ def test_advance_moves_to_next_stage_with_event_audit_and_mail(app, factory):
     assert (events, audits, mails) == (before[0] + 1, before[1] + 1, before[2] + 1)
     event = db.session.scalars(select(StageEvent).order_by(StageEvent.id.desc())).first()
     assert (event.action, event.from_stage.key, event.to_stage.key, event.actor_id) == (
-        "advance", "applied", "recruiter_screen", recruiter.id)
+        "advance",
+        "applied",
+        "recruiter_screen",
+        recruiter.id,
+    )
     mail = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first()
     assert mail.to_addr == application.candidate.email and "Recruiter screen" in mail.subject
 
@@ -159,7 +169,8 @@ def test_hiring_manager_moves_applications_of_own_position(app, factory):
 ACTORS = ["recruiter", "other_recruiter", "own_manager", "other_manager", "owner", "other_candidate", "interviewer"]
 steps = st.lists(
     st.tuples(st.sampled_from(process.BUTTON_ACTIONS), st.sampled_from(ACTORS), st.booleans()),
-    min_size=1, max_size=12,
+    min_size=1,
+    max_size=12,
 )
 
 
@@ -218,7 +229,8 @@ def test_random_action_sequences_keep_the_process_invariants(app, factory, seque
 
     # The timeline is a chain: every event starts where the previous one ended.
     events = db.session.scalars(
-        select(StageEvent).where(StageEvent.application_id == application.id).order_by(StageEvent.id)).all()
+        select(StageEvent).where(StageEvent.application_id == application.id).order_by(StageEvent.id)
+    ).all()
     assert events[0].action == "applied"
     for previous, event in zip(events, events[1:]):
         assert event.from_stage_id == previous.to_stage_id
@@ -239,7 +251,7 @@ def test_racing_moves_of_one_application_take_effect_once(app, factory, action):
 
     recruiter = factory.staff("recruiter")
     application = factory.application(actor=recruiter)
-    actor_id = (application.candidate_id if action is process.Action.WITHDRAW else recruiter.id)
+    actor_id = application.candidate_id if action is process.Action.WITHDRAW else recruiter.id
     application_id, stage_id = application.id, application.stage_id
     before = _counts(application_id)
     barrier = threading.Barrier(4, timeout=1)

@@ -1,4 +1,5 @@
 """The process as data: interview plans as rows, constrained stage kinds, progress within a stage."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -27,9 +28,18 @@ def test_the_default_process_holds_its_interview_plans_as_rows(app):
     assert _plan(stages["applied"]) == []
     assert _plan(stages["recruiter_screen"]) == [("recruiter_screen", 30, "recruiter", False, None)]
     assert [p.kind_key for p in stages["onsite_1"].interview_plan] == [
-        "coding", "whiteboarding", "data_structures", "system_design", "hr_behavioural"]
+        "coding",
+        "whiteboarding",
+        "data_structures",
+        "system_design",
+        "hr_behavioural",
+    ]
     assert [p.run_by_role for p in stages["onsite_1"].interview_plan] == ["interviewer"] * 4 + ["hr"]
-    assert [p.kind_key for p in stages["onsite_2"].interview_plan] == ["hr_culture", "hiring_manager", "engineering_manager"]
+    assert [p.kind_key for p in stages["onsite_2"].interview_plan] == [
+        "hr_culture",
+        "hiring_manager",
+        "engineering_manager",
+    ]
     # The live screen is an interview; the take-home format has none.
     technical = stages["technical_screen"]
     assert [p.kind_key for p in technical.interviews_for(TechnicalFormat.LIVE.value)] == ["live_technical"]
@@ -45,16 +55,24 @@ def test_a_stage_of_an_unknown_kind_is_refused_by_the_database(app):
             db.session.execute(text("UPDATE stages SET kind = 'party' WHERE id = :id"), {"id": template.stages[0].id})
     db.session.remove()
     assert {s.kind for s in db.session.scalars(select(Stage))} <= {
-        "review", "screen", "technical", "loop", "decision", "outcome"}
+        "review",
+        "screen",
+        "technical",
+        "loop",
+        "decision",
+        "outcome",
+    }
 
 
 def test_a_planned_interview_of_an_unknown_role_or_odd_length_is_refused(app):
     with transaction():
         template = ensure_default_process()
     planned_id = template.stage_by_key("onsite_1").interview_plan[0].id
-    for statement in ("UPDATE planned_interviews SET run_by_role = 'intern' WHERE id = :id",
-                      "UPDATE planned_interviews SET minutes = 5 WHERE id = :id",
-                      "UPDATE planned_interviews SET format = 'carrier_pigeon' WHERE id = :id"):
+    for statement in (
+        "UPDATE planned_interviews SET run_by_role = 'intern' WHERE id = :id",
+        "UPDATE planned_interviews SET minutes = 5 WHERE id = :id",
+        "UPDATE planned_interviews SET format = 'carrier_pigeon' WHERE id = :id",
+    ):
         with pytest.raises(IntegrityError):
             with transaction():
                 db.session.execute(text(statement), {"id": planned_id})

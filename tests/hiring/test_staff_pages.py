@@ -1,4 +1,5 @@
 """Staff pages: positions, the pipeline with filters and SLA flags, and process actions."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -25,13 +26,26 @@ def _staff_client(client, factory, *roles):
 def test_recruiter_creates_edits_and_closes_a_position(app, client, factory):
     recruiter = _staff_client(client, factory, "recruiter")
     manager = factory.staff("hiring_manager", name="Mo Manager")
-    form = {"title": "Data Engineer", "team": "Insights", "location": "Remote", "summary": "Pipelines.",
-            "description": "Build them.", "status": "open", "reapply_cooldown_months": "9", "sla_days": "4",
-            "hiring_manager_id": str(manager.id), "recruiter_id": str(recruiter.id)}
+    form = {
+        "title": "Data Engineer",
+        "team": "Insights",
+        "location": "Remote",
+        "summary": "Pipelines.",
+        "description": "Build them.",
+        "status": "open",
+        "reapply_cooldown_months": "9",
+        "sla_days": "4",
+        "hiring_manager_id": str(manager.id),
+        "recruiter_id": str(recruiter.id),
+    }
     response = client.post("/staff/positions/new", data=form)
     assert response.status_code == 302
     position = db.session.scalars(select(Position)).one()
-    assert (position.title, position.reapply_cooldown_months, position.hiring_manager_id) == ("Data Engineer", 9, manager.id)
+    assert (position.title, position.reapply_cooldown_months, position.hiring_manager_id) == (
+        "Data Engineer",
+        9,
+        manager.id,
+    )
     assert "Data Engineer" in client.get("/positions").get_data(as_text=True)
 
     response = client.post(f"/staff/positions/{position.id}/edit", data=dict(form, title="Senior Data Engineer"))
@@ -41,8 +55,9 @@ def test_recruiter_creates_edits_and_closes_a_position(app, client, factory):
     db.session.refresh(position)
     assert (position.title, position.status) == ("Senior Data Engineer", "closed")
     assert f'href="/positions/{position.id}"' not in client.get("/positions").get_data(as_text=True)
-    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.object_type == "positions")
-                                 .order_by(AuditEntry.id)).all()
+    entries = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.object_type == "positions").order_by(AuditEntry.id)
+    ).all()
     assert [e.action for e in entries] == ["position.create", "position.update", "position.close"]
     # The edit's audit entry says what each changed field was before and after.
     assert entries[1].data["changes"] == {"title": {"from": "Data Engineer", "to": "Senior Data Engineer"}}
@@ -50,15 +65,33 @@ def test_recruiter_creates_edits_and_closes_a_position(app, client, factory):
 
 def test_position_form_refuses_bad_input_and_keeps_it(app, client, factory):
     _staff_client(client, factory, "recruiter")
-    response = client.post("/staff/positions/new", data={
-        "title": "Keep this title", "team": "", "status": "open", "reapply_cooldown_months": "3",
-        "sla_days": "5", "hiring_manager_id": "0", "recruiter_id": "0"})
+    response = client.post(
+        "/staff/positions/new",
+        data={
+            "title": "Keep this title",
+            "team": "",
+            "status": "open",
+            "reapply_cooldown_months": "3",
+            "sla_days": "5",
+            "hiring_manager_id": "0",
+            "recruiter_id": "0",
+        },
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Keep this title" in page and "between 6 and 12" in page and 'id="team-error"' in page
-    response = client.post("/staff/positions/new", data={
-        "title": "T", "team": "T", "status": "open", "reapply_cooldown_months": "6.5",
-        "sla_days": "0", "hiring_manager_id": "0", "recruiter_id": "0"})
+    response = client.post(
+        "/staff/positions/new",
+        data={
+            "title": "T",
+            "team": "T",
+            "status": "open",
+            "reapply_cooldown_months": "6.5",
+            "sla_days": "0",
+            "hiring_manager_id": "0",
+            "recruiter_id": "0",
+        },
+    )
     page = response.get_data(as_text=True)
     assert "between 1 and 30 working days" in page and "This field is required" not in page
     assert db.session.scalar(select(func.count()).select_from(Position)) == 0
@@ -83,8 +116,12 @@ def test_pipeline_search_filters_and_pagination(app, client, factory):
     recruiter = _staff_client(client, factory, "recruiter")
     position = factory.position(recruiter)
     for index in range(30):
-        factory.application(factory.candidate(f"person{index:02d}@example.com", name=f"Person {index:02d}"),
-                            position, advances=1 if index < 3 else 0, actor=recruiter)
+        factory.application(
+            factory.candidate(f"person{index:02d}@example.com", name=f"Person {index:02d}"),
+            position,
+            advances=1 if index < 3 else 0,
+            actor=recruiter,
+        )
     url = f"/staff/positions/{position.id}/pipeline"
     first = client.get(url).get_data(as_text=True)
     assert "30 applications found" in first and "Page 1 of 2" in first
@@ -123,15 +160,18 @@ def test_recruiter_advances_rejects_and_hires_through_the_pages(app, client, fac
     second = factory.application(position=position, advances=5, actor=recruiter)
 
     page = client.get(f"/staff/applications/{first.id}").get_data(as_text=True)
-    assert "Advance to Recruiter screen" in page and "Hire" not in page.split("Actions", 1)[1].split("Application", 1)[0]
+    assert (
+        "Advance to Recruiter screen" in page and "Hire" not in page.split("Actions", 1)[1].split("Application", 1)[0]
+    )
     assert client.post(f"/staff/applications/{first.id}/advance", data={"stage_id": first.stage_id}).status_code == 302
     first = db.session.get(Application, first.id)
     assert first.stage.key == "recruiter_screen"
 
     response = client.post(f"/staff/applications/{first.id}/reject", data={"feedback": "", "stage_id": first.stage_id})
     assert response.status_code == 422 and 'id="feedback-error"' in response.get_data(as_text=True)
-    response = client.post(f"/staff/applications/{first.id}/reject",
-                           data={"feedback": "Great communication.", "stage_id": first.stage_id})
+    response = client.post(
+        f"/staff/applications/{first.id}/reject", data={"feedback": "Great communication.", "stage_id": first.stage_id}
+    )
     assert response.status_code == 302
     assert db.session.get(Application, first.id).status == "rejected"
 
@@ -171,8 +211,11 @@ def test_staff_views_of_applications_and_cvs_are_audited(app, client, factory):
 def test_every_stage_change_is_in_audit_log_and_timeline(app, client, factory):
     recruiter = factory.staff("recruiter")
     application = factory.application(advances=3, actor=recruiter)
-    audit = db.session.scalars(select(AuditEntry.action).where(
-        AuditEntry.object_type == "applications", AuditEntry.object_id == application.id).order_by(AuditEntry.id)).all()
+    audit = db.session.scalars(
+        select(AuditEntry.action)
+        .where(AuditEntry.object_type == "applications", AuditEntry.object_id == application.id)
+        .order_by(AuditEntry.id)
+    ).all()
     assert audit == ["application.create"] + ["application.advance"] * 3
     login(client, application.candidate)
     page = client.get(f"/applications/{application.id}").get_data(as_text=True)
@@ -194,7 +237,9 @@ def test_double_click_on_advance_moves_only_one_stage(app, client, factory):
     recruiter = _staff_client(client, factory, "recruiter")
     application = factory.application(actor=recruiter)
     shown_stage = application.stage_id
-    assert client.post(f"/staff/applications/{application.id}/advance", data={"stage_id": shown_stage}).status_code == 302
+    assert (
+        client.post(f"/staff/applications/{application.id}/advance", data={"stage_id": shown_stage}).status_code == 302
+    )
     second = client.post(f"/staff/applications/{application.id}/advance", data={"stage_id": shown_stage})
     assert second.status_code == 409
     page = second.get_data(as_text=True)
@@ -212,12 +257,18 @@ def test_refused_action_shows_the_reason_on_the_portal_page(app, client, factory
     assert "hire or reject instead" in page and "<h1>" in page
 
 
-
 def test_control_characters_are_refused_next_to_the_field(app, client, factory):
     recruiter = _staff_client(client, factory, "recruiter")
-    form = {"title": "Null\x00Title", "team": "Ops\r\nBcc: x@example.com", "status": "open",
-            "reapply_cooldown_months": "6", "sla_days": "5", "hiring_manager_id": "0", "recruiter_id": "0",
-            "description": "Two lines\nare fine here."}
+    form = {
+        "title": "Null\x00Title",
+        "team": "Ops\r\nBcc: x@example.com",
+        "status": "open",
+        "reapply_cooldown_months": "6",
+        "sla_days": "5",
+        "hiring_manager_id": "0",
+        "recruiter_id": "0",
+        "description": "Two lines\nare fine here.",
+    }
     response = client.post("/staff/positions/new", data=form)
     page = response.get_data(as_text=True)
     assert response.status_code == 422 and 'id="title-error"' in page and 'id="team-error"' in page
@@ -234,13 +285,21 @@ def test_a_stage_action_without_the_shown_stage_is_refused_even_when_many_race(a
     application = factory.application(actor=recruiter)
     for data in ({}, {"stage_id": ""}, {"stage_id": "abc"}, {"stage_id": "1.5"}, {"stage_id": "-1"}):
         assert client.post(f"/staff/applications/{application.id}/advance", data=data).status_code == 400, data
-        assert client.post(f"/staff/applications/{application.id}/reject",
-                           data=dict(data, feedback="Thanks")).status_code == 400, data
+        assert (
+            client.post(f"/staff/applications/{application.id}/reject", data=dict(data, feedback="Thanks")).status_code
+            == 400
+        ), data
     # Ten clicks at once without a stage: none acts. Ten with the shown stage: exactly one acts.
     statuses = race_requests(app, recruiter, 10, "post", f"/staff/applications/{application.id}/advance", data={})
     assert statuses == [400] * 10
-    statuses = race_requests(app, recruiter, 10, "post", f"/staff/applications/{application.id}/advance",
-                             data={"stage_id": application.stage_id})
+    statuses = race_requests(
+        app,
+        recruiter,
+        10,
+        "post",
+        f"/staff/applications/{application.id}/advance",
+        data={"stage_id": application.stage_id},
+    )
     assert sorted(statuses) == [302] + [409] * 9
     db.session.expire_all()
     assert db.session.get(Application, application.id).stage.key == "recruiter_screen"
@@ -261,8 +320,10 @@ def test_closing_a_position_can_end_its_applications_with_a_message(app, client,
     response = client.post(f"/staff/positions/{position.id}/close", data={"applications": "close", "message": ""})
     assert response.status_code == 422 and 'id="message-error"' in response.get_data(as_text=True)
     assert db.session.get(Position, position.id).status == "open"
-    response = client.post(f"/staff/positions/{position.id}/close",
-                           data={"applications": "close", "message": "The team's plans changed; thank you."})
+    response = client.post(
+        f"/staff/positions/{position.id}/close",
+        data={"applications": "close", "message": "The team's plans changed; thank you."},
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Application, going_on.id).status == "closed"
@@ -315,13 +376,16 @@ def test_a_hired_candidate_is_not_offered_to_apply_again(app, client, factory):
 
 
 @settings(max_examples=300, deadline=None)
-@given(now=st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1), timezones=st.just(timezone.utc)),
-       waited=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=60)),
-       working_days=st.integers(min_value=0, max_value=30))
+@given(
+    now=st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1), timezones=st.just(timezone.utc)),
+    waited=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=60)),
+    working_days=st.integers(min_value=0, max_value=30),
+)
 def test_overdue_filter_finds_exactly_the_applications_past_their_response_date(now, waited, working_days):
     entered = now - waited
-    in_ranges = any((start is None or start <= entered) and entered < end
-                    for start, end in late_entry_ranges(now, working_days))
+    in_ranges = any(
+        (start is None or start <= entered) and entered < end for start, end in late_entry_ranges(now, working_days)
+    )
     assert in_ranges == (add_working_days(entered, working_days) < now)
 
 

@@ -2,6 +2,7 @@
 
 In this folder the `app` fixture (and so `client` and `factory`) sends mail to that server.
 """
+
 from __future__ import annotations
 
 import email

@@ -1,5 +1,6 @@
 """Attachments travel with their outbox message: stored in the same transaction, and received over
 real SMTP as the parts calendar clients and mail readers expect (RFC 6047 for invitations)."""
+
 from __future__ import annotations
 
 import pytest
@@ -56,8 +57,11 @@ def test_an_interview_invite_arrives_as_an_icalendar_part_that_calendar_clients_
 
     # ... and offered as an .ics file, which no client reads as a second invitation.
     [ics] = files
-    assert (ics.get_filename(), ics.get_content_type(), ics.get_content_disposition()) == \
-        ("invite.ics", "application/ics", "attachment")
+    assert (ics.get_filename(), ics.get_content_type(), ics.get_content_disposition()) == (
+        "invite.ics",
+        "application/ics",
+        "attachment",
+    )
     assert ics.get_content() == INVITE.encode("utf-8")
     text = received.get_body(preferencelist=("plain",)).get_content()
     assert "password of your Candor account was just changed" in text
@@ -65,8 +69,12 @@ def test_an_interview_invite_arrives_as_an_icalendar_part_that_calendar_clients_
 
 def test_a_cancelled_interview_sends_a_cancel_invitation(app, factory, smtp):
     candidate = factory.candidate(email="cand@example.com")
-    queue_mail(candidate, "password_changed", user=candidate,
-               attachments=[Attachment.calendar(CANCEL, method="cancel", filename="cancel.ics")])
+    queue_mail(
+        candidate,
+        "password_changed",
+        user=candidate,
+        attachments=[Attachment.calendar(CANCEL, method="cancel", filename="cancel.ics")],
+    )
 
     received = _only_mail_to(candidate, smtp)
 
@@ -81,10 +89,15 @@ def test_other_attachments_arrive_as_files_with_their_name_type_and_bytes(app, f
     candidate = factory.candidate(email="cand@example.com")
     receipt = "Submission receipt\nsolution.zip  sha256 9f86d081884c7d65\nAbgabe für Zoë\n"
     pdf = b"%PDF-1.4\n\x00\xff\xfe binary\r\n%%EOF"
-    queue_mail(candidate, "password_changed", user=candidate, attachments=[
-        Attachment("receipt.txt", "text/plain", receipt),
-        Attachment("brief.pdf", "application/pdf", pdf),
-    ])
+    queue_mail(
+        candidate,
+        "password_changed",
+        user=candidate,
+        attachments=[
+            Attachment("receipt.txt", "text/plain", receipt),
+            Attachment("brief.pdf", "application/pdf", pdf),
+        ],
+    )
 
     received = _only_mail_to(candidate, smtp)
 
@@ -102,12 +115,19 @@ def test_attachments_are_stored_with_their_message_in_the_same_transaction(app, 
     candidate = factory.candidate()
 
     with transaction():
-        message = queue_mail(candidate, "password_changed", user=candidate,
-                             attachments=[Attachment.calendar(INVITE), Attachment("notes.txt", "text/plain", "hi")])
+        message = queue_mail(
+            candidate,
+            "password_changed",
+            user=candidate,
+            attachments=[Attachment.calendar(INVITE), Attachment("notes.txt", "text/plain", "hi")],
+        )
 
     db.session.expire_all()
-    stored = db.session.scalars(select(OutboxAttachment).where(OutboxAttachment.outbox_message_id == message.id)
-                                .order_by(OutboxAttachment.position)).all()
+    stored = db.session.scalars(
+        select(OutboxAttachment)
+        .where(OutboxAttachment.outbox_message_id == message.id)
+        .order_by(OutboxAttachment.position)
+    ).all()
     assert [(a.filename, a.content_type, a.content) for a in stored] == [
         ("invite.ics", "text/calendar; method=REQUEST; charset=UTF-8", INVITE.encode("utf-8")),
         ("notes.txt", "text/plain; charset=UTF-8", b"hi"),
@@ -144,14 +164,17 @@ def test_an_invite_is_resent_with_its_attachment_after_the_server_was_down(app, 
     assert {m.status for m in outbox()} == {OutboxStatus.SENT.value}
 
 
-@pytest.mark.parametrize("attachment, reason", [
-    (Attachment.calendar(INVITE, method="CANCEL"), "METHOD must be CANCEL"),
-    (Attachment.calendar(INVITE, method="DELETE"), "unknown iTIP method"),
-    (Attachment("invite.ics\r\nBcc: everyone@example.com", "text/plain", "x"), "one line"),
-    (Attachment("notes.txt", "text/plain\r\nBcc: everyone@example.com", "x"), "one line"),
-    (Attachment("../../etc/passwd", "text/plain", "x"), "plain file name"),
-    (Attachment("notes.txt", "not a type", "x"), "not a content type"),
-])
+@pytest.mark.parametrize(
+    "attachment, reason",
+    [
+        (Attachment.calendar(INVITE, method="CANCEL"), "METHOD must be CANCEL"),
+        (Attachment.calendar(INVITE, method="DELETE"), "unknown iTIP method"),
+        (Attachment("invite.ics\r\nBcc: everyone@example.com", "text/plain", "x"), "one line"),
+        (Attachment("notes.txt", "text/plain\r\nBcc: everyone@example.com", "x"), "one line"),
+        (Attachment("../../etc/passwd", "text/plain", "x"), "plain file name"),
+        (Attachment("notes.txt", "not a type", "x"), "not a content type"),
+    ],
+)
 def test_an_attachment_no_client_could_read_as_meant_is_refused_when_queued(app, factory, attachment, reason):
     candidate = factory.candidate()
     messages_before = len(outbox())

@@ -1,5 +1,6 @@
 """Several outbox workers at once, each with its own session and connection: every message is
 received exactly once."""
+
 from __future__ import annotations
 
 import threading
@@ -20,7 +21,8 @@ MESSAGES = 100
 
 def _unfinished() -> int:
     return db.session.scalar(
-        select(func.count()).select_from(OutboxMessage)
+        select(func.count())
+        .select_from(OutboxMessage)
         .where(OutboxMessage.status.in_([OutboxStatus.PENDING.value, OutboxStatus.SENDING.value]))
     )
 
@@ -74,8 +76,11 @@ def _assert_each_received_once(smtp, queued: list[str]) -> None:
     assert sorted(rows) == [(OutboxStatus.SENT.value, 1)] * len(queued), "each was tried by one worker, once"
 
 
-@pytest.mark.skipif(not is_postgres(), reason="needs PostgreSQL row locks (FOR UPDATE SKIP LOCKED) and "
-                    "real concurrent writers; set TEST_DATABASE_URL to run it")
+@pytest.mark.skipif(
+    not is_postgres(),
+    reason="needs PostgreSQL row locks (FOR UPDATE SKIP LOCKED) and "
+    "real concurrent writers; set TEST_DATABASE_URL to run it",
+)
 def test_four_workers_on_postgresql_send_each_message_exactly_once(app, factory, smtp):
     queued = _queue_many(factory)
 

@@ -1,5 +1,6 @@
 """The worker delivers the outbox over real SMTP (aiosmtpd on loopback): at least once, never twice
 in normal operation, with retries and backoff while the server is away."""
+
 from __future__ import annotations
 
 import re
@@ -41,6 +42,7 @@ def _reload(message: OutboxMessage) -> OutboxMessage:
 
 # --- what arrives ---------------------------------------------------------------------------
 
+
 def test_delivered_mail_reaches_the_recipient_with_subject_message_id_and_both_parts(app, factory, smtp):
     user = factory.candidate(email="reader@example.com", verified=False)
     [queued] = outbox("verify_email")
@@ -71,7 +73,7 @@ def test_the_verification_link_in_the_mail_is_absolute_and_verifies_the_account(
     assert link.startswith(BASE_URL + "/auth/verify/")
     assert f'href="{link}"' in _html(received), "the HTML part links to the same place"
 
-    path = link[len(BASE_URL):]
+    path = link[len(BASE_URL) :]
     assert client.get(path).status_code == 200  # the confirm page; opening it changes nothing
     response = client.post(path, data={"password": PASSWORD})
 
@@ -85,7 +87,7 @@ def test_the_reset_link_in_the_mail_lets_the_user_choose_a_new_password(app, fac
     accounts.request_password_reset(user.email)
     deliver_once()
     [received] = [m for m in smtp.received() if m["Subject"] == "Choose a new password"]
-    path = _link(received, "/auth/reset/")[len(BASE_URL):]
+    path = _link(received, "/auth/reset/")[len(BASE_URL) :]
 
     assert client.get(path).status_code == 200
     response = client.post(path, data={"password": "a brand new password", "confirm": "a brand new password"})
@@ -100,7 +102,7 @@ def test_the_invitation_link_in_the_mail_lets_the_candidate_set_a_password(app, 
     accounts.invite_candidate(factory.staff("recruiter"), name="Ivy", email="ivy@example.com")
     deliver_once()
     [received] = smtp.received()
-    path = _link(received, "/auth/invite/")[len(BASE_URL):]
+    path = _link(received, "/auth/invite/")[len(BASE_URL) :]
 
     response = client.post(path, data={"password": "my own long password", "confirm": "my own long password"})
 
@@ -111,12 +113,13 @@ def test_the_invitation_link_in_the_mail_lets_the_candidate_set_a_password(app, 
 def test_the_application_link_in_the_mail_opens_the_candidates_application(app, factory, client, smtp):
     candidate = factory.candidate()
     application = factory.application(candidate)
-    db.session.execute(update(OutboxMessage).where(OutboxMessage.kind != "application_received")
-                       .values(status=OutboxStatus.SENT.value))
+    db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.kind != "application_received").values(status=OutboxStatus.SENT.value)
+    )
     db.session.commit()
     deliver_once()
     [received] = smtp.received()
-    path = _link(received, f"/applications/{application.id}")[len(BASE_URL):]
+    path = _link(received, f"/applications/{application.id}")[len(BASE_URL) :]
 
     login(client, candidate, PASSWORD)
     page = client.get(path)
@@ -126,6 +129,7 @@ def test_the_application_link_in_the_mail_opens_the_candidates_application(app, 
 
 
 # --- the server is away -----------------------------------------------------------------------
+
 
 def test_mail_promised_while_the_server_is_down_is_sent_exactly_once_when_it_is_back(app, factory, smtp, clock):
     smtp.stop()
@@ -225,6 +229,7 @@ def test_a_malformed_message_is_counted_as_a_failed_attempt_and_does_not_block_t
 
 # --- once, and only once ----------------------------------------------------------------------
 
+
 def test_a_message_already_sent_is_never_sent_again(app, factory, smtp, clock):
     factory.candidate(verified=False)
     [queued] = outbox()
@@ -278,8 +283,9 @@ def test_a_message_that_kept_killing_the_worker_ends_dead_instead_of_looping(app
     [queued] = outbox()
     for _ in range(2):  # each time a worker claims it, counts the attempt and dies while sending
         assert claim(token="doomed") == [queued.id]
-        db.session.execute(update(OutboxMessage).where(OutboxMessage.id == queued.id)
-                           .values(attempts=OutboxMessage.attempts + 1))
+        db.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == queued.id).values(attempts=OutboxMessage.attempts + 1)
+        )
         db.session.commit()
         clock.advance(seconds=LEASE.total_seconds() + 1)
 
@@ -293,6 +299,7 @@ def test_a_message_that_kept_killing_the_worker_ends_dead_instead_of_looping(app
 
 
 # --- running the worker ---------------------------------------------------------------------------
+
 
 def test_flask_outbox_deliver_sends_what_is_due(app, factory, smtp):
     factory.candidate(verified=False)

@@ -1,5 +1,6 @@
 """Without MAIL_URL, mail goes to the log: who it is for and what about, always; the body with its
 links only in development, so a production log never holds a reset or invitation token."""
+
 from __future__ import annotations
 
 import logging

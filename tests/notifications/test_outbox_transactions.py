@@ -3,6 +3,7 @@
 So a committed change always has its mail waiting, and a change that fails leaves no mail
 about something that did not happen.
 """
+
 from __future__ import annotations
 
 import io
@@ -39,6 +40,7 @@ def _fail_right_after_queuing(monkeypatch, module):
 
 
 # --- accounts -----------------------------------------------------------------------------
+
 
 def test_signing_up_queues_the_verification_email_with_the_account(app, factory):
     user = factory.candidate(email="new@example.com", verified=False)
@@ -97,8 +99,12 @@ def test_a_reset_request_that_fails_after_queuing_leaves_no_mail_and_no_usable_t
 
     assert len(seen) == 1
     assert outbox("reset_password") == []
-    assert db.session.scalar(select(func.count()).select_from(OneTimeToken)
-                             .where(OneTimeToken.purpose == "reset_password")) == 0
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(OneTimeToken).where(OneTimeToken.purpose == "reset_password")
+        )
+        == 0
+    )
 
 
 def test_inviting_a_candidate_queues_an_invitation_naming_the_position(app, factory):
@@ -141,6 +147,7 @@ def test_changing_or_resetting_a_password_queues_a_notice(app, factory):
 
 # --- hiring -------------------------------------------------------------------------------
 
+
 def test_applying_queues_a_confirmation_with_a_link_to_the_application(app, factory):
     candidate = factory.candidate()
     position = factory.position(title="Site Reliability Engineer")
@@ -159,8 +166,13 @@ def test_an_application_that_fails_after_queuing_leaves_no_application_and_no_ma
     seen = _fail_right_after_queuing(monkeypatch, hiring)
 
     with pytest.raises(RuntimeError):
-        hiring.apply(candidate, position, cv_stream=io.BytesIO(PDF), cv_filename="cv.pdf",
-                     answers={"motivation": "Because.", "proud_of": "", "link": ""})
+        hiring.apply(
+            candidate,
+            position,
+            cv_stream=io.BytesIO(PDF),
+            cv_filename="cv.pdf",
+            answers={"motivation": "Because.", "proud_of": "", "link": ""},
+        )
 
     assert len(seen) == 1
     assert outbox("application_received") == []
@@ -182,13 +194,17 @@ def test_advancing_queues_a_mail_naming_the_next_stage(app, factory):
 def test_rejecting_queues_the_feedback_and_the_date_to_apply_again(app, factory):
     application = factory.application(advances=1)
 
-    hiring.move(application.id, process.Action.REJECT, application.position.recruiter,
-                feedback="We looked for more experience with distributed systems.")
+    hiring.move(
+        application.id,
+        process.Action.REJECT,
+        application.position.recruiter,
+        feedback="We looked for more experience with distributed systems.",
+    )
 
     [mail] = outbox("application_reject")
     assert application.status == ApplicationStatus.REJECTED.value
     assert "We looked for more experience with distributed systems." in mail.body_text
-    assert application.reapply_after.strftime('%d %B %Y') in mail.body_text.split("apply again from", 1)[1]
+    assert application.reapply_after.strftime("%d %B %Y") in mail.body_text.split("apply again from", 1)[1]
     assert "distributed systems" in mail.body_html
 
 

@@ -1,5 +1,6 @@
 """Mail is rendered for its recipient: times in the recipient's zone (not the zone of the staff member
 whose click queued it), staff-written text escaped, and only the portal's own links as anchors."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -67,7 +68,7 @@ def test_a_recruiter_in_los_angeles_moving_a_candidate_in_tokyo_sends_the_times_
     due = moved.sla_due_at()
     in_tokyo = due.astimezone(TOKYO).strftime(FORMAT) + " (Asia/Tokyo)"
     in_los_angeles = due.astimezone(LOS_ANGELES).strftime(FORMAT)
-    assert in_tokyo[:-len(" (Asia/Tokyo)")] != in_los_angeles, "the zones never show the same hour"
+    assert in_tokyo[: -len(" (Asia/Tokyo)")] != in_los_angeles, "the zones never show the same hour"
     [queued] = outbox("application_advance")
     received = _received_to(smtp, candidate.email, "Next step")
     text = received.get_body(preferencelist=("plain",)).get_content()
@@ -111,8 +112,10 @@ def test_staff_feedback_in_a_rejection_mail_is_escaped_text_and_never_a_link(app
     recruiter, candidate, application = _pipeline(factory)
     login(client, recruiter, PASSWORD)
 
-    response = client.post(f"/staff/applications/{application.id}/reject",
-                           data={"stage_id": application.stage_id, "feedback": HOSTILE_FEEDBACK})
+    response = client.post(
+        f"/staff/applications/{application.id}/reject",
+        data={"stage_id": application.stage_id, "feedback": HOSTILE_FEEDBACK},
+    )
 
     assert response.status_code == 302
     received = _received_to(smtp, candidate.email, "Your application")
@@ -143,9 +146,12 @@ def test_the_portals_own_links_are_anchors_in_the_html_part(app, factory, smtp):
 
 
 def test_a_candidate_name_with_markup_is_escaped_in_the_html_part(app, factory, smtp):
-    user = factory.candidate(name="<img src=x onerror=alert(1)> Eve", verified=False)
+    # A confirmed candidate's name is used in mail about their application (mail before confirmation
+    # names nobody).
+    user = factory.candidate(name="<img src=x onerror=alert(1)> Eve")
+    factory.application(user)
 
-    received = _received_to(smtp, user.email, "Confirm")
+    received = _received_to(smtp, user.email, "We received")
 
     html = received.get_body(preferencelist=("html",)).get_content()
     assert "img" not in _parsed(html).tags

@@ -3,6 +3,7 @@
 The endpoints come from the URL map. Each is sent by someone its policy admits, with form data
 that would succeed if the token were there (the control test sends the same with a token).
 """
+
 from __future__ import annotations
 
 import io
@@ -16,8 +17,17 @@ from portal.extensions import db
 from portal.security import policy
 from tests.helpers import PASSWORD, PDF
 from tests.security.world import (
-    ANONYMOUS, CANDIDATE_A, CANDIDATE_B, UNVERIFIED, build_world, policy_of_rule, routes, sign_in_everyone,
-    signed_in_user_id, table_snapshot, url_for_rule,
+    ANONYMOUS,
+    CANDIDATE_A,
+    CANDIDATE_B,
+    UNVERIFIED,
+    build_world,
+    policy_of_rule,
+    routes,
+    sign_in_everyone,
+    signed_in_user_id,
+    table_snapshot,
+    url_for_rule,
 )
 
 NEW_PASSWORD = "a brand new password 42"
@@ -41,8 +51,7 @@ def _tokens(world) -> dict[str, str]:
     """Live one-time tokens, so the password pages would accept the form."""
     a = world.users[CANDIDATE_A]
     reset = accounts.issue_token(a, TokenPurpose.RESET_PASSWORD, timedelta(hours=1))
-    invited = accounts.invite_candidate(world.users[Role.RECRUITER.value], name="Ivy Invited",
-                                        email="ivy@cand.example")
+    invited = accounts.invite_candidate(world.users[Role.RECRUITER.value], name="Ivy Invited", email="ivy@cand.example")
     invite = accounts.issue_token(invited, TokenPurpose.INVITE, timedelta(days=1))
     db.session.commit()
     return {"accounts.reset_password": reset, "accounts.accept_invite": invite}
@@ -53,18 +62,27 @@ def _form(endpoint: str, world) -> dict:
     position = world.position
     hm = world.users[Role.HIRING_MANAGER.value]
     recruiter = world.users[Role.RECRUITER.value]
-    position_fields = {"team": "Platform", "status": "open", "reapply_cooldown_months": "6", "sla_days": "5",
-                       "hiring_manager_id": str(hm.id), "recruiter_id": str(recruiter.id)}
+    position_fields = {
+        "team": "Platform",
+        "status": "open",
+        "reapply_cooldown_months": "6",
+        "sla_days": "5",
+        "hiring_manager_id": str(hm.id),
+        "recruiter_id": str(recruiter.id),
+    }
     forms = {
-        "accounts.signup": {"name": "Mallory New", "email": "mallory@cand.example", "password": NEW_PASSWORD,
-                            "timezone": "UTC"},
+        "accounts.signup": {
+            "name": "Mallory New",
+            "email": "mallory@cand.example",
+            "password": NEW_PASSWORD,
+            "timezone": "UTC",
+        },
         "accounts.login": {"email": "a@cand.example", "password": PASSWORD},
         "accounts.request_reset": {"email": "a@cand.example"},
         "accounts.reset_password": {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
         "accounts.accept_invite": {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
         "accounts.change_password": {"current": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
-        "accounts.invite_candidate": {"name": "Nia New", "email": "nia@cand.example",
-                                      "position_id": str(position.id)},
+        "accounts.invite_candidate": {"name": "Nia New", "email": "nia@cand.example", "position_id": str(position.id)},
         "admin.new_staff": {"name": "Nat New", "email": "nat@staff.example", "roles": "interviewer"},
         # No "active" box: this would deactivate the interviewer.
         "admin.edit_staff": {"name": "Renamed Interviewer", "roles": "interviewer"},
@@ -110,8 +128,7 @@ def test_every_post_without_csrf_token_is_refused_and_changes_nothing(app, facto
         who = _sender(pol, rule.endpoint)
         client = world.clients[who]
         signed_in_as = signed_in_user_id(client)
-        response = client.post(path, data=_form(rule.endpoint, world), csrf=False,
-                               content_type="multipart/form-data")
+        response = client.post(path, data=_form(rule.endpoint, world), csrf=False, content_type="multipart/form-data")
         body = response.get_data(as_text=True)
         if response.status_code != 400:
             failures.append(f"POST {path} as {who}: {response.status_code} instead of 400")
@@ -128,10 +145,23 @@ def test_every_post_without_csrf_token_is_refused_and_changes_nothing(app, facto
 
 
 # The same requests with a token do change something: the refusal above was the token's doing.
-CONTROL = ("accounts.login", "accounts.signup", "accounts.request_reset", "accounts.reset_password",
-           "accounts.accept_invite", "accounts.invite_candidate", "admin.new_staff", "admin.edit_staff",
-           "candidate.apply", "staff.new_position", "staff.edit_position", "staff.advance", "staff.reject",
-           "candidate.withdraw", "staff.close_position")
+CONTROL = (
+    "accounts.login",
+    "accounts.signup",
+    "accounts.request_reset",
+    "accounts.reset_password",
+    "accounts.accept_invite",
+    "accounts.invite_candidate",
+    "admin.new_staff",
+    "admin.edit_staff",
+    "candidate.apply",
+    "staff.new_position",
+    "staff.edit_position",
+    "staff.advance",
+    "staff.reject",
+    "candidate.withdraw",
+    "staff.close_position",
+)
 
 
 def test_the_same_posts_with_a_token_go_through(app, factory):
@@ -174,7 +204,8 @@ def test_a_token_from_another_session_is_refused(app, factory):
     stolen = world.clients[Role.HIRING_MANAGER.value].csrf_token()
     before = table_snapshot()
     response = world.clients[Role.RECRUITER.value].post(
-        f"/staff/applications/{world.a1.id}/advance", data={"csrf_token": stolen})
+        f"/staff/applications/{world.a1.id}/advance", data={"csrf_token": stolen}
+    )
     assert response.status_code == 400
     assert table_snapshot() == before
 
@@ -183,8 +214,7 @@ def test_a_token_from_another_session_is_refused(app, factory):
 def test_a_forged_token_is_refused(client, factory, token):
     candidate = factory.candidate("f@cand.example")
     before = table_snapshot()
-    response = client.post("/auth/login", data={"email": candidate.email, "password": PASSWORD,
-                                                "csrf_token": token})
+    response = client.post("/auth/login", data={"email": candidate.email, "password": PASSWORD, "csrf_token": token})
     assert response.status_code == 400
     assert signed_in_user_id(client) is None
     assert table_snapshot() == before

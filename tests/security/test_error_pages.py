@@ -1,4 +1,5 @@
 """Error pages are the portal's own, helpful, and leak nothing about the internals."""
+
 from __future__ import annotations
 
 import io
@@ -13,8 +14,18 @@ from portal.hiring.models import Application
 from portal.security import policy
 from tests.helpers import PDF, Factory, login
 
-LEAKS = ("Traceback", "File \"", ".py", "werkzeug", "sqlalchemy", "psycopg", "jinja2", "Werkzeug Debugger",
-         "SELECT ", "secret-detail")
+LEAKS = (
+    "Traceback",
+    'File "',
+    ".py",
+    "werkzeug",
+    "sqlalchemy",
+    "psycopg",
+    "jinja2",
+    "Werkzeug Debugger",
+    "SELECT ",
+    "secret-detail",
+)
 
 
 def assert_portal_page(response, status: int, *phrases: str) -> str:
@@ -65,8 +76,9 @@ def test_upload_over_the_request_limit_is_the_portals_413_and_stores_nothing(app
     position = factory.position()
     login(client, factory.candidate("a@cand.example"))
     too_big = PDF + b"0" * (app.config["MAX_CONTENT_LENGTH"] + 1024)
-    response = client.post(f"/positions/{position.id}/apply",
-                           data={"cv": (io.BytesIO(too_big), "cv.pdf"), "motivation": "Hello"})
+    response = client.post(
+        f"/positions/{position.id}/apply", data={"cv": (io.BytesIO(too_big), "cv.pdf"), "motivation": "Hello"}
+    )
     assert_portal_page(response, 413, "too large")
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Application)) == 0
@@ -77,8 +89,9 @@ def test_upload_over_the_request_limit_is_the_portals_413_and_stores_nothing(app
 def test_413_page_states_the_configured_limit(make_app):
     app = make_app(MAX_CONTENT_LENGTH=2 * 1024 * 1024 + 1024, MAX_UPLOAD_BYTES=2 * 1024 * 1024)
     with app.app_context():
-        response = app.test_client().post("/auth/signup", data={"blob": "x" * (3 * 1024 * 1024)},
-                                          content_type="multipart/form-data")
+        response = app.test_client().post(
+            "/auth/signup", data={"blob": "x" * (3 * 1024 * 1024)}, content_type="multipart/form-data"
+        )
     body = assert_portal_page(response, 413)
     assert "2 MB" in body and "10 MB" not in body
 

@@ -1,4 +1,5 @@
 """Security headers, a CSP the pages actually live with, cookie flags, and no caching of personal pages."""
+
 from __future__ import annotations
 
 from collections import deque
@@ -54,7 +55,9 @@ class PageScan(HTMLParser):
                 self.problems.append(f"inline event handler {name}= on <{tag}>")
             if name == "style":
                 self.problems.append(f"inline style= on <{tag}> (blocked by style-src 'self')")
-            if name in ("href", "src", "action", "formaction") and (value or "").strip().lower().startswith("javascript:"):
+            if name in ("href", "src", "action", "formaction") and (value or "").strip().lower().startswith(
+                "javascript:"
+            ):
                 self.problems.append(f"javascript: URL in <{tag} {name}>")
         if tag == "script":
             src = attrs.get("src")
@@ -94,8 +97,19 @@ def crawl(client, start: list[str], limit: int = 80):
 
 
 DEMO_VISITORS = [
-    (None, ["/", "/auth/login", "/auth/signup", "/auth/reset", "/auth/verify/nothing", "/auth/reset/nothing",
-            "/auth/invite/nothing", "/no-such-page"]),
+    (
+        None,
+        [
+            "/",
+            "/auth/login",
+            "/auth/signup",
+            "/auth/reset",
+            "/auth/verify/nothing",
+            "/auth/reset/nothing",
+            "/auth/invite/nothing",
+            "/no-such-page",
+        ],
+    ),
     ("candidate@example.com", ["/dashboard", "/auth/password", "/auth/verify"]),
     ("rejected@example.com", ["/dashboard"]),
     ("recruiter@example.com", ["/staff/", "/staff/positions/new", "/auth/invitations/new"]),
@@ -174,13 +188,16 @@ def test_cookies_are_secure_on_an_https_site(make_app):
         assert {"secure", "httponly", "samesite=lax"} <= flags, name
 
 
-@pytest.mark.parametrize(("env", "secure"), [
-    ({"BASE_URL": "https://jobs.example.com"}, True),
-    ({"BASE_URL": "http://127.0.0.1:5000"}, False),
-    ({}, False),
-    ({"BASE_URL": "https://jobs.example.com", "SESSION_COOKIE_SECURE": "0"}, False),
-    ({"BASE_URL": "http://jobs.internal", "SESSION_COOKIE_SECURE": "1"}, True),
-])
+@pytest.mark.parametrize(
+    ("env", "secure"),
+    [
+        ({"BASE_URL": "https://jobs.example.com"}, True),
+        ({"BASE_URL": "http://127.0.0.1:5000"}, False),
+        ({}, False),
+        ({"BASE_URL": "https://jobs.example.com", "SESSION_COOKIE_SECURE": "0"}, False),
+        ({"BASE_URL": "http://jobs.internal", "SESSION_COOKIE_SECURE": "1"}, True),
+    ],
+)
 def test_config_derives_secure_cookies_from_the_base_url(env, secure):
     config = config_module.load(env={"SECRET_KEY": "k", **env})
     assert config["SESSION_COOKIE_SECURE"] is secure

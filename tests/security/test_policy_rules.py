@@ -1,4 +1,5 @@
 """Each access rule answers the same for one object as the SQL filter does for a list."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -8,8 +9,14 @@ from portal.hiring.models import Application, Position
 from portal.security import policy
 from tests.security.world import IDENTITIES, ANONYMOUS, CANDIDATE_A, OTHER_HM, build_world
 
-OBJECT_RULES = [policy.owns_application, policy.runs_application, policy.on_interview_panel,
-                policy.sees_application, policy.runs_position, policy.manages_position]
+OBJECT_RULES = [
+    policy.owns_application,
+    policy.runs_application,
+    policy.on_interview_panel,
+    policy.sees_application,
+    policy.runs_position,
+    policy.manages_position,
+]
 
 
 def _allowed(rule, user) -> tuple[set[int], set[int]]:
@@ -58,7 +65,9 @@ def test_staff_run_only_positions_they_hold_a_role_on(app, factory):
     assert not policy.runs_position(world.user("admin"), world.position)
     assert policy.manages_position(world.user("admin"), world.position)
     assert set(db.session.scalars(select(Position.id).where(policy.manages_position.where(world.user("admin"))))) == {
-        world.position.id, world.other_position.id}
+        world.position.id,
+        world.other_position.id,
+    }
 
 
 def test_candidates_match_only_their_own_applications(app, factory):

@@ -5,6 +5,7 @@ Flask-Limiter is one object shared by every app in the process; each test builds
 with limits on (or two on one database, where that is the point), so its in-memory counters start at
 zero. The sign-in throttle keeps its failures in the database, shared by every app instance.
 """
+
 from __future__ import annotations
 
 import re
@@ -139,8 +140,12 @@ def test_an_unknown_email_is_throttled_exactly_like_an_account(limited):
         attacker = browser_at(limited, "203.0.113.66")
         statuses = [sign_in(attacker, email, f"guess number {guess}").status_code for guess in range(FREE_GUESSES + 1)]
         refused = sign_in(attacker, email, "guess again")
-        answers[email] = (statuses, refused.status_code, retry_after(refused),
-                          field_error(refused.get_data(as_text=True), "password"))
+        answers[email] = (
+            statuses,
+            refused.status_code,
+            retry_after(refused),
+            field_error(refused.get_data(as_text=True), "password"),
+        )
     assert answers["known@cand.example"] == answers["unknown@cand.example"]
     assert answers["known@cand.example"][0] == [401] * FREE_GUESSES + [429]
 
@@ -148,7 +153,10 @@ def test_an_unknown_email_is_throttled_exactly_like_an_account(limited):
 def test_rotating_through_an_ipv6_network_counts_as_one_address(limited):
     victim = Factory().candidate("victim@cand.example")
     for guess in range(FREE_GUESSES):
-        assert sign_in(browser_at(limited, f"2001:db8:7:1::{guess + 1:x}"), victim.email, f"guess {guess}").status_code == 401
+        assert (
+            sign_in(browser_at(limited, f"2001:db8:7:1::{guess + 1:x}"), victim.email, f"guess {guess}").status_code
+            == 401
+        )
     assert sign_in(browser_at(limited, "2001:db8:7:1:ffff::9"), victim.email, PASSWORD).status_code == 429
     # Another /64 is another address.
     assert sign_in(browser_at(limited, "2001:db8:7:2::1"), victim.email, PASSWORD).status_code == 302
@@ -166,8 +174,11 @@ def test_guesses_sent_all_at_once_do_not_slip_past_the_throttle(limited):
     tokens = [client.csrf_token() for client in clients]
 
     def guess(number: int) -> int:
-        return clients[number].post("/auth/login", data={"email": email, "password": f"parallel {number}",
-                                                         "csrf_token": tokens[number]}).status_code
+        return (
+            clients[number]
+            .post("/auth/login", data={"email": email, "password": f"parallel {number}", "csrf_token": tokens[number]})
+            .status_code
+        )
 
     statuses = _run_together(burst, guess)
     # Of the guesses that arrive together at most one is checked: each sees the others written down
@@ -241,7 +252,9 @@ def test_failures_from_one_address_across_accounts_are_refused_far_above_one_per
     with app.app_context():
         someone = Factory().candidate("someone@cand.example")
         for n in range(12):
-            assert sign_in(browser_at(app, "203.0.113.99"), f"user{n}@cand.example", "password spray").status_code == 401
+            assert (
+                sign_in(browser_at(app, "203.0.113.99"), f"user{n}@cand.example", "password spray").status_code == 401
+            )
         refused = sign_in(browser_at(app, "203.0.113.99"), someone.email, PASSWORD)
         message = _assert_sign_in_refused(refused, someone.email)
         assert "from your network" in message

@@ -1,4 +1,5 @@
 """`next=` only ever leads to a page of this site, however the address is disguised."""
+
 from __future__ import annotations
 
 from urllib.parse import quote, urljoin, urlsplit
@@ -75,8 +76,9 @@ def test_non_string_targets_are_refused():
 @pytest.mark.parametrize("target", ["//evil.example", "/\\evil.example", "https://evil.example", "javascript:alert(1)"])
 def test_sign_in_with_a_foreign_next_lands_on_the_home_page(client, factory, target):
     candidate = factory.candidate("a@cand.example")
-    response = client.post(f"/auth/login?next={quote(target, safe='')}",
-                           data={"email": candidate.email, "password": PASSWORD})
+    response = client.post(
+        f"/auth/login?next={quote(target, safe='')}", data={"email": candidate.email, "password": PASSWORD}
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == "/dashboard"
 
@@ -98,8 +100,9 @@ def test_sign_in_honours_a_local_next(client, factory):
 def test_sign_in_keeps_the_query_of_a_local_next(client, factory):
     candidate = factory.candidate("a@cand.example")
     target = "/positions?x=1&y=2"
-    response = client.post(f"/auth/login?next={quote(target, safe='')}",
-                           data={"email": candidate.email, "password": PASSWORD})
+    response = client.post(
+        f"/auth/login?next={quote(target, safe='')}", data={"email": candidate.email, "password": PASSWORD}
+    )
     assert response.headers["Location"] == target
 
 

@@ -3,6 +3,7 @@
 What each identity gets from each route is checked against a hand-written table in
 test_route_table.py; here: declarations exist, are well-formed, and hold in the cases that matter.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -13,27 +14,45 @@ from portal.extensions import db
 from portal.security import policy
 from tests.helpers import login
 from tests.security.world import (
-    ANONYMOUS, CANDIDATE_A, CANDIDATE_B, IDENTITIES, OTHER_HM, build_world, policy_of_rule, sign_in_everyone,
+    ANONYMOUS,
+    CANDIDATE_A,
+    CANDIDATE_B,
+    IDENTITIES,
+    OTHER_HM,
+    build_world,
+    policy_of_rule,
+    sign_in_everyone,
 )
 
 
 def test_every_endpoint_declares_an_access_policy(app):
-    missing = [f"{rule.rule} -> {rule.endpoint}" for rule in app.url_map.iter_rules()
-               if policy_of_rule(app, rule) is None]
+    missing = [
+        f"{rule.rule} -> {rule.endpoint}" for rule in app.url_map.iter_rules() if policy_of_rule(app, rule) is None
+    ]
     assert not missing, "endpoints without @policy.*: " + ", ".join(missing)
 
 
 def test_candidate_routes_on_an_application_declare_ownership(app):
-    careless = [rule.rule for rule in app.url_map.iter_rules()
-                if (pol := policy_of_rule(app, rule)) and pol.kind == policy.CANDIDATE
-                and "application_id" in rule.arguments and pol.owns != "application"]
+    careless = [
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if (pol := policy_of_rule(app, rule))
+        and pol.kind == policy.CANDIDATE
+        and "application_id" in rule.arguments
+        and pol.owns != "application"
+    ]
     assert not careless, f"candidate routes on an application without owns='application': {careless}"
 
 
 def test_staff_routes_on_a_position_or_application_are_scoped_to_the_position(app):
-    careless = [rule.rule for rule in app.url_map.iter_rules()
-                if (pol := policy_of_rule(app, rule)) and pol.kind == policy.STAFF
-                and rule.arguments & {"position_id", "application_id"} and not pol.scoped_to_position]
+    careless = [
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if (pol := policy_of_rule(app, rule))
+        and pol.kind == policy.STAFF
+        and rule.arguments & {"position_id", "application_id"}
+        and not pol.scoped_to_position
+    ]
     assert not careless, f"staff routes on a position's objects without scoped_to_position: {careless}"
 
 
@@ -77,8 +96,11 @@ def test_hiring_manager_reaches_only_their_own_positions(app, factory):
     world = build_world(factory)
     sign_in_everyone(app, world, identities=(Role.HIRING_MANAGER.value, OTHER_HM))
     owner, other = world.clients[Role.HIRING_MANAGER.value], world.clients[OTHER_HM]
-    for path in (f"/staff/positions/{world.position.id}/pipeline", f"/staff/applications/{world.a1.id}",
-                 f"/staff/positions/{world.position.id}/edit"):
+    for path in (
+        f"/staff/positions/{world.position.id}/pipeline",
+        f"/staff/applications/{world.a1.id}",
+        f"/staff/positions/{world.position.id}/edit",
+    ):
         assert owner.get(path).status_code == 200, path
         assert other.get(path).status_code == 404, path
     listing = other.get("/staff/positions").get_data(as_text=True)
@@ -112,7 +134,9 @@ def test_anonymous_visitor_is_sent_to_sign_in_and_back(app, factory):
     response = client.get(f"/applications/{world.a1.id}")
     assert response.status_code == 302
     assert response.headers["Location"] == f"/auth/login?next=/applications/{world.a1.id}"
-    back = client.post(response.headers["Location"], data={"email": "a@cand.example", "password": "correct horse battery"})
+    back = client.post(
+        response.headers["Location"], data={"email": "a@cand.example", "password": "correct horse battery"}
+    )
     assert back.headers["Location"] == f"/applications/{world.a1.id}"
     assert client.get(back.headers["Location"]).status_code == 200
 
@@ -132,8 +156,12 @@ def test_signed_in_candidate_b_sees_no_trace_of_a_in_any_page(app, factory):
     world = build_world(factory)
     sign_in_everyone(app, world, identities=(CANDIDATE_B,))
     client = world.clients[CANDIDATE_B]
-    for path in ("/dashboard", f"/positions/{world.position.id}", f"/applications/{world.a1.id}",
-                 f"/applications/{world.a1.id}/cv"):
+    for path in (
+        "/dashboard",
+        f"/positions/{world.position.id}",
+        f"/applications/{world.a1.id}",
+        f"/applications/{world.a1.id}/cv",
+    ):
         body = client.get(path).get_data(as_text=True)
         assert "Ada A" not in body and "a@cand.example" not in body, path
 

@@ -9,13 +9,23 @@ position; candidate B; an unverified candidate; the position's recruiter and hir
 interviewer and an HR partner on a1's interview panel; an admin; the hiring manager of another
 position; and an interviewer on no panel. POSTs carry a valid CSRF token and an empty form.
 """
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
 from tests.security.world import (
-    ANONYMOUS, CANDIDATE_A, CANDIDATE_B, IDENTITIES, OFF_PANEL, OTHER_HM, UNVERIFIED, build_world, routes,
-    sign_in_everyone, url_for_rule,
+    ANONYMOUS,
+    CANDIDATE_A,
+    CANDIDATE_B,
+    IDENTITIES,
+    OFF_PANEL,
+    OTHER_HM,
+    UNVERIFIED,
+    build_world,
+    routes,
+    sign_in_everyone,
+    url_for_rule,
 )
 
 REC, INT, HM, HR, ADM = "recruiter", "interviewer", "hiring_manager", "hr", "admin"
@@ -50,8 +60,19 @@ def staff_only(allowed: dict, *, not_found=(), other=403):
 
 def by_name(**answers):
     """Map readable keyword names (A, B, OHM, ...) to the identities."""
-    names = {"A": A, "B": B, "UNV": UNV, "ANON": ANON, "OHM": OHM, "OFF": OFF,
-             "REC": REC, "INT": INT, "HM": HM, "HR": HR, "ADM": ADM}
+    names = {
+        "A": A,
+        "B": B,
+        "UNV": UNV,
+        "ANON": ANON,
+        "OHM": OHM,
+        "OFF": OFF,
+        "REC": REC,
+        "INT": INT,
+        "HM": HM,
+        "HR": HR,
+        "ADM": ADM,
+    }
     return {names[k]: v for k, v in answers.items()}
 
 
@@ -73,7 +94,11 @@ TABLE = {
     ("POST", "/auth/reset/<token>"): row(400),
     ("GET", "/auth/invite/<token>"): row(400),
     ("POST", "/auth/invite/<token>"): row(400),
+    ("GET", "/auth/signup/sent"): row(200),
     ("GET", "/auth/verify/<token>"): row(400),
+    ("POST", "/auth/verify/<token>"): row(400),
+    ("GET", "/auth/verify/<token>/claim"): row(400),
+    ("POST", "/auth/verify/<token>/claim"): row(400),
     ("GET", "/auth/oidc/<provider>/login"): row(404),  # no provider is configured in the tests
     ("GET", "/auth/oidc/<provider>/callback"): row(404),
     ("POST", "/auth/logout"): row(302),
@@ -90,33 +115,37 @@ TABLE = {
     ("GET", "/applications/<int:application_id>"): row(403, anonymous=LOGIN, **{A: 200, B: 404, UNV: VERIFY}),
     ("GET", "/applications/<int:application_id>/cv"): row(403, anonymous=LOGIN, **{A: 200, B: 404, UNV: VERIFY}),
     # A withdraws a1 here (an empty form is a complete withdraw request); B cannot reach it.
-    ("POST", "/applications/<int:application_id>/withdraw"): row(403, anonymous=LOGIN,
-                                                                  **{A: 302, B: 404, UNV: VERIFY}),
+    ("POST", "/applications/<int:application_id>/withdraw"): row(403, anonymous=LOGIN, **{A: 302, B: 404, UNV: VERIFY}),
     # Staff: every role
     ("GET", "/staff/"): staff_only({who: 200 for who in STAFF}),
     # The application of a position: its recruiter and hiring manager, and its interview panel.
     ("GET", "/staff/applications/<int:application_id>"): staff_only(
-        by_name(REC=200, HM=200, INT=200, HR=200), not_found=(OHM, OFF)),
+        by_name(REC=200, HM=200, INT=200, HR=200), not_found=(OHM, OFF)
+    ),
     ("GET", "/staff/applications/<int:application_id>/cv"): staff_only(
-        by_name(REC=200, HM=200, INT=200, HR=200), not_found=(OHM, OFF)),
+        by_name(REC=200, HM=200, INT=200, HR=200), not_found=(OHM, OFF)
+    ),
     # Moving it: only its recruiter and hiring manager; an empty form lacks the stage shown (400).
-    ("POST", "/staff/applications/<int:application_id>/advance"): staff_only(by_name(REC=400, HM=400), not_found=(OHM,)),
+    ("POST", "/staff/applications/<int:application_id>/advance"): staff_only(
+        by_name(REC=400, HM=400), not_found=(OHM,)
+    ),
     ("POST", "/staff/applications/<int:application_id>/hire"): staff_only(by_name(REC=400, HM=400), not_found=(OHM,)),
     ("GET", "/staff/applications/<int:application_id>/reject"): staff_only(by_name(REC=200, HM=200), not_found=(OHM,)),
-    ("POST", "/staff/applications/<int:application_id>/reject"): staff_only(by_name(REC=400, HM=400),
-                                                                             not_found=(OHM,)),
+    ("POST", "/staff/applications/<int:application_id>/reject"): staff_only(by_name(REC=400, HM=400), not_found=(OHM,)),
     # Positions: recruiters, hiring managers and admins; a position's own pages only for who holds it.
     ("GET", "/staff/positions"): staff_only(by_name(REC=200, HM=200, ADM=200, OHM=200)),
     ("GET", "/staff/positions/new"): staff_only(by_name(REC=200, HM=200, ADM=200, OHM=200)),
     ("POST", "/staff/positions/new"): staff_only(by_name(REC=422, HM=422, ADM=422, OHM=422)),
-    ("GET", "/staff/positions/<int:position_id>/edit"): staff_only(by_name(REC=200, HM=200, ADM=200),
-                                                                   not_found=(OHM,)),
-    ("POST", "/staff/positions/<int:position_id>/edit"): staff_only(by_name(REC=422, HM=422, ADM=422),
-                                                                    not_found=(OHM,)),
-    ("GET", "/staff/positions/<int:position_id>/close"): staff_only(by_name(REC=200, HM=200, ADM=200),
-                                                                    not_found=(OHM,)),
-    ("POST", "/staff/positions/<int:position_id>/close"): staff_only(by_name(REC=422, HM=422, ADM=422),
-                                                                     not_found=(OHM,)),
+    ("GET", "/staff/positions/<int:position_id>/edit"): staff_only(by_name(REC=200, HM=200, ADM=200), not_found=(OHM,)),
+    ("POST", "/staff/positions/<int:position_id>/edit"): staff_only(
+        by_name(REC=422, HM=422, ADM=422), not_found=(OHM,)
+    ),
+    ("GET", "/staff/positions/<int:position_id>/close"): staff_only(
+        by_name(REC=200, HM=200, ADM=200), not_found=(OHM,)
+    ),
+    ("POST", "/staff/positions/<int:position_id>/close"): staff_only(
+        by_name(REC=422, HM=422, ADM=422), not_found=(OHM,)
+    ),
     # The pipeline opens candidates: admin alone does not run it.
     ("GET", "/staff/positions/<int:position_id>/pipeline"): staff_only(by_name(REC=200, HM=200), not_found=(OHM,)),
     ("GET", "/auth/invitations/new"): staff_only(by_name(REC=200, HM=200, ADM=200, OHM=200)),

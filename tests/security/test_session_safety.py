@@ -1,4 +1,5 @@
 """A session ends when it should: after a password change or reset elsewhere, and on deactivation."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -44,8 +45,9 @@ def test_changing_the_password_signs_out_every_other_session(app, factory):
     old_remember = _cookies(remembered, REMEMBER)
     assert _signed_in(elsewhere) and _signed_in(remembered)
 
-    response = here.post("/auth/password", data={"current": PASSWORD, "password": NEW_PASSWORD,
-                                                 "confirm": NEW_PASSWORD})
+    response = here.post(
+        "/auth/password", data={"current": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
     assert response.status_code == 302
 
     assert _signed_in(here), "the device that changed the password stays signed in"
@@ -77,8 +79,9 @@ def test_wrong_current_password_changes_nothing_and_keeps_other_sessions(app, fa
     here, elsewhere = app.test_client(), app.test_client()
     login(here, candidate)
     login(elsewhere, candidate)
-    response = here.post("/auth/password", data={"current": "not my password", "password": NEW_PASSWORD,
-                                                 "confirm": NEW_PASSWORD})
+    response = here.post(
+        "/auth/password", data={"current": "not my password", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
     assert response.status_code == 422
     assert _signed_in(elsewhere)
     login(app.test_client(), candidate)  # the old password still works
@@ -113,8 +116,9 @@ def test_removing_a_role_takes_effect_on_the_next_request(app, factory):
     login(client, person)
     assert client.get("/staff/positions").status_code == 200
 
-    response = admin_client.post(f"/admin/staff/{person.id}",
-                                 data={"name": "Rita Recruiter", "roles": "interviewer", "active": "y"})
+    response = admin_client.post(
+        f"/admin/staff/{person.id}", data={"name": "Rita Recruiter", "roles": "interviewer", "active": "y"}
+    )
     assert response.status_code == 302
     assert client.get("/staff/positions").status_code == 403
     assert client.get("/staff/").status_code == 200

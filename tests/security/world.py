@@ -3,6 +3,7 @@
 Every route of the portal is called against it; `URL_ARGS` says what goes into each URL
 variable, and a route with a variable it does not know makes the tests fail until it is taught.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -56,8 +57,12 @@ def build_world(factory) -> World:
     other_hm = factory.staff(Role.HIRING_MANAGER.value, name="Other manager", email="other-hm@staff.example")
     off_panel = factory.staff(Role.INTERVIEWER.value, name="Off-panel interviewer", email="off-panel@staff.example")
     recruiter = staff[Role.RECRUITER.value]
-    position = factory.position(recruiter, title="Backend Engineer",
-                                hiring_manager_id=staff[Role.HIRING_MANAGER.value].id, recruiter_id=recruiter.id)
+    position = factory.position(
+        recruiter,
+        title="Backend Engineer",
+        hiring_manager_id=staff[Role.HIRING_MANAGER.value].id,
+        recruiter_id=recruiter.id,
+    )
     other_position = factory.position(recruiter, title="Designer", hiring_manager_id=other_hm.id)
     a = factory.candidate("a@cand.example", name="Ada A")
     b = factory.candidate("b@cand.example", name="Bo B")

@@ -1,5 +1,6 @@
 """Downloading a CV: always an attachment with its real type, never sniffed or cached, one Date
 header, no ranges promised, and a staff download audited once per GET (a HEAD reads nothing)."""
+
 from __future__ import annotations
 
 import http.client
@@ -27,8 +28,9 @@ def _application(factory, content=None, filename="cv.pdf", candidate=None):
     candidate = candidate or factory.candidate()
     recruiter = factory.staff("recruiter")
     position = factory.position(recruiter, recruiter_id=recruiter.id)
-    application = hiring.apply(candidate, position, cv_stream=io.BytesIO(content or pdf()), cv_filename=filename,
-                               answers=ANSWERS)
+    application = hiring.apply(
+        candidate, position, cv_stream=io.BytesIO(content or pdf()), cv_filename=filename, answers=ANSWERS
+    )
     return application, candidate, recruiter
 
 
@@ -53,8 +55,7 @@ def test_a_docx_cv_is_served_as_word(app, client, factory):
     application, candidate, _ = _application(factory, docx(), "Lebenslauf.docx")
     login(client, candidate)
     response = client.get(f"/applications/{application.id}/cv")
-    assert response.headers["Content-Type"] == \
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    assert response.headers["Content-Type"] == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     assert parse_options_header(response.headers["Content-Disposition"])[1] == {"filename": "Lebenslauf.docx"}
 
 
@@ -129,6 +130,7 @@ def test_served_by_the_development_server_a_cv_download_carries_exactly_one_date
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
+
         def request(method, path, body=None, headers=None):
             conn = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=10)
             conn.request(method, path, body=body, headers=headers or {})
@@ -139,8 +141,9 @@ def test_served_by_the_development_server_a_cv_download_carries_exactly_one_date
         cookie = response.getheader("Set-Cookie").split(";")[0]
         token = re.search(rb'<meta name="csrf-token" content="([^"]+)"', page).group(1).decode()
         form = urlencode({"email": candidate.email, "password": PASSWORD, "csrf_token": token})
-        response, _ = request("POST", "/auth/login", form, {
-            "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+        response, _ = request(
+            "POST", "/auth/login", form, {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
+        )
         assert response.status == 302
         cookie = response.getheader("Set-Cookie").split(";")[0]
         response, body = request("GET", f"/applications/{application.id}/cv", headers={"Cookie": cookie})

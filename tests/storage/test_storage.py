@@ -1,6 +1,7 @@
 """The storage backend and the stored-file service: streamed saves, limits, no partial files, no
 paths outside the store, a backend chosen by configuration, and records that vanish with their
 transaction."""
+
 from __future__ import annotations
 
 import hashlib
@@ -56,8 +57,9 @@ def test_too_large_or_failed_check_leaves_no_file(tmp_path):
     with pytest.raises(UploadRejected, match="larger than 1 KB"):
         storage.save(io.BytesIO(b"x" * 2048), prefix="cv", suffix=".pdf", max_bytes=1024)
     with pytest.raises(UploadRejected, match="not a PDF"):
-        storage.save(io.BytesIO(b"plain text"), prefix="cv", suffix=".pdf", max_bytes=1024,
-                     check=FILE_TYPES["pdf"].inspect)
+        storage.save(
+            io.BytesIO(b"plain text"), prefix="cv", suffix=".pdf", max_bytes=1024, check=FILE_TYPES["pdf"].inspect
+        )
     with pytest.raises(UploadRejected, match="empty"):
         storage.save(io.BytesIO(b""), prefix="cv", suffix=".pdf", max_bytes=1024)
     assert _files(tmp_path) == []
@@ -119,8 +121,9 @@ def test_upload_limits_are_per_kind_and_the_request_cap_follows_the_largest():
 def test_store_upload_records_the_file_for_its_owner(app, factory):
     candidate = factory.candidate()
     content = docx("Ada")
-    record = store_upload(io.BytesIO(content), "C:\\Users\\ada\\Ada Lovelace – CV.docx", "cv",
-                          owner=candidate, actor=candidate)
+    record = store_upload(
+        io.BytesIO(content), "C:\\Users\\ada\\Ada Lovelace – CV.docx", "cv", owner=candidate, actor=candidate
+    )
     db.session.expire_all()
     record = db.session.get(StoredFile, record.id)
     assert (record.owner_type, record.owner_id, record.kind) == ("users", candidate.id, "cv")
@@ -149,7 +152,8 @@ def test_an_upload_refused_by_its_kind_stores_nothing(app, factory):
         store_upload(io.BytesIO(b"#!/bin/sh"), "cv.sh", "cv", owner=candidate, actor=candidate)
     app.config["UPLOAD_KINDS"] = dict(app.config["UPLOAD_KINDS"])
     app.config["UPLOAD_KINDS"]["cv"] = app.config["UPLOAD_KINDS"]["cv"].__class__(
-        label="CV", types=("pdf",), max_bytes=100)
+        label="CV", types=("pdf",), max_bytes=100
+    )
     with pytest.raises(UploadRejected, match="Upload a PDF file"):
         store_upload(io.BytesIO(docx()), "cv.docx", "cv", owner=candidate, actor=candidate)
     with pytest.raises(UploadRejected, match="larger than 1 KB"):
@@ -158,15 +162,18 @@ def test_an_upload_refused_by_its_kind_stores_nothing(app, factory):
     assert _files(get_storage().root) == []
 
 
-@pytest.mark.parametrize("sent, kept", [
-    ("My CV.pdf", "My CV.pdf"),
-    ("../../etc/passwd.pdf", "passwd.pdf"),
-    ("C:\\fakepath\\cv.PDF", "cv.pdf"),
-    ('"><script>.pdf', "script.pdf"),
-    ("Zoë Müller.pdf", "Zoë Müller.pdf"),
-    ("\u202egnp.pdf", "gnp.pdf"),
-    (".pdf", "cv.pdf"),
-])
+@pytest.mark.parametrize(
+    "sent, kept",
+    [
+        ("My CV.pdf", "My CV.pdf"),
+        ("../../etc/passwd.pdf", "passwd.pdf"),
+        ("C:\\fakepath\\cv.PDF", "cv.pdf"),
+        ('"><script>.pdf', "script.pdf"),
+        ("Zoë Müller.pdf", "Zoë Müller.pdf"),
+        ("\u202egnp.pdf", "gnp.pdf"),
+        (".pdf", "cv.pdf"),
+    ],
+)
 def test_sanitised_names_keep_letters_and_the_extension_only(sent, kept):
     assert sanitised_name(sent, ".pdf", default="cv") == kept
 
@@ -196,16 +203,20 @@ def damaged(draw, document: bytes) -> bytes:
 @settings(max_examples=200, deadline=None)
 @given(kind=st.sampled_from(["pdf", "docx"]), data=st.data())
 def test_inspection_of_arbitrary_bytes_accepts_only_real_documents_and_refuses_cleanly(tmp_path_factory, kind, data):
-    content = data.draw(st.one_of(
-        st.binary(max_size=2048),
-        damaged(pdf() if kind == "pdf" else docx()),
-        st.just(pdf()), st.just(docx()),
-    ))
+    content = data.draw(
+        st.one_of(
+            st.binary(max_size=2048),
+            damaged(pdf() if kind == "pdf" else docx()),
+            st.just(pdf()),
+            st.just(docx()),
+        )
+    )
     root = tmp_path_factory.mktemp("inspect")
     storage = LocalBackend(root)
     try:
-        saved = storage.save(io.BytesIO(content), prefix="t", suffix=f".{kind}", max_bytes=10**6,
-                             check=FILE_TYPES[kind].inspect)
+        saved = storage.save(
+            io.BytesIO(content), prefix="t", suffix=f".{kind}", max_bytes=10**6, check=FILE_TYPES[kind].inspect
+        )
     except UploadRejected as exc:
         message = str(exc)
         assert message[:1].isupper() and message.endswith(".") and "Traceback" not in message
