@@ -17,7 +17,9 @@ DEV_SECRET_FILE = INSTANCE_DIR / "dev-secret-key"
 
 # argon2-cffi's RFC 9106 "low memory" profile: 64 MiB, 3 passes, 4 lanes. Stronger on every axis than
 # OWASP's minimum for argon2id (19 MiB, 2 passes, 1 lane).
-DEFAULT_PASSWORD_HASH_PARAMETERS = {"time_cost": 3, "memory_cost": 64 * 1024, "parallelism": 4}
+# argon2id with 64 MiB and 3 passes (above OWASP's minimums) on one lane: a hash keeps one core
+# busy, never all of them, so sign-ins cannot stall the pages served beside them.
+DEFAULT_PASSWORD_HASH_PARAMETERS = {"time_cost": 3, "memory_cost": 64 * 1024, "parallelism": 1}
 
 
 class ConfigError(RuntimeError):
@@ -151,6 +153,8 @@ def load(env: dict[str, str] | None = None, overrides: dict | None = None) -> di
         # argon2id; tests lower the cost. Stored hashes made with other parameters are redone at sign-in.
         "PASSWORD_HASH_PARAMETERS": dict(DEFAULT_PASSWORD_HASH_PARAMETERS),
         "PASSWORD_HASH_CONCURRENCY": int(env.get("PASSWORD_HASH_CONCURRENCY") or _default_hash_concurrency()),
+        # Across every worker process of one machine: half its cores at most.
+        "PASSWORD_HASH_HOST_CONCURRENCY": int(env.get("PASSWORD_HASH_HOST_CONCURRENCY") or 0),
         # Failed sign-ins from one address (an IPv6 /64) per hour, whatever the accounts: an office or
         # campus behind one address stays far below it, a password sprayer does not.
         "SIGNIN_FAILURES_PER_ADDRESS_PER_HOUR": int(env.get("SIGNIN_FAILURES_PER_ADDRESS_PER_HOUR", "300")),

@@ -194,7 +194,7 @@ class Server:
                 target,
             ],
             cwd=ROOT,
-            env={**os.environ, **env, "BASE_URL": f"http://127.0.0.1:{self.port}"},
+            env={"BASE_URL": f"http://127.0.0.1:{self.port}", **os.environ, **env},
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )

@@ -2,14 +2,22 @@
 their owner signs in again and the hash is replaced.
 
 Hashing is costly on purpose (tens of MiB and milliseconds of CPU per call), so only a few run at
-once per process: argon2 releases the GIL, and without a bound a burst of sign-ins would take every
-core from the threads serving pages.
+once: argon2 releases the GIL, and without a bound a burst of sign-ins would take every core from
+the threads serving pages. Two bounds apply: per process (a semaphore) and per host (lock files
+shared by every worker process on the machine), so some cores always stay free for page views.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from contextlib import contextmanager
+from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # not on POSIX: the per-process bound alone applies
+    fcntl = None
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -44,8 +52,42 @@ def _slot():
             slots = app.extensions.setdefault(
                 "candor.hash_slots", threading.BoundedSemaphore(max(1, app.config.get("PASSWORD_HASH_CONCURRENCY", 1)))
             )
-    with slots:
+    with slots, _host_slot(app):
         yield
+
+
+def host_concurrency(config) -> int:
+    return max(1, int(config.get("PASSWORD_HASH_HOST_CONCURRENCY") or max(1, (os.cpu_count() or 2) // 2)))
+
+
+@contextmanager
+def _host_slot(app):
+    """Hold one of the host's hashing slots: an exclusive lock on one of N files, shared by every
+    worker process of this machine. A free slot is taken at once; otherwise wait for one."""
+    if fcntl is None:
+        yield
+        return
+    count = host_concurrency(app.config)
+    directory = Path(app.instance_path) / "hash-slots"
+    directory.mkdir(parents=True, exist_ok=True)
+    held = None
+    for number in range(count):
+        handle = open(directory / f"{number}.lock", "a+")  # noqa: SIM115  closed below
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            continue
+        held = handle
+        break
+    if held is None:
+        held = open(directory / f"{threading.get_ident() % count}.lock", "a+")  # noqa: SIM115
+        fcntl.flock(held, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(held, fcntl.LOCK_UN)
+        held.close()
 
 
 def hash_password(password: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -552,3 +553,36 @@ def test_no_service_stores_a_guessable_password_whatever_the_caller(app):
     with pytest.raises(accounts.WeakPassword):
         accounts.create_staff(email="alex@example.com", name="Alex", roles=["admin"], password="1234567890")
     assert User.by_email("ada@example.com") is None and User.by_email("alex@example.com") is None
+
+
+def test_worker_processes_of_one_machine_share_the_hashing_bound(make_app):
+    """Every gunicorn worker has its own semaphore; the host-wide slots keep their sum bounded too."""
+    import multiprocessing
+
+    from portal.accounts import hashing
+
+    app = make_app(PASSWORD_HASH_CONCURRENCY=4, PASSWORD_HASH_HOST_CONCURRENCY=1)
+    slot_dir = Path(app.instance_path) / "hash-slots"
+    with app.app_context(), hashing._host_slot(app):
+        # This process holds the machine's only slot: another process cannot take it meanwhile.
+        context = multiprocessing.get_context("fork")
+        probe = context.Process(target=_try_slot, args=(str(slot_dir),))
+        probe.start()
+        probe.join(10)
+        assert probe.exitcode == 1, "another process got a hashing slot while the only one was held"
+    probe = context.Process(target=_try_slot, args=(str(slot_dir),))
+    probe.start()
+    probe.join(10)
+    assert probe.exitcode == 0, "the slot was not free again after the hash"
+
+
+def _try_slot(directory: str) -> None:
+    import fcntl
+    import os
+
+    with open(os.path.join(directory, "0.lock"), "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os._exit(1)
+    os._exit(0)
