@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from portal.accounts import services as accounts
 from portal.accounts.forms import StaffEditForm, StaffForm
@@ -20,7 +21,13 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @policy.staff(Role.ADMIN)
 def staff():
     """Every staff account with its roles."""
-    people = db.session.scalars(select(User).where(User.is_staff.is_(True)).order_by(User.name)).unique().all()
+    people = (
+        db.session.scalars(
+            select(User).where(User.is_staff.is_(True)).order_by(User.name).options(selectinload(User.role_rows))
+        )
+        .unique()
+        .all()
+    )
     return render_template("admin/staff.html", people=people)
 
 

@@ -51,7 +51,11 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     role_rows: Mapped[list[UserRole]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+        # Loaded when asked (the signed-in person's roles, once per request); lists of staff ask for
+        # them with selectinload, and the many users shown beside an application never need them.
+        back_populates="user",
+        cascade="all, delete-orphan",
+        lazy="select",
     )
     identities: Mapped[list[ExternalIdentity]] = relationship(back_populates="user", cascade="all, delete-orphan")
 

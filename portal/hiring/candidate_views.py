@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from portal.errors import DomainError
+from portal.errors import AlreadyApplied, DomainError
 from portal.extensions import db
 from portal.forms import EmptyForm
 from portal.hiring import candidate_read, process
@@ -53,14 +53,15 @@ def positions():
 def position(position_id: int):
     """One position, its process, and the way to apply."""
     found = _visible_position(position_id)
-    refusal = existing = None
+    refusal = existing_id = None
     if policy.is_candidate(current_user):
-        existing = hiring.active_application(current_user, found)
         refusal = hiring.apply_refusal(current_user, found)
+        if isinstance(refusal, AlreadyApplied):
+            existing_id = hiring.active_application_id(current_user, found)
     return render_template(
         "hiring/position.html",
         position=candidate_read.position_view(found),
-        existing_id=existing.id if existing else None,
+        existing_id=existing_id,
         refusal=refusal,
         blocked_until=getattr(refusal, "until", None),
     )

@@ -85,7 +85,11 @@ class Stage(db.Model):
     template: Mapped[ProcessTemplate] = relationship(back_populates="stages")
     # The interviews this stage holds, in order (empty for stages without interviews).
     interview_plan: Mapped[list[PlannedInterview]] = relationship(
-        back_populates="stage", order_by="PlannedInterview.order", cascade="all, delete-orphan", lazy="selectin"
+        # Scheduling reads it; pages that only show the stages never load it.
+        back_populates="stage",
+        order_by="PlannedInterview.order",
+        cascade="all, delete-orphan",
+        lazy="select",
     )
 
     def interviews_for(self, technical_format: str | None = None) -> list[PlannedInterview]:

@@ -162,14 +162,30 @@ def check_can_apply(candidate: User, position: Position) -> None:
     until = cooldown_until(candidate, position)
     if until:
         raise CooldownActive(until)
-    if active_application(candidate, position):
-        raise AlreadyApplied("You have already applied to this position; follow it on your dashboard.")
-    if db.session.scalar(
-        Application.for_candidate(candidate).where(
-            Application.position_id == position.id, Application.status == ApplicationStatus.HIRED.value
+    # One look at the candidate's applications to this position that still stand.
+    standing = set(
+        db.session.scalars(
+            select(Application.status).where(
+                Application.candidate_id == candidate.id,
+                Application.position_id == position.id,
+                Application.status.in_([ApplicationStatus.ACTIVE.value, ApplicationStatus.HIRED.value]),
+            )
         )
-    ):
+    )
+    if ApplicationStatus.ACTIVE.value in standing:
+        raise AlreadyApplied("You have already applied to this position; follow it on your dashboard.")
+    if ApplicationStatus.HIRED.value in standing:
         raise AlreadyApplied("You already have an offer for this position.")
+
+
+def active_application_id(candidate: User, position: Position) -> int | None:
+    return db.session.scalar(
+        select(Application.id).where(
+            Application.candidate_id == candidate.id,
+            Application.position_id == position.id,
+            Application.status == ApplicationStatus.ACTIVE.value,
+        )
+    )
 
 
 def apply(candidate: User, position: Position, *, cv_stream, cv_filename: str, answers: dict) -> Application:
