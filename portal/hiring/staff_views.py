@@ -195,8 +195,11 @@ def pipeline(position_id: int):
 def application(application_id: int):
     """One application as staff see it, with the actions the process allows now."""
     found = _visible_application(application_id)
+    # Rendered first, then audited: the audit's commit expires every loaded object, and the page
+    # would load them all again. Nothing is sent before the audit entry is written.
+    page = _application_page(found)
     hiring.record_view(current_user, found, "view")
-    return _application_page(found)
+    return page
 
 
 def _application_page(found: Application, *, refusal: str | None = None, status: int = 200):
