@@ -6,6 +6,8 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from flask_login import current_user, login_user, logout_user
 from flask_login.utils import decode_cookie
 
+from sqlalchemy.orm import joinedload
+
 from portal.accounts import services as accounts
 from portal.accounts.forms import (
     ChangePasswordForm,
@@ -43,7 +45,10 @@ def load_user(session_id: str) -> User | None:
     user_id, _, version = (session_id or "").partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    if len(user_id) > 9:
+        return None
+    # The roles come in the same query: every staff page asks for them at once.
+    user = db.session.get(User, int(user_id), options=[joinedload(User.role_rows)])
     if user is None or user.session_version != int(version) or not user.active:
         return None
     return user
