@@ -112,6 +112,10 @@ def refusal(application: Application, action: Action, actor: User | None) -> Ref
     if action is Action.WITHDRAW:
         if not policy.owns_application(actor, application):
             return Refusal("not_owner", "Only the candidate can withdraw their application.")
+    elif action is Action.CLOSE:
+        # Closing comes with closing the position: whoever may close the position (admins too).
+        if not policy.manages_position(actor, application.position):
+            return Refusal("not_allowed", "You cannot close this position.")
     elif not policy.runs_application(actor, application):
         return Refusal("not_allowed", "You cannot move applications of this position.")
     stage = application.stage

@@ -421,3 +421,19 @@ def test_pipeline_counts_stop_at_the_limit_and_pages_go_on(app, client, factory,
     assert "Person" not in beyond.split("applications found", 1)[1] and "First page" in beyond
     searched = client.get(url + "?q=person+6").get_data(as_text=True)
     assert "1 application found" in searched and "Page 1 of" not in searched
+
+
+def test_an_admin_closing_a_position_can_end_its_applications(app, client, factory):
+    admin = _staff_client(client, factory, "admin")
+    recruiter = factory.staff("recruiter")
+    position = factory.position(recruiter, title="Closing Role")
+    going_on = factory.application(position=position, actor=recruiter)
+    response = client.post(
+        f"/staff/positions/{position.id}/close", data={"applications": "close", "message": "Thank you for your time."}
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Application, going_on.id).status == "closed"
+    assert db.session.get(Position, position.id).status == "closed"
+    event = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "application.close")).one()
+    assert event.actor_id == admin.id
