@@ -34,6 +34,7 @@ class TimelineEntry:
     action: str
     text: str
     message: str  # written for the candidate (feedback, a closing message); never internal notes
+    by: str = ""  # who acted: filled for staff pages only
 
 
 @dataclass(frozen=True)
@@ -78,8 +79,22 @@ def _timeline_text(event: StageEvent) -> str:
     if event.action == "hire":
         return "Offer: the team decided to hire"
     if event.action == "close":
-        return f"The position closed while you were at {event.from_stage.name}"
+        return f"Position closed at {event.from_stage.name}"
     return event.action.replace("_", " ").capitalize()
+
+
+def timeline_entries(events: list[StageEvent], *, with_actor: bool = False) -> tuple[TimelineEntry, ...]:
+    """An application's timeline as plain entries; staff pages also see who acted."""
+    return tuple(
+        TimelineEntry(
+            e.created_at,
+            e.action,
+            _timeline_text(e),
+            e.candidate_message,
+            e.actor.name if with_actor and e.actor else "",
+        )
+        for e in events
+    )
 
 
 def _view(application: Application, events: list[StageEvent], *, detail: bool) -> ApplicationView:
@@ -87,7 +102,7 @@ def _view(application: Application, events: list[StageEvent], *, detail: bool) -
 
     stage = application.stage
     stages = application.position.process.stages
-    timeline = tuple(TimelineEntry(e.created_at, e.action, _timeline_text(e), e.candidate_message) for e in events)
+    timeline = timeline_entries(events)
     outcome = (
         next(
             (e.candidate_message for e in reversed(events) if e.action in ("reject", "close") and e.candidate_message),

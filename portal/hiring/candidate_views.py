@@ -76,12 +76,7 @@ def apply(position_id: int):
     try:
         hiring.check_can_apply(current_user, found)
     except DomainError as exc:
-        return render_template(
-            "hiring/apply_blocked.html",
-            position=candidate_read.position_view(found),
-            message=exc.message,
-            until=getattr(exc, "until", None),
-        ), exc.status
+        return _apply_blocked(found, exc)
     form = ApplyForm()
     form.cv.description = f"PDF or Word (.docx), up to {upload_kind('cv').limit_text}."
     if form.validate_on_submit():
@@ -93,17 +88,22 @@ def apply(position_id: int):
         except UploadRejected as exc:
             form.cv.errors.append(str(exc))
         except DomainError as exc:
-            return render_template(
-                "hiring/apply_blocked.html",
-                position=candidate_read.position_view(found),
-                message=exc.message,
-                until=getattr(exc, "until", None),
-            ), exc.status
+            return _apply_blocked(found, exc)
         else:
             flash("Your application is in. You can follow every step here.", "success")
             return redirect(url_for("candidate.application", application_id=application.id))
     status = 422 if request.method == "POST" else 200
     return render_template("hiring/apply.html", position=candidate_read.position_view(found), form=form), status
+
+
+def _apply_blocked(position: Position, refusal: DomainError):
+    """Why this candidate cannot apply now (with the date to come back, after a rejection)."""
+    return render_template(
+        "hiring/apply_blocked.html",
+        position=candidate_read.position_view(position),
+        message=refusal.message,
+        until=getattr(refusal, "until", None),
+    ), refusal.status
 
 
 @bp.route("/dashboard")

@@ -58,23 +58,12 @@ def tracker(application: Application) -> list[TrackerStep]:
     return steps
 
 
-def candidate_applications(user: User) -> list[Application]:
-    return list(db.session.scalars(Application.for_candidate(user).order_by(Application.created_at.desc())).unique())
-
-
 def timeline(application: Application) -> list[StageEvent]:
     return list(
         db.session.scalars(
             select(StageEvent).where(StageEvent.application_id == application.id).order_by(StageEvent.id)
         ).unique()
     )
-
-
-def rejection(application: Application, events: list[StageEvent]) -> StageEvent | None:
-    """The event that carries the feedback of a rejection, for the top of the candidate's page."""
-    if application.status != ApplicationStatus.REJECTED.value:
-        return None
-    return next((e for e in reversed(events) if e.action == "reject"), None)
 
 
 def positions_for_staff(user: User):

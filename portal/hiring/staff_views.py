@@ -12,7 +12,7 @@ from portal.accounts.models import Role, User, UserRole
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import choices, strip_control_characters
-from portal.hiring import process, queries
+from portal.hiring import candidate_read, process, queries
 from portal.hiring import services as hiring
 from portal.hiring.candidate_views import send_cv
 from portal.hiring.forms import ANSWER_LABELS, ClosePositionForm, PositionForm, RejectForm, StageActionForm
@@ -207,7 +207,7 @@ def _application_page(found: Application, *, refusal: str | None = None, status:
         "hiring/staff_application.html",
         application=found,
         steps=queries.tracker(found),
-        events=queries.timeline(found),
+        events=candidate_read.timeline_entries(queries.timeline(found), with_actor=True),
         actions=process.allowed_actions(found, current_user),
         next_stage=found.position.process.stage_after(found.stage),
         Action=process.Action,
