@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.exc import StaleDataError
@@ -96,11 +96,19 @@ def close_position(
     """Close a position to new applications; returns how many applications in progress were closed."""
     choice = ClosingChoice(applications)
     message = (message or "").strip()
-    if position.status == PositionStatus.CLOSED.value:
-        raise DomainError("This position is already closed.")
     if choice is ClosingChoice.CLOSE and not message:
         raise DomainError("Write the message the candidates will read.")
-    _set_status(position, PositionStatus.CLOSED.value)
+    # One conditional UPDATE: of two people closing at once, exactly one closes it (on both databases).
+    now = utcnow()
+    changed = db.session.execute(
+        update(Position)
+        .where(Position.id == position.id, Position.status != PositionStatus.CLOSED.value)
+        .values(status=PositionStatus.CLOSED.value, closed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if changed.rowcount != 1:
+        raise DomainError("This position is already closed.")
+    position.status, position.closed_at = PositionStatus.CLOSED.value, now
     ids = db.session.scalars(
         select(Application.id)
         .where(

@@ -437,3 +437,25 @@ def test_an_admin_closing_a_position_can_end_its_applications(app, client, facto
     assert db.session.get(Position, position.id).status == "closed"
     event = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "application.close")).one()
     assert event.actor_id == admin.id
+
+
+def test_two_people_closing_one_position_at_once_close_it_once(app, client, factory):
+    from tests.helpers import race_requests
+
+    recruiter = factory.staff("recruiter")
+    position = factory.position(recruiter, title="Closing Role")
+    going_on = factory.application(position=position, actor=recruiter)
+    statuses = race_requests(
+        app,
+        recruiter,
+        5,
+        "post",
+        f"/staff/positions/{position.id}/close",
+        data={"applications": "close", "message": "Thank you for your time."},
+    )
+    assert sorted(statuses) == [302, 422, 422, 422, 422]  # the others are told it is already closed
+    db.session.expire_all()
+    closes = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "position.close")).all()
+    assert len(closes) == 1
+    assert db.session.get(Application, going_on.id).status == "closed"
+    assert len(outbox("application_close")) == 1
