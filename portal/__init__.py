@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 from portal import config as config_module
+from portal import unit_of_work
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,6 +34,7 @@ def create_app(overrides: dict | None = None, env: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     _init_extensions(app)
     _init_capabilities(app)
+    unit_of_work.init_app(app)
     _register_blueprints(app)
     _register_security(app)
 

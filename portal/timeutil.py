@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import functools
 from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import DateTime
@@ -36,13 +37,18 @@ class UTCDateTime(TypeDecorator):
 
 def add_working_days(start: datetime, days: int) -> datetime:
     """The moment `days` working days (Monday to Friday) after `start`."""
-    current = start
-    added = 0
-    while added < days:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
+    return start + timedelta(days=_calendar_days_for(start.weekday(), days))
+
+
+@functools.lru_cache(maxsize=512)
+def _calendar_days_for(weekday: int, working_days: int) -> int:
+    # Depends only on the weekday of the start: computed once per pair (pages judge many rows).
+    calendar_days = added = 0
+    while added < working_days:
+        calendar_days += 1
+        if (weekday + calendar_days) % 7 < 5:
             added += 1
-    return current
+    return calendar_days
 
 
 def add_months(day: date, months: int) -> date:

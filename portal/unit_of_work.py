@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
 
+from sqlalchemy import event
+
 from portal.extensions import db
 
 log = logging.getLogger("candor.transaction")
@@ -22,6 +24,7 @@ _DEPTH = "candor.uow.depth"
 _DOOMED = "candor.uow.doomed"
 _ON_ROLLBACK = "candor.uow.on_rollback"
 _AFTER_COMMIT = "candor.uow.after_commit"
+_FLUSHED_OUTSIDE = "candor.uow.flushed_outside"
 
 
 class TransactionDoomed(RuntimeError):
@@ -80,6 +83,46 @@ def transactional(func: Callable) -> Callable:
             return func(*args, **kwargs)
 
     return wrapper
+
+
+def end_request(error: BaseException | None = None) -> None:
+    """End the request's reading transaction (teardown, before the session is removed).
+
+    A request that only read ends with COMMIT, which for a transaction without writes is the same as
+    ROLLBACK, except that the connection keeps its prepared statements: psycopg forgets them all on
+    ROLLBACK, and every query would be planned again on every request. Anything else (an error, a
+    change nobody saved through a unit of work) is rolled back when the session is removed.
+    """
+    session = db.session()
+    if error is not None or in_transaction() or not session.in_transaction():
+        return
+    if session.new or session.dirty or session.deleted or session.info.pop(_FLUSHED_OUTSIDE, False):
+        return
+    try:
+        session.commit()
+    except Exception:  # noqa: BLE001  the connection failed: removing the session rolls back
+        log.warning("ending a read-only request failed", exc_info=True)
+
+
+def _note_flush_outside_unit(session, _flush_context) -> None:
+    # A flush outside any unit of work wrote something nobody committed: never commit it at the end.
+    if session.info.get(_DEPTH, 0) == 0:
+        session.info[_FLUSHED_OUTSIDE] = True
+
+
+def _forget_flushes(session, *_args) -> None:
+    session.info.pop(_FLUSHED_OUTSIDE, None)
+
+
+def init_app(app) -> None:
+    for name, listener in (
+        ("after_flush", _note_flush_outside_unit),
+        ("after_commit", _forget_flushes),
+        ("after_soft_rollback", _forget_flushes),
+    ):
+        if not event.contains(db.session, name, listener):
+            event.listen(db.session, name, listener)
+    app.teardown_request(end_request)
 
 
 def on_rollback(hook: Callable[[], None]) -> None:

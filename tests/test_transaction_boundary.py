@@ -97,3 +97,44 @@ def test_rollback_hooks_run_on_failure_and_commit_hooks_on_success(app):
 def test_hooks_need_an_open_transaction(app):
     with pytest.raises(RuntimeError):
         on_rollback(lambda: None)
+
+
+def _count_in_new_session(app) -> int:
+    with app.app_context():
+        db.session.remove()
+        return _audit_count()
+
+
+def test_a_change_made_outside_a_unit_of_work_is_never_saved_by_the_end_of_a_request(make_app):
+    from portal.security import policy
+
+    app = make_app()
+
+    def flushed():
+        _write("flushed outside a unit of work")
+        return "ok"
+
+    def pending():
+        db.session.add(AuditEntry(action="added, never flushed", object_type="test"))
+        return "ok"
+
+    app.add_url_rule("/test/flushed", "test_flushed", policy.public(flushed))
+    app.add_url_rule("/test/pending", "test_pending", policy.public(pending))
+    client = app.test_client()
+    assert client.get("/test/flushed").status_code == 200
+    assert client.get("/test/pending").status_code == 200
+    assert _count_in_new_session(app) == 0
+
+
+def test_a_request_that_only_reads_ends_with_commit_so_the_connection_keeps_its_prepared_statements(make_app):
+    # psycopg forgets every prepared statement on ROLLBACK: ending reads that way re-plans every query.
+    from sqlalchemy import event
+
+    app = make_app()
+    ended = []
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "commit", lambda conn: ended.append("commit"))
+    event.listen(engine, "rollback", lambda conn: ended.append("rollback"))
+    assert app.test_client().get("/positions").status_code == 200
+    assert ended == ["commit"]

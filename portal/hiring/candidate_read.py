@@ -164,8 +164,14 @@ def _events_by_application(ids: list[int]) -> dict[int, list[StageEvent]]:
 
 def application_for(candidate: User, application_id: int) -> ApplicationView | None:
     """One of the candidate's own applications, as the candidate may read it (None if not theirs)."""
-    application = db.session.scalar(
-        select(Application).where(Application.id == application_id, policy.owns_application.where(candidate))
+    application = (
+        db.session.scalars(
+            select(Application)
+            .where(Application.id == application_id, policy.owns_application.where(candidate))
+            .options(*queries.APPLICATION_WITH_STAGES)
+        )
+        .unique()
+        .one_or_none()
     )
     if application is None:
         return None

@@ -11,7 +11,16 @@ from sqlalchemy.orm import joinedload, lazyload
 
 from portal.accounts.models import User
 from portal.extensions import db
-from portal.hiring.models import Application, ApplicationStatus, Position, Stage, StageEvent, StageProgress, WaitingOn
+from portal.hiring.models import (
+    Application,
+    ApplicationStatus,
+    Position,
+    ProcessTemplate,
+    Stage,
+    StageEvent,
+    StageProgress,
+    WaitingOn,
+)
 from portal.security import policy
 from portal.timeutil import add_working_days, utcnow
 
@@ -74,6 +83,20 @@ def positions_for_staff(user: User):
 def applications_for_staff(user: User):
     """Applications a staff member may open: of positions they run, or whose interview panel they are on."""
     return select(Application).where(policy.sees_application.where(user))
+
+
+# A position and its process's stages in one query (pages that show a position show its stages).
+WITH_STAGES = joinedload(Position.process).joinedload(ProcessTemplate.stages)
+# One application with its position's stages in the same query; its own stage is then found among
+# them without SQL. Queries using it need .unique().
+APPLICATION_WITH_STAGES = (
+    joinedload(Application.position).joinedload(Position.process).joinedload(ProcessTemplate.stages),
+    lazyload(Application.stage),
+)
+
+
+def position_with_stages(position_id: int) -> Position | None:
+    return db.session.get(Position, position_id, options=[WITH_STAGES])
 
 
 def active_count(position: Position) -> int:
@@ -158,8 +181,14 @@ def pipeline(
             select(Application)
             .where(Application.id.in_(page_ids.scalar_subquery()))
             .order_by(*order)
-            # The position is in the session already; the candidates' roles are not shown.
-            .options(lazyload(Application.position), joinedload(Application.candidate).lazyload(User.role_rows))
+            # The position and its stages are in the session already (a many-to-one load finds them
+            # there without SQL); the CV and the candidates' roles are not shown.
+            .options(
+                lazyload(Application.position),
+                lazyload(Application.stage),
+                lazyload(Application.cv_file),
+                joinedload(Application.candidate).lazyload(User.role_rows),
+            )
         ).unique()
     )
     has_next = len(rows) > PAGE_SIZE

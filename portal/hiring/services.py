@@ -313,9 +313,11 @@ def set_qualifications(actor: User | None, member: User, kind_keys) -> None:
 VIEW_AUDIT_WINDOW = timedelta(hours=1)
 
 
-@transactional
 def record_view(actor: User, application: Application, what: str) -> None:
-    """Audit a staff member opening an application or downloading its CV (sensitive data)."""
+    """Audit a staff member opening an application or downloading its CV (sensitive data).
+
+    Only a view that writes an entry opens a unit of work: a reload within the window reads, and the
+    request's objects stay loaded (a commit would expire them all)."""
     action = f"application.{what}"
     recent = db.session.scalar(
         select(AuditEntry.id)
@@ -329,4 +331,9 @@ def record_view(actor: User, application: Application, what: str) -> None:
         .limit(1)
     )
     if recent is None:
-        audit.record(action, application, actor=actor)
+        _audit_view(actor, application, action)
+
+
+@transactional
+def _audit_view(actor: User, application: Application, action: str) -> None:
+    audit.record(action, application, actor=actor)

@@ -34,8 +34,14 @@ def _managed_position(position_id: int) -> Position:
 
 
 def _visible_application(application_id: int) -> Application:
-    application = db.session.scalar(
-        queries.applications_for_staff(current_user).where(Application.id == application_id)
+    application = (
+        db.session.scalars(
+            queries.applications_for_staff(current_user)
+            .where(Application.id == application_id)
+            .options(*queries.APPLICATION_WITH_STAGES)
+        )
+        .unique()
+        .one_or_none()
     )
     policy.require(application is not None)
     return application
@@ -165,7 +171,7 @@ def _int_arg(name: str, default: int = 0) -> int:
 @policy.staff(*PIPELINE_ROLES, scoped_to_position=True)
 def pipeline(position_id: int):
     """Applications of a position by stage, with search, filters and SLA flags."""
-    position = db.session.get(Position, position_id)
+    position = queries.position_with_stages(position_id)
     # Managing a position's settings (admin) does not open its candidates: only who runs its pipeline.
     policy.require(policy.runs_position(current_user, position))
     status = request.args.get("status", ApplicationStatus.ACTIVE.value)
