@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from portal.accounts.models import User
 from portal.extensions import db
@@ -113,9 +114,15 @@ def _view(application: Application, events: list[StageEvent], *, detail: bool) -
     )
     progress = application.progress
     due = application.sla_due_at()
-    steps = tuple(Step(s.stage.name, s.state, s.state_label, s.note) for s in queries.tracker(application))
-    answers = tuple(
-        (QUESTIONS[key], application.answers.get(key, "")) for key in QUESTIONS if application.answers.get(key)
+    steps = (
+        tuple(Step(s.stage.name, s.state, s.state_label, s.note) for s in queries.tracker(application))
+        if detail
+        else ()
+    )
+    answers = (
+        tuple((QUESTIONS[key], application.answers.get(key, "")) for key in QUESTIONS if application.answers.get(key))
+        if detail
+        else ()
     )
     return ApplicationView(
         id=application.id,
@@ -139,9 +146,9 @@ def _view(application: Application, events: list[StageEvent], *, detail: bool) -
         reapply_after=application.reapply_after,
         outcome_message=outcome,
         created_at=application.created_at,
-        steps=steps if detail else (),
+        steps=steps,
         timeline=timeline,
-        answers=answers if detail else (),
+        answers=answers,
         cv_filename=(application.cv_file.name if application.cv_file else "") if detail else "",
         can_withdraw=detail and process.Action.WITHDRAW in process.allowed_actions(application, application.candidate),
     )
@@ -156,7 +163,11 @@ def _events_by_application(ids: list[int]) -> dict[int, list[StageEvent]]:
     found: dict[int, list[StageEvent]] = {i: [] for i in ids}
     if ids:
         for event in db.session.scalars(
-            select(StageEvent).where(StageEvent.application_id.in_(ids)).order_by(StageEvent.id)
+            select(StageEvent)
+            .where(StageEvent.application_id.in_(ids))
+            .order_by(StageEvent.id)
+            # The stages are the applications' processes', in the session already.
+            .options(lazyload(StageEvent.from_stage), lazyload(StageEvent.to_stage))
         ).unique():
             found[event.application_id].append(event)
     return found
@@ -179,7 +190,8 @@ def application_for(candidate: User, application_id: int) -> ApplicationView | N
 
 
 def applications_for(candidate: User) -> list[ApplicationView]:
-    """The candidate's applications, newest first, for the dashboard."""
+    """The candidate's applications, newest first, for the dashboard (where each one is a card: the
+    timeline and the feedback are on the application's own page)."""
     applications = list(
         db.session.scalars(
             select(Application)
@@ -187,8 +199,7 @@ def applications_for(candidate: User) -> list[ApplicationView]:
             .order_by(Application.created_at.desc(), Application.id.desc())
         ).unique()
     )
-    events = _events_by_application([a.id for a in applications])
-    return [_view(a, events[a.id], detail=False) for a in applications]
+    return [_view(a, [], detail=False) for a in applications]
 
 
 @dataclass(frozen=True)

@@ -104,6 +104,11 @@ class Stage(db.Model):
     def is_decision(self) -> bool:
         return self.kind == StageKind.DECISION.value
 
+    @property
+    def has_response_time(self) -> bool:
+        """Whether an application waiting here is promised an answer (outcomes and SLA 0 are not)."""
+        return not self.is_outcome and bool(self.sla_days)
+
 
 class InterviewKind(db.Model):
     """A kind of interview (coding, system design, HR behavioural ...): what stage plans and
@@ -285,15 +290,14 @@ class Application(db.Model):
 
     def sla_due_at(self) -> datetime | None:
         """When the candidate should hear back at the latest, while the application is in progress."""
-        # The position sets the response time; a stage with no SLA of its own (0) expects no response.
-        if not self.is_active or self.stage.is_outcome or not self.stage.sla_days:
-            return None
-        # The clock stops while the next step is the candidate's (a take-home in progress) and the
-        # time it stood still is added to the promise when it runs again.
-        if self.whose_move() == WaitingOn.CANDIDATE.value:
-            return None
-        paused = timedelta(seconds=self.progress.paused_seconds if self.progress else 0)
-        return add_working_days(self.stage_entered_at, self.position.sla_days) + paused
+        progress = self.progress
+        return response_due(
+            self.stage_entered_at,
+            self.position.sla_days,
+            timed=self.is_active and self.stage.has_response_time,
+            waiting_on=progress.waiting_on if progress else None,
+            paused_seconds=progress.paused_seconds if progress else 0,
+        )
 
     def sla_overdue(self, now: datetime | None = None) -> bool:
         due = self.sla_due_at()
@@ -311,6 +315,19 @@ class Application(db.Model):
 class WaitingOn(str, enum.Enum):
     STAFF = "staff"
     CANDIDATE = "candidate"
+
+
+def response_due(
+    entered_at: datetime, working_days: int, *, timed: bool, waiting_on: str | None, paused_seconds: int
+) -> datetime | None:
+    """When a candidate should hear back, for an application `timed` (in progress, in a stage that
+    promises a response) that entered its stage at `entered_at`; the one rule for pages and queries.
+
+    The clock stops while the next step is the candidate's (a take-home in progress), and the time it
+    stood still is added to the promise when it runs again."""
+    if not timed or waiting_on == WaitingOn.CANDIDATE.value:
+        return None
+    return add_working_days(entered_at, working_days) + timedelta(seconds=paused_seconds or 0)
 
 
 class StageProgress(db.Model):

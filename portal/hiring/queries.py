@@ -20,6 +20,7 @@ from portal.hiring.models import (
     StageEvent,
     StageProgress,
     WaitingOn,
+    response_due,
 )
 from portal.security import policy
 from portal.timeutil import add_working_days, utcnow
@@ -70,7 +71,11 @@ def tracker(application: Application) -> list[TrackerStep]:
 def timeline(application: Application) -> list[StageEvent]:
     return list(
         db.session.scalars(
-            select(StageEvent).where(StageEvent.application_id == application.id).order_by(StageEvent.id)
+            select(StageEvent)
+            .where(StageEvent.application_id == application.id)
+            .order_by(StageEvent.id)
+            # The stages are the application's process's, in the session already.
+            .options(lazyload(StageEvent.from_stage), lazyload(StageEvent.to_stage))
         ).unique()
     )
 
@@ -113,9 +118,23 @@ PAGE_SIZE = 25
 COUNT_LIMIT = 1000
 
 
+@dataclass(frozen=True)
+class PipelineRow:
+    """One application as a line of the pipeline: plain values read in one query."""
+
+    id: int
+    candidate_name: str
+    candidate_email: str
+    stage_name: str
+    status_label: str
+    days_in_stage: int
+    due: datetime | None
+    late: bool
+
+
 @dataclass
 class PipelinePage:
-    rows: list[Application]
+    rows: list[PipelineRow]
     total: int  # exact when total_exact, else a lower bound
     page: int
     pages: int  # the last page when total_exact, else the last one known to exist
@@ -170,27 +189,13 @@ def pipeline(
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(page, 1), pages) if exact else max(page, 1)  # past the last page: show the last one
 
-    # Ids first, from the index, then only those rows with their candidate and stage: a later page
+    # Ids first, from the index, then only those rows with their candidate and progress: a later page
     # skips index entries, not joined rows.
     order = (Application.stage_entered_at.asc(), Application.id.asc())
     page_ids = (
         query.with_only_columns(Application.id).order_by(*order).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
     )
-    rows = list(
-        db.session.scalars(
-            select(Application)
-            .where(Application.id.in_(page_ids.scalar_subquery()))
-            .order_by(*order)
-            # The position and its stages are in the session already (a many-to-one load finds them
-            # there without SQL); the CV and the candidates' roles are not shown.
-            .options(
-                lazyload(Application.position),
-                lazyload(Application.stage),
-                lazyload(Application.cv_file),
-                joinedload(Application.candidate).lazyload(User.role_rows),
-            )
-        ).unique()
-    )
+    rows = _pipeline_rows(position, page_ids.scalar_subquery(), order, now)
     has_next = len(rows) > PAGE_SIZE
     return PipelinePage(
         rows=rows[:PAGE_SIZE],
@@ -202,6 +207,52 @@ def pipeline(
         has_next=has_next,
         now=now,
     )
+
+
+def _pipeline_rows(position: Position, ids, order, now: datetime) -> list[PipelineRow]:
+    stages = {stage.id: stage for stage in position.process.stages}
+    found = db.session.execute(
+        select(
+            Application.id,
+            Application.stage_id,
+            Application.status,
+            Application.stage_entered_at,
+            User.name,
+            User.email,
+            StageProgress.waiting_on,
+            StageProgress.paused_seconds,
+        )
+        .join(User, User.id == Application.candidate_id)
+        .outerjoin(
+            StageProgress,
+            and_(StageProgress.application_id == Application.id, StageProgress.stage_id == Application.stage_id),
+        )
+        .where(Application.id.in_(ids))
+        .order_by(*order)
+    )
+    rows = []
+    for app_id, stage_id, status, entered, name, email, waiting_on, paused in found:
+        stage = stages[stage_id]
+        due = response_due(
+            entered,
+            position.sla_days,
+            timed=status == ApplicationStatus.ACTIVE.value and stage.has_response_time,
+            waiting_on=waiting_on,
+            paused_seconds=paused or 0,
+        )
+        rows.append(
+            PipelineRow(
+                id=app_id,
+                candidate_name=name,
+                candidate_email=email,
+                stage_name=stage.name,
+                status_label=ApplicationStatus(status).label,
+                days_in_stage=max(0, (now - entered).days),
+                due=due,
+                late=due is not None and now > due,
+            )
+        )
+    return rows
 
 
 def _stage_counts(position: Position) -> dict[int, int]:
