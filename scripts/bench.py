@@ -355,21 +355,17 @@ def measure_size(args, size: int, workdir: Path, *, signin: bool, pages_wanted: 
                         "candidate": sign_in(portal.port, data.candidate_email, data.password),
                         "recruiter": sign_in(portal.port, data.recruiter_email, data.password),
                     }
-                    names = list(pages)
-                    order = [BARE] + names[:4] + [BARE] + names[4:] + [BARE]
-                    bare_runs, rates = [], {}
-                    for name in order:
-                        print(f"  {size:,}: {name}", file=sys.stderr)
-                        if name == BARE:
-                            bare_runs.append(
-                                retried(
-                                    lambda: drive(bare.port, "/", connections=args.connections, seconds=args.seconds),
-                                    bare,
-                                )
+                    # Each page is measured right after the bare page, in several rounds: the ratio of
+                    # each pair cancels the machine's load of that moment, and the median round is kept.
+                    bare_runs, pairs = [], {name: [] for name in pages}
+                    for round_number in range(1, args.rounds + 1):
+                        for name, (who, path) in pages.items():
+                            print(f"  {size:,}, round {round_number}: {name}", file=sys.stderr)
+                            bare_rate = retried(
+                                lambda: drive(bare.port, "/", connections=args.connections, seconds=args.seconds),
+                                bare,
                             )
-                        else:
-                            who, path = pages[name]
-                            rates[name] = retried(
+                            rate = retried(
                                 lambda: drive(
                                     portal.port,
                                     path,
@@ -379,7 +375,13 @@ def measure_size(args, size: int, workdir: Path, *, signin: bool, pages_wanted: 
                                 ),
                                 portal,
                             )
-                    rates[BARE] = sorted(bare_runs, key=lambda r: r.per_second)[len(bare_runs) // 2]
+                            bare_runs.append(bare_rate)
+                            pairs[name].append((rate.per_second / bare_rate.per_second, rate))
+                    rates, ratios = {}, {}
+                    for name, measured in pairs.items():
+                        ratios[name], rates[name] = sorted(measured, key=lambda pair: pair[0])[len(measured) // 2]
+                    rates[BARE], ratios[BARE] = sorted(bare_runs, key=lambda r: r.per_second)[len(bare_runs) // 2], 1.0
+                    results["ratios"] = ratios
                     results["rates"] = rates
                     with app.app_context():
                         db.engine.dispose()
@@ -443,7 +445,8 @@ def report(args, runs: dict[int, dict], worker_setup: str) -> None:
     print()
     print(
         f"Candor benchmark: {args.database}, gunicorn -c gunicorn.conf.py {args.gunicorn_args} ({worker_setup}), "
-        f"{args.connections} connections, {args.seconds:g} s per page, one position holding the applications"
+        f"{args.connections} connections, {args.rounds} rounds of {args.seconds:g} s per page right after the bare page "
+        "(median ratio shown), one position holding the applications"
     )
     with_rates = [size for size in sizes if "rates" in runs[size]]
     if with_rates:
@@ -461,14 +464,13 @@ def report(args, runs: dict[int, dict], worker_setup: str) -> None:
             line = f"{name:30}"
             for size in with_rates:
                 rate = runs[size]["rates"][name]
-                ratio = rate.per_second / runs[size]["rates"][BARE].per_second
+                ratio = runs[size]["ratios"][name]
                 queries = runs[size].get("queries", {}).get(name, "")
                 line += f" | {rate.per_second:7.1f} {ratio:6.2f} {rate.p50_ms:7.1f} {rate.p99_ms:7.1f} {queries!s:>4}"
             if len(with_rates) > 1:
                 # Time per request at the largest size over the smallest, each relative to the bare page
                 # measured in the same run, so that the machine's load in between cancels out.
-                ratio = lambda size: runs[size]["rates"][name].per_second / runs[size]["rates"][BARE].per_second  # noqa: E731
-                line += f" | {ratio(first) / ratio(last):5.2f}x"
+                line += f" | {runs[first]['ratios'][name] / runs[last]['ratios'][name]:5.2f}x"
             print(line)
         print(
             f"\ntargets: every page >= 0.80 x bare at {last:,}; time at {last:,} <= 1.2x time at {first:,} "
@@ -500,7 +502,8 @@ def main() -> None:
         help="server where the database candor_bench is created and dropped",
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 100_000], help="applications per run")
-    parser.add_argument("--seconds", type=float, default=5.0, help="measurement per page")
+    parser.add_argument("--seconds", type=float, default=3.0, help="measurement per page, each round")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of (bare page, page) pairs per page")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--signin-clients", type=int, default=4)
     parser.add_argument("--signin-seconds", type=float, default=10.0)
