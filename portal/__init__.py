@@ -64,9 +64,11 @@ def _init_extensions(app: Flask) -> None:
 
 def _init_capabilities(app: Flask) -> None:
     """Each capability registers its process guards and effects once, here, in this order."""
+    from portal import scheduling
     from portal.hiring import process
 
     process.init_app(app)
+    scheduling.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

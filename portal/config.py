@@ -158,6 +158,18 @@ def load(env: dict[str, str] | None = None, overrides: dict | None = None) -> di
         # Failed sign-ins from one address (an IPv6 /64) per hour, whatever the accounts: an office or
         # campus behind one address stays far below it, a password sprayer does not.
         "SIGNIN_FAILURES_PER_ADDRESS_PER_HOUR": int(env.get("SIGNIN_FAILURES_PER_ADDRESS_PER_HOUR", "300")),
+        # Interview booking: how soon a slot may start, how far ahead one can book, until when a
+        # candidate may move or cancel, the pause between two interviews of a loop and the gap kept
+        # around every interview in an interviewer's day.
+        "SCHEDULING_NOTICE_HOURS": int(env.get("SCHEDULING_NOTICE_HOURS", "24")),
+        "SCHEDULING_HORIZON_DAYS": int(env.get("SCHEDULING_HORIZON_DAYS", "21")),
+        "SCHEDULING_CUTOFF_HOURS": int(env.get("SCHEDULING_CUTOFF_HOURS", "24")),
+        "SCHEDULING_LOOP_BREAK_MINUTES": int(env.get("SCHEDULING_LOOP_BREAK_MINUTES", "15")),
+        "SCHEDULING_BUFFER_MINUTES": int(env.get("SCHEDULING_BUFFER_MINUTES", "10")),
+        # The public holidays that block interviewers' days unless their profile names another country.
+        "SCHEDULING_DEFAULT_COUNTRY": env.get("SCHEDULING_DEFAULT_COUNTRY", "NL").upper(),
+        # Where interviews happen: {uid} becomes the interview's own room.
+        "VIDEO_LINK_TEMPLATE": env.get("VIDEO_LINK_TEMPLATE", "https://meet.jit.si/candor-{uid}"),
     }
     config.update(overrides)
     if "UPLOAD_KINDS" not in overrides:

@@ -16,4 +16,12 @@ from portal.hiring.models import (  # noqa: F401
     StageProgress,
 )
 from portal.notifications.models import OutboxMessage  # noqa: F401
+from portal.scheduling.models import (  # noqa: F401
+    AvailabilityWindow,
+    BlockedDay,
+    BusyTime,
+    Interview,
+    PoolMember,
+    SchedulingProfile,
+)
 from portal.storage.models import StoredFile  # noqa: F401

@@ -67,7 +67,15 @@ def test_migrations_upgrade_an_empty_database_to_exactly_the_models(migration_ap
 EXPECTED_CHECKS = {
     ("applications", "ck_applications_known_status"),
     ("applications", "ck_applications_reapply_date_iff_rejected"),
+    ("availability_windows", "ck_availability_windows_known_weekday"),
+    ("availability_windows", "ck_availability_windows_starts_before_it_ends"),
+    ("availability_windows", "ck_availability_windows_weekly_or_dated"),
+    ("availability_windows", "ck_availability_windows_within_a_day"),
+    ("busy_times", "ck_busy_times_starts_before_it_ends"),
     ("interview_kinds", "ck_interview_kinds_sensible_length"),
+    ("interviews", "ck_interviews_known_status"),
+    ("interviews", "ck_interviews_sequence_not_negative"),
+    ("interviews", "ck_interviews_starts_before_it_ends"),
     ("one_time_tokens", "ck_one_time_tokens_known_purpose"),
     ("outbox_messages", "ck_outbox_messages_known_status"),
     ("planned_interviews", "ck_planned_interviews_known_format"),
@@ -75,6 +83,10 @@ EXPECTED_CHECKS = {
     ("planned_interviews", "ck_planned_interviews_sensible_length"),
     ("positions", "ck_positions_cooldown_between_6_and_12_months"),
     ("positions", "ck_positions_known_status"),
+    ("scheduling_profiles", "ck_scheduling_profiles_known_calendar_kind"),
+    ("scheduling_profiles", "ck_scheduling_profiles_sensible_daily_limit"),
+    ("scheduling_profiles", "ck_scheduling_profiles_sensible_weekly_limit"),
+    ("scheduling_profiles", "ck_scheduling_profiles_week_holds_a_day"),
     ("stage_progress", "ck_stage_progress_known_format"),
     ("stage_progress", "ck_stage_progress_known_waiting_on"),
     ("stage_progress", "ck_stage_progress_pause_not_negative"),
@@ -87,11 +99,13 @@ EXPECTED_CHECKS = {
 EXPECTED_UNIQUE = {
     ("applications", ("cv_file_id",)),
     ("external_identities", ("issuer", "subject")),
+    ("interviews", ("uid",)),
     ("one_time_tokens", ("token_hash",)),
     ("outbox_attachments", ("outbox_message_id", "position")),
     ("outbox_messages", ("message_id",)),
     ("planned_interviews", ("stage_id", "order")),
     ("process_templates", ("name",)),
+    ("scheduling_profiles", ("feed_token",)),
     ("stage_progress", ("application_id", "stage_id")),
     ("stages", ("template_id", "key")),
     ("stages", ("template_id", "order")),
@@ -116,7 +130,14 @@ EXPECTED_INDEXES = {
     ("audit_log", "ix_audit_log_actor_id", ("actor_id",), False, None),
     ("audit_log", "ix_audit_log_at", ("at",), False, None),
     ("audit_log", "ix_audit_log_object", ("object_type", "object_id"), False, None),
+    ("availability_windows", "ix_availability_windows_user_id", ("user_id",), False, None),
+    ("busy_times", "ix_busy_times_user_id", ("user_id",), False, None),
     ("external_identities", "ix_external_identities_user_id", ("user_id",), False, None),
+    ("interview_pool", "ix_interview_pool_user_id", ("user_id",), False, None),
+    ("interviews", "ix_interviews_application_id", ("application_id",), False, None),
+    ("interviews", "ix_interviews_candidate_starts", ("candidate_id", "starts_at"), False, None),
+    ("interviews", "ix_interviews_group_id", ("group_id",), False, None),
+    ("interviews", "ix_interviews_interviewer_starts", ("interviewer_id", "starts_at"), False, None),
     ("one_time_tokens", "ix_one_time_tokens_user_id", ("user_id",), False, None),
     ("outbox_messages", "ix_outbox_messages_due", ("status", "next_attempt_at"), False, None),
     ("panel_members", "ix_panel_members_user_id", ("user_id",), False, None),
@@ -164,6 +185,20 @@ def test_upgrade_creates_every_check_constraint_unique_constraint_and_index(migr
     assert checks == EXPECTED_CHECKS
     assert uniques == EXPECTED_UNIQUE
     assert indexes == EXPECTED_INDEXES
+
+
+def test_upgrade_makes_postgresql_refuse_overlapping_interviews(migration_app):
+    upgrade()
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("exclusion constraints are PostgreSQL's (SQLite serialises writers)")
+    with db.engine.connect() as conn:
+        found = conn.execute(
+            text("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'x' ORDER BY conname")
+        ).all()
+    assert [name for name, _ in found] == ["candidate_never_double_booked", "interviewer_never_double_booked"]
+    for _, definition in found:
+        assert "tstzrange(starts_at, ends_at) WITH &&" in definition
+        assert "cancelled" in definition
 
 
 def test_the_check_list_would_notice_a_lost_constraint(migration_app):

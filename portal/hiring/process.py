@@ -218,6 +218,10 @@ def transition(
         to_stage=application.stage.key,
         status=application.status,
     )
+    db.session.flush()
+    for effect in rules().effects[action]:
+        effect(Transition(application, action, actor, event, before))
+    # After the effects, so the mail tells the state they leave (whose move it is, by when).
     queue_mail(
         application.candidate,
         f"application_{action.value}",
@@ -225,7 +229,4 @@ def transition(
         candidate_name=application.candidate.name,
         feedback=feedback,
     )
-    db.session.flush()
-    for effect in rules().effects[action]:
-        effect(Transition(application, action, actor, event, before))
     return event

@@ -114,7 +114,7 @@ def test_the_response_clock_pauses_while_the_move_is_the_candidates(app, client,
 
 def test_progress_is_kept_per_stage(app, factory):
     recruiter = factory.staff("recruiter")
-    application = factory.application(actor=recruiter, advances=2)
+    application = factory.application(actor=recruiter, advances=1)
     with transaction():
         progress.hand_to_candidate(application, "Choose a time.")
     from portal.hiring import process
@@ -123,7 +123,7 @@ def test_progress_is_kept_per_stage(app, factory):
     hiring.move(application.id, process.Action.ADVANCE, recruiter)
     db.session.expire_all()
     application = db.session.get(Application, application.id)
-    # A new stage starts with the team's move and a running clock.
+    # A new stage (here the technical screen) starts with the team's move and a running clock.
     assert application.progress is None and application.whose_move() == "staff"
     assert application.sla_due_at() is not None
 

@@ -1,0 +1,111 @@
+"""What staff keep for scheduling: their weekly and one-off availability, days off, limits, and who is
+in a position's interviewer pool. Each function that writes is one unit of work, audited."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+import holidays as holiday_calendars
+from sqlalchemy import delete, select
+
+from portal import audit
+from portal.accounts.models import User
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.hiring.models import InterviewKind, Position
+from portal.scheduling.models import MINUTES_PER_DAY, AvailabilityWindow, BlockedDay, PoolMember, SchedulingProfile
+from portal.unit_of_work import transactional
+
+
+def profile_of(user: User) -> SchedulingProfile:
+    """The staff member's scheduling profile, created with the defaults on first use."""
+    found = db.session.get(SchedulingProfile, user.id)
+    if found is None:
+        found = SchedulingProfile(
+            user_id=user.id, holiday_country="", max_per_day=4, max_per_week=12, calendar_error=""
+        )
+        db.session.add(found)
+        db.session.flush()
+    return found
+
+
+def _staff(user: User) -> None:
+    if not user.is_staff:
+        raise DomainError("Only staff keep interview availability.")
+
+
+def _check_window(start_minute: int, end_minute: int) -> None:
+    if not (0 <= start_minute < end_minute <= MINUTES_PER_DAY):
+        raise DomainError("A time window must start before it ends, within one day.")
+    if end_minute - start_minute < 15:
+        raise DomainError("A time window must be at least 15 minutes long.")
+
+
+@transactional
+def set_weekly_windows(actor: User, user: User, windows: Iterable[tuple[int, int, int]]) -> None:
+    """Replace the staff member's weekly availability: (weekday 0 = Monday, start minute, end minute)."""
+    _staff(user)
+    windows = sorted(set(windows))
+    for weekday, start, end in windows:
+        if weekday not in range(7):
+            raise DomainError("Unknown day of the week.")
+        _check_window(start, end)
+    db.session.execute(
+        delete(AvailabilityWindow).where(AvailabilityWindow.user_id == user.id, AvailabilityWindow.weekday.is_not(None))
+    )
+    for weekday, start, end in windows:
+        db.session.add(AvailabilityWindow(user_id=user.id, weekday=weekday, start_minute=start, end_minute=end))
+    audit.record("scheduling.weekly_windows", user, actor=actor, windows=[list(w) for w in windows])
+
+
+@transactional
+def add_dated_window(actor: User, user: User, on: date, start_minute: int, end_minute: int) -> AvailabilityWindow:
+    """Availability on one date only (besides the weekly windows)."""
+    _staff(user)
+    _check_window(start_minute, end_minute)
+    window = AvailabilityWindow(user_id=user.id, on_date=on, start_minute=start_minute, end_minute=end_minute)
+    db.session.add(window)
+    audit.record("scheduling.dated_window", user, actor=actor, on=on.isoformat(), start=start_minute, end=end_minute)
+    return window
+
+
+@transactional
+def block_day(actor: User, user: User, day: date, reason: str = "") -> None:
+    _staff(user)
+    if db.session.get(BlockedDay, (user.id, day)) is None:
+        db.session.add(BlockedDay(user_id=user.id, day=day, reason=reason.strip()[:200]))
+        audit.record("scheduling.day_blocked", user, actor=actor, day=day.isoformat())
+
+
+@transactional
+def set_limits(
+    actor: User, user: User, *, max_per_day: int, max_per_week: int, holiday_country: str | None = None
+) -> SchedulingProfile:
+    _staff(user)
+    if not 1 <= max_per_day <= 12 or not 1 <= max_per_week <= 40 or max_per_week < max_per_day:
+        raise DomainError("Limits: 1 to 12 interviews a day, 1 to 40 a week, and a week holds at least a day.")
+    profile = profile_of(user)
+    profile.max_per_day, profile.max_per_week = max_per_day, max_per_week
+    if holiday_country is not None:
+        country = holiday_country.strip().upper()
+        if country and country not in holiday_calendars.list_supported_countries():
+            raise DomainError("Unknown country for public holidays.")
+        profile.holiday_country = country
+    audit.record("scheduling.limits", user, actor=actor, per_day=max_per_day, per_week=max_per_week)
+    return profile
+
+
+@transactional
+def set_pool_kinds(actor: User, position: Position, member: User, kind_keys: Iterable[str]) -> None:
+    """The interview kinds `member` runs for `position` (replacing the earlier list; none removes them)."""
+    if not member.is_staff:
+        raise DomainError("Only staff can be in an interviewer pool.")
+    wanted = set(kind_keys)
+    known = set(db.session.scalars(select(InterviewKind.key).where(InterviewKind.key.in_(wanted))))
+    if wanted - known:
+        raise DomainError(f"Unknown interview kinds: {', '.join(sorted(wanted - known))}.")
+    db.session.execute(delete(PoolMember).where(PoolMember.position_id == position.id, PoolMember.user_id == member.id))
+    for key in sorted(wanted):
+        db.session.add(PoolMember(position_id=position.id, user_id=member.id, kind_key=key))
+    audit.record("position.pool", position, actor=actor, member_id=member.id, kinds=sorted(wanted))
