@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
 from portal.extensions import db
-from portal.hiring.models import InterviewKind, _sql_list
+from portal.hiring.models import Application, InterviewKind, _sql_list
 from portal.timeutil import UTCDateTime, utcnow
 
 MINUTES_PER_DAY = 24 * 60
@@ -175,6 +175,7 @@ class Interview(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
+    application: Mapped[Application] = relationship()
     interviewer: Mapped[User] = relationship(foreign_keys=[interviewer_id], lazy="joined")
     candidate: Mapped[User] = relationship(foreign_keys=[candidate_id])
     kind: Mapped[InterviewKind] = relationship(lazy="joined")

@@ -29,7 +29,7 @@ from portal.extensions import db
 from portal.hiring import progress as stage_progress
 from portal.hiring import services as hiring
 from portal.hiring.models import Application, PlannedInterview, Position, StageKind, StaffQualification
-from portal.scheduling import loops
+from portal.scheduling import loops, notify
 from portal.scheduling.loops import Interviewer, Step
 from portal.scheduling.models import (
     AvailabilityWindow,
@@ -386,6 +386,7 @@ def book(application_id: int, start: datetime, actor: User, *, now: datetime | N
         interviewers=[i.interviewer_id for i in interviews],
     )
     stage_progress.hand_to_staff(application, step="booked")
+    notify.booked(interviews)
     return interviews
 
 
@@ -501,8 +502,11 @@ def reschedule(
         interview.status = InterviewStatus.CANCELLED.value  # out of the constraint's way while moving
     db.session.flush()
     by_planned = {i.planned_interview_id: i for i in found}
+    released = []
     for planned, placement in placements:
         interview = by_planned.get(planned.id) or found[0]
+        if interview.interviewer_id != placement.interviewer_id:
+            released.append((interview, interview.interviewer))
         interview.status = InterviewStatus.BOOKED.value
         interview.interviewer_id = placement.interviewer_id
         interview.starts_at = placement.starts_at
@@ -524,6 +528,10 @@ def reschedule(
         starts_at=start.isoformat(),
         reason=reason.strip(),
     )
+    db.session.flush()
+    for interview in found:
+        db.session.refresh(interview, ["interviewer"])
+    notify.moved(found, reason.strip(), released)
     return found
 
 
@@ -537,6 +545,7 @@ def cancel(group_id: str, actor: User, reason: str, *, now: datetime | None = No
         raise DomainError("Please give a reason for cancelling the interview.")
     _cancel(found, reason.strip())
     audit.record("interview.cancelled", application, actor=actor, group=group_id, reason=reason.strip())
+    notify.cancelled(found, reason.strip())
     if application.is_active and application.stage_id == found[0].stage_id:
         stage_progress.hand_to_candidate(application, "Book a new time for your interview.", step="booking")
     return found
@@ -561,4 +570,9 @@ def cancel_future_interviews(application: Application, reason: str, now: datetim
         ).unique()
     )
     _cancel(future, reason)
+    groups: dict[str, list[Interview]] = {}
+    for interview in sorted(future, key=lambda i: i.starts_at):
+        groups.setdefault(interview.group_id, []).append(interview)
+    for interviews in groups.values():
+        notify.cancelled(interviews, reason)
     return future
