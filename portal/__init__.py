@@ -86,8 +86,9 @@ def _register_blueprints(app: Flask) -> None:
     from portal.audit.views import bp as audit_bp
     from portal.hiring.candidate_views import bp as candidate_bp
     from portal.hiring.staff_views import bp as staff_bp
+    from portal.scheduling.views import bp as scheduling_bp
 
-    for blueprint in (accounts_bp, admin_bp, audit_bp, candidate_bp, staff_bp):
+    for blueprint in (accounts_bp, admin_bp, audit_bp, candidate_bp, staff_bp, scheduling_bp):
         app.register_blueprint(blueprint)
 
 

@@ -26,7 +26,12 @@ STAFF = [
     ("interviewer@example.com", "Indra Interviewer", [Role.INTERVIEWER]),
     ("hr@example.com", "Harper HR", [Role.HR, Role.INTERVIEWER]),
     ("design.lead@example.com", "Taylor Lead", [Role.HIRING_MANAGER, Role.INTERVIEWER]),
+    ("jordan@example.com", "Jordan Engineer", [Role.INTERVIEWER]),
+    ("kim@example.com", "Kim Engineer", [Role.INTERVIEWER]),
+    ("lee@example.com", "Lee Engineer", [Role.INTERVIEWER]),
 ]
+# Everyone keeps office hours in Amsterdam, except an engineer in New York (times show in each zone).
+STAFF_ZONES = {"lee@example.com": "America/New_York"}
 
 # (email, name, number of advances from Applied, final action or None, days since the last change)
 CANDIDATES = [
@@ -38,6 +43,9 @@ CANDIDATES = [
     ("decision@example.com", "Dana Decision", 5, None, 1),
     ("hired@example.com", "Hana Hired", 5, process.Action.HIRE, 4),
     ("rejected@example.com", "Remy Rejected", 2, process.Action.REJECT, 20),
+    # Waiting to choose a time: a recruiter screen, and an on-site round (for trying the booking pages).
+    ("ready@example.com", "Robin Ready", 1, None, 1),
+    ("loop@example.com", "Lou Loop", 3, None, 2),
     ("withdrawn@example.com", "Wes Withdrawn", 1, process.Action.WITHDRAW, 6),
 ]
 
@@ -151,6 +159,7 @@ def seed() -> None:
             hiring.move(application.id, final, manager)
         _age(application.id, days_ago)
     _panels_and_qualifications(staff)
+    _scheduling(staff, positions)
     # A second application for the first candidate, so the dashboard shows more than one.
     casey = User.by_email(CANDIDATES[0][0])
     hiring.apply(
@@ -164,8 +173,12 @@ def seed() -> None:
     db.session.execute(update(OutboxMessage).values(status=OutboxStatus.SENT.value, sent_at=utcnow()))
 
 
+ENGINEERING = ["live_technical", "coding", "whiteboarding", "data_structures", "system_design"]
 QUALIFICATIONS = {
-    "interviewer@example.com": ["live_technical", "coding", "whiteboarding", "data_structures", "system_design"],
+    "interviewer@example.com": ENGINEERING,
+    "jordan@example.com": ENGINEERING,
+    "kim@example.com": ENGINEERING + ["engineering_manager"],
+    "lee@example.com": ENGINEERING,
     "manager@example.com": ["live_technical", "system_design", "engineering_manager"],
     "design.lead@example.com": ["engineering_manager"],
     "hr@example.com": ["hr_behavioural", "hr_culture"],
@@ -183,6 +196,59 @@ def _panels_and_qualifications(staff: dict[str, User]) -> None:
         ).one()
         for member in ("interviewer@example.com", "hr@example.com"):
             hiring.add_to_panel(staff["recruiter@example.com"], application, staff[member])
+
+
+def _scheduling(staff: dict[str, User], positions) -> None:
+    """Office hours for every staff member, a pool for every position, and bookings: an upcoming
+    screen, an upcoming on-site round, and a first round already held."""
+    from portal.scheduling import services as scheduling
+    from portal.scheduling import staff as availability
+    from portal.scheduling.models import Interview, InterviewStatus
+
+    admin, recruiter = staff["admin@example.com"], staff["recruiter@example.com"]
+    weekdays = [(day, 9 * 60, 17 * 60) for day in range(5)]
+    for email, member in staff.items():
+        member.timezone = STAFF_ZONES.get(email, "Europe/Amsterdam")
+        availability.set_weekly_windows(admin, member, weekdays)
+    for position in positions:
+        for email, kinds in QUALIFICATIONS.items():
+            availability.set_pool_kinds(recruiter, position, staff[email], kinds)
+
+    def application_of(email: str) -> Application:
+        return db.session.scalars(
+            select(Application).join(User, Application.candidate_id == User.id).where(User.email == email)
+        ).one()
+
+    for email in ("screen@example.com", "onsite1@example.com"):
+        application = application_of(email)
+        offer = scheduling.offer(application)
+        if offer.starts:
+            scheduling.book(application.id, offer.starts[len(offer.starts) // 4], application.candidate)
+    # Noor's first round was held last week: every interview of it is completed.
+    held = application_of("onsite2@example.com")
+    round_one = held.position.process.stage_by_key("onsite_1")
+    start = (utcnow() - timedelta(days=8)).replace(hour=8, minute=0, second=0, microsecond=0)
+    engineers = ["interviewer@example.com", "jordan@example.com", "kim@example.com", "lee@example.com"]
+    for index, planned in enumerate(round_one.interview_plan):
+        interviewer = staff[engineers[index]] if index < 4 else staff["hr@example.com"]
+        db.session.add(
+            Interview(
+                application_id=held.id,
+                stage_id=round_one.id,
+                planned_interview_id=planned.id,
+                kind_key=planned.kind_key,
+                interviewer_id=interviewer.id,
+                candidate_id=held.candidate_id,
+                group_id=f"demo-round-one-{held.id}",
+                starts_at=start,
+                ends_at=start + timedelta(minutes=planned.minutes),
+                status=InterviewStatus.COMPLETED.value,
+                video_link="https://meet.jit.si/candor-demo",
+            )
+        )
+        hiring.add_to_panel(recruiter, held, interviewer)
+        start += timedelta(minutes=planned.minutes + 15)
+    db.session.flush()
 
 
 def _age(application_id: int, days: int) -> None:
@@ -211,6 +277,6 @@ def logins_text() -> str:
     lines += [f"  {', '.join(r.label for r in roles):<28} {email}" for email, _, roles in STAFF]
     lines += [
         f"  {'Candidate':<28} {CANDIDATES[0][0]}  (others: applied@, screen@, onsite1@, onsite2@, "
-        f"decision@, hired@, rejected@, withdrawn@ example.com)"
+        f"decision@, hired@, rejected@, withdrawn@ example.com; ready@ and loop@ can book interviews)"
     ]
     return "\n".join(lines)

@@ -37,6 +37,12 @@ MENU = (
         ),
         staff_only=True,
     ),
+    MenuItem(
+        "scheduling.my_interviews",
+        "My interviews",
+        ("scheduling.availability",),
+        staff_only=True,
+    ),
     MenuItem("accounts.invite_candidate", "Invite", staff_only=True),
     MenuItem("admin.staff", "Staff accounts", ("admin.new_staff", "admin.edit_staff"), staff_only=True),
     MenuItem("audit.log", "Audit log", staff_only=True),

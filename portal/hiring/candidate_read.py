@@ -66,6 +66,8 @@ class ApplicationView:
     answers: tuple[tuple[str, str], ...]
     cv_filename: str
     can_withdraw: bool
+    bookings: tuple = ()  # portal.scheduling.read.Booking: interviews booked, soonest first
+    can_book: bool = False  # the current step's interviews wait for the candidate to choose a time
 
 
 def _timeline_text(event: StageEvent) -> str:
@@ -151,7 +153,19 @@ def _view(application: Application, events: list[StageEvent], *, detail: bool) -
         answers=answers,
         cv_filename=(application.cv_file.name if application.cv_file else "") if detail else "",
         can_withdraw=detail and process.Action.WITHDRAW in process.allowed_actions(application, application.candidate),
+        **(_scheduling(application) if detail else {}),
     )
+
+
+def _scheduling(application: Application) -> dict:
+    from portal.scheduling import read, services
+
+    bookings = tuple(read.bookings_of(application.id))
+    booked_now = any(b.stage_id == application.stage_id and b.status == "booked" for b in bookings)
+    return {
+        "bookings": bookings,
+        "can_book": application.is_active and not booked_now and bool(services.planned_interviews(application)),
+    }
 
 
 def for_mail(application: Application) -> ApplicationView:

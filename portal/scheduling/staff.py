@@ -3,6 +3,7 @@ in a position's interviewer pool. Each function that writes is one unit of work,
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 from datetime import date
 
@@ -28,6 +29,23 @@ def profile_of(user: User) -> SchedulingProfile:
         db.session.add(found)
         db.session.flush()
     return found
+
+
+def profile_of_readonly(user: User) -> SchedulingProfile:
+    """The profile to show: the stored one, or the defaults (not saved) for someone who has none yet."""
+    return db.session.get(SchedulingProfile, user.id) or SchedulingProfile(
+        user_id=user.id, holiday_country="", max_per_day=4, max_per_week=12, calendar_error="", feed_token=""
+    )
+
+
+@transactional
+def new_feed_address(actor: User, user: User) -> SchedulingProfile:
+    """A new secret address for the staff member's calendar feed (the old one stops working)."""
+    _staff(user)
+    profile = profile_of(user)
+    profile.feed_token = secrets.token_urlsafe(32)
+    audit.record("scheduling.feed_address", user, actor=actor)
+    return profile
 
 
 def _staff(user: User) -> None:

@@ -27,6 +27,9 @@ ROLES: dict[str, str | None] = {
     "rejected": "rejected@example.com",
     "hired": "hired@example.com",
     "withdrawn": "withdrawn@example.com",
+    "screen": "screen@example.com",
+    "ready": "ready@example.com",
+    "loop": "loop@example.com",
     "recruiter": "recruiter@example.com",
     "manager": "manager@example.com",
     "interviewer": "interviewer@example.com",
@@ -131,6 +134,24 @@ PAGES: list[PageSpec] = [
     P("rejected", "dashboard", "/dashboard", screenshot=False),
     P("hired", "application", "/applications/{app_hired}"),
     P("withdrawn", "application", "/applications/{app_withdrawn}", screenshot=False),
+    # Booking interviews
+    P("ready", "book", "/applications/{app_ready}/book?tz=Europe/Amsterdam"),
+    P("ready", "book-day", "/applications/{app_ready}/book?tz=Europe/Amsterdam&day={ready_day}"),
+    P("ready", "book-confirm", "/applications/{app_ready}/book?tz=Europe/Amsterdam&start={ready_start}"),
+    P("loop", "book-loop", "/applications/{app_loop}/book?tz=America/Los_Angeles&day={loop_day}", screenshot=False),
+    P("screen", "application-booked", "/applications/{app_screen}"),
+    P("screen", "move", "/applications/{app_screen}/book?tz=Europe/Amsterdam&move={screen_group}", screenshot=False),
+    P("interviewer", "my-interviews", "/staff/interviews"),
+    P("interviewer", "availability", "/staff/availability"),
+    P(
+        "interviewer",
+        "availability-errors",
+        "/staff/availability",
+        status=400,
+        fill={"Monday from": "17:00", "Monday until": "09:00"},
+        submit="Save weekly hours",
+        screenshot=False,
+    ),
     # Staff
     P("recruiter", "home", "/staff/"),
     P("recruiter", "positions", "/staff/positions"),
@@ -242,7 +263,37 @@ def demo_ids() -> dict[str, int]:
         "app_decision": application("decision@example.com"),
         "app_onsite1": application("onsite1@example.com"),
         "stage_screen": next(s.id for s in backend.process.stages if s.key == "recruiter_screen"),
+        **_booking_ids(application),
         "staff_recruiter": User.by_email("recruiter@example.com").id,
+    }
+
+
+def _booking_ids(application) -> dict[str, str | int]:
+    """A free day and start time of the demo's candidates waiting to book, and a booking to move."""
+    from zoneinfo import ZoneInfo
+
+    from portal.extensions import db
+    from portal.hiring.models import Application
+    from portal.scheduling import read
+    from portal.scheduling import services as scheduling
+    from portal.templating import iso
+
+    ready, loop, screen = (
+        application("ready@example.com"),
+        application("loop@example.com"),
+        application("screen@example.com"),
+    )
+    ready_starts = scheduling.offer(db.session.get(Application, ready)).starts
+    loop_starts = scheduling.offer(db.session.get(Application, loop)).starts
+    assert ready_starts and loop_starts, "the demo's interviewers have free times"
+    return {
+        "app_ready": ready,
+        "app_loop": loop,
+        "app_screen": screen,
+        "ready_day": ready_starts[0].astimezone(ZoneInfo("Europe/Amsterdam")).date().isoformat(),
+        "ready_start": iso(ready_starts[0]),
+        "loop_day": loop_starts[0].astimezone(ZoneInfo("America/Los_Angeles")).date().isoformat(),
+        "screen_group": read.bookings_of(screen)[0].group_id,
     }
 
 

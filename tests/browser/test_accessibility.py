@@ -32,6 +32,10 @@ NOT_PAGES = {
     "staff.application_cv",
     "oidc.start",
     "oidc.callback",
+    # Calendar files, not pages.
+    "scheduling.candidate_invite",
+    "scheduling.staff_invite",
+    "scheduling.feed",
 }
 
 

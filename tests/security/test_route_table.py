@@ -116,8 +116,25 @@ TABLE = {
     ("GET", "/applications/<int:application_id>/cv"): row(403, anonymous=LOGIN, **{A: 200, B: 404, UNV: VERIFY}),
     # A withdraws a1 here (an empty form is a complete withdraw request); B cannot reach it.
     ("POST", "/applications/<int:application_id>/withdraw"): row(403, anonymous=LOGIN, **{A: 302, B: 404, UNV: VERIFY}),
+    # Booking: A's application waits for her to choose a time (nobody has hours yet: none is free, and
+    # an empty form chooses no time); a booking that is not hers is not found.
+    ("GET", "/applications/<int:application_id>/book"): row(403, anonymous=LOGIN, **{A: 200, B: 404, UNV: VERIFY}),
+    ("POST", "/applications/<int:application_id>/book"): row(403, anonymous=LOGIN, **{A: 400, B: 404, UNV: VERIFY}),
+    ("POST", "/applications/<int:application_id>/bookings/<group_id>/cancel"): row(
+        403, anonymous=LOGIN, **{A: 404, B: 404, UNV: VERIFY}
+    ),
+    ("GET", "/applications/<int:application_id>/bookings/<group_id>/invite.ics"): row(
+        403, anonymous=LOGIN, **{A: 404, B: 404, UNV: VERIFY}
+    ),
+    # A private calendar feed: its address is the secret, and a wrong one is not found.
+    ("GET", "/calendar/<token>.ics"): row(404),
     # Staff: every role
     ("GET", "/staff/"): staff_only({who: 200 for who in STAFF}),
+    ("GET", "/staff/interviews"): staff_only({who: 200 for who in STAFF}),
+    ("GET", "/staff/availability"): staff_only({who: 200 for who in STAFF}),
+    ("POST", "/staff/availability"): staff_only({who: 400 for who in STAFF}),
+    # Only the interviewer's own interview (there is none with this id).
+    ("GET", "/staff/interviews/<int:interview_id>/invite.ics"): staff_only({who: 404 for who in STAFF}),
     # The application of a position: its recruiter and hiring manager, and its interview panel.
     ("GET", "/staff/applications/<int:application_id>"): staff_only(
         by_name(REC=200, HM=200, INT=200, HR=200), not_found=(OHM, OFF)

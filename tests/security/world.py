@@ -49,6 +49,8 @@ URL_ARGS = {
     "token": lambda w: "garbage-token-that-matches-nothing",
     "provider": lambda w: "oidc",
     "filename": lambda w: "css/portal.css",
+    "group_id": lambda w: "no-such-booking",
+    "interview_id": lambda w: 1,
 }
 
 

@@ -1,0 +1,354 @@
+"""Scheduling pages. Candidates: choose a day, a time, confirm; move or cancel with a reason; download
+the invitation. Staff: their own interviews and availability, and their private calendar feed."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo, available_timezones
+
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.errors import DomainError
+from portal.extensions import db, limiter
+from portal.forms import EmptyForm
+from portal.hiring.models import Application
+from portal.scheduling import invites, read
+from portal.scheduling import services as scheduling
+from portal.scheduling.models import Interview, InterviewStatus
+from portal.security import policy
+
+bp = Blueprint("scheduling", __name__)
+
+ZONES = sorted(
+    z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/", "posix/", "right/"))
+)
+ZONE_SET = frozenset(ZONES) | {"UTC"}
+
+
+def _own_application(application_id: int) -> Application:
+    application = db.session.scalar(Application.for_candidate(current_user).where(Application.id == application_id))
+    if application is None:
+        abort(404)
+    return application
+
+
+def _viewer_zone() -> ZoneInfo:
+    """The zone times are shown in: the one chosen on the page, else the person's own."""
+    chosen = request.values.get("tz", "")
+    if chosen in ZONE_SET:
+        return ZoneInfo(chosen)
+    return scheduling.zone_of(current_user)
+
+
+def _parse_start(value: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except (ValueError, AttributeError):
+        return None
+    if moment.tzinfo is None or len(value) > 40:
+        return None
+    return moment.astimezone(timezone.utc)
+
+
+def _moving(application: Application) -> read.Booking | None:
+    """The booking being moved (?move=<group>), if it is this application's and may still change."""
+    group = request.values.get("move", "")
+    if not group:
+        return None
+    found = next((b for b in read.bookings_of(application.id) if b.group_id == group), None)
+    if found is None or found.status != InterviewStatus.BOOKED.value:
+        abort(404)
+    return found
+
+
+def _days(starts, zone: ZoneInfo) -> dict[date, list[datetime]]:
+    days: dict[date, list[datetime]] = {}
+    for start in starts:
+        days.setdefault(start.astimezone(zone).date(), []).append(start)
+    return days
+
+
+@bp.route("/applications/<int:application_id>/book", methods=["GET", "POST"])
+@policy.candidate(owns="application")
+def book(application_id: int):
+    """Choose a day, then a time, then confirm: the whole step (one interview or a loop) is booked."""
+    application = _own_application(application_id)
+    moving = _moving(application)
+    if moving is None and not scheduling.planned_interviews(application):
+        flash("There is nothing to book at this step.", "error")
+        return redirect(url_for("candidate.application", application_id=application.id))
+    if moving is None and scheduling.current_booking(application):
+        flash("This step is booked already. To change it, choose Move below.", "error")
+        return redirect(url_for("candidate.application", application_id=application.id) + "#interviews-heading")
+    if moving is not None and not moving.can_change:
+        flash("This interview can no longer be moved here: please write to your recruiter.", "error")
+        return redirect(url_for("candidate.application", application_id=application.id))
+    zone = _viewer_zone()
+    offer = scheduling.offer(application, exclude_group=moving.group_id if moving else None)
+    days = _days(offer.starts, zone)
+    form = EmptyForm()
+    chosen_day = None
+    try:
+        chosen_day = date.fromisoformat(request.values.get("day", ""))
+    except ValueError:
+        chosen_day = None
+    start = _parse_start(request.values.get("start", ""))
+    error, nearest = None, []
+    if request.method == "POST" and form.validate_on_submit():
+        reason = request.form.get("reason", "").strip()[:500]
+        if start is None:
+            error = "Choose one of the times shown."
+        elif moving is not None and not reason:
+            error = "Please tell us why you are moving the interview."
+        else:
+            try:
+                if moving is not None:
+                    scheduling.reschedule(moving.group_id, start, current_user, reason)
+                    flash("Moved. The new time is below, and an updated invitation is on its way.", "success")
+                else:
+                    scheduling.book(application.id, start, current_user)
+                    flash("Booked. The invitation is on its way to your inbox.", "success")
+                return redirect(url_for("candidate.application", application_id=application.id))
+            except scheduling.SlotTaken as exc:
+                offer = scheduling.offer(application, exclude_group=moving.group_id if moving else None)
+                days = _days(offer.starts, zone)
+                nearest = scheduling.nearest(offer.starts, start)
+                error = f"{exc.message} The nearest free times are below." if nearest else exc.message
+                start = None
+            except DomainError as exc:
+                error = exc.message
+    elif request.method == "POST":
+        error = "The form expired. Please choose the time again."
+    status = 409 if error and nearest else (400 if error else 200)
+    return (
+        render_template(
+            "scheduling/book.html",
+            application=application,
+            offer=offer,
+            days=days,
+            chosen_day=chosen_day if chosen_day in days else None,
+            start=start if start in offer.starts else None,
+            zone=zone,
+            zones=ZONES,
+            zone_chosen="tz" in request.values,
+            moving=moving,
+            form=form,
+            error=error,
+            nearest=nearest,
+            reason=request.form.get("reason", ""),
+        ),
+        status,
+    )
+
+
+@bp.route("/applications/<int:application_id>/bookings/<group_id>/cancel", methods=["POST"])
+@policy.candidate(owns="application")
+def cancel(application_id: int, group_id: str):
+    """Cancel a booking (before the cut-off), with a reason."""
+    application = _own_application(application_id)
+    found = next((b for b in read.bookings_of(application.id) if b.group_id == group_id), None)
+    if found is None:
+        abort(404)
+    form = EmptyForm()
+    reason = request.form.get("reason", "").strip()[:500]
+    if not form.validate_on_submit():
+        flash("The form expired. Please try again.", "error")
+    elif not reason:
+        flash("Please tell us why you cancel, so your recruiter can help.", "error")
+    else:
+        try:
+            scheduling.cancel(group_id, current_user, reason)
+            flash("Cancelled. You can book a new time below.", "success")
+        except DomainError as exc:
+            flash(exc.message, "error")
+    return redirect(url_for("candidate.application", application_id=application.id) + "#interviews-heading")
+
+
+@bp.route("/applications/<int:application_id>/bookings/<group_id>/invite.ics")
+@policy.candidate(owns="application")
+def candidate_invite(application_id: int, group_id: str):
+    """The booking as a calendar file, to add by hand."""
+    application = _own_application(application_id)
+    interviews = _group_interviews(group_id, application_id=application.id)
+    ics = invites.for_candidate(interviews, method="PUBLISH", position_title=application.position.title)
+    return _calendar_response(ics, "interview.ics")
+
+
+def _group_interviews(group_id: str, **where) -> list[Interview]:
+    query = db.session.query(Interview).filter(Interview.group_id == group_id)
+    for column, value in where.items():
+        query = query.filter(getattr(Interview, column) == value)
+    interviews = [i for i in query.order_by(Interview.starts_at).all()]
+    holding = [i for i in interviews if i.holds_time]
+    if not interviews:
+        abort(404)
+    return holding or interviews
+
+
+def _calendar_response(ics: bytes, filename: str):
+    response = make_response(ics)
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- staff -----------------------------------------------------------------------------------------
+
+
+@bp.route("/staff/interviews")
+@policy.staff("interviewer", "recruiter", "hiring_manager", "hr", "admin")
+def my_interviews():
+    """The signed-in staff member's interviews: upcoming, then past."""
+    return render_template(
+        "scheduling/my_interviews.html",
+        upcoming=read.interviews_of(current_user.id, upcoming=True),
+        past=read.interviews_of(current_user.id, upcoming=False, limit=50),
+        profile=None,
+    )
+
+
+@bp.route("/staff/interviews/<int:interview_id>/invite.ics")
+@policy.staff("interviewer", "recruiter", "hiring_manager", "hr", "admin")
+def staff_invite(interview_id: int):
+    interview = db.session.get(Interview, interview_id)
+    if interview is None or interview.interviewer_id != current_user.id:
+        abort(404)
+    application = interview.application
+    ics = invites.for_interviewer(
+        interview,
+        method="PUBLISH",
+        candidate_name=application.candidate.name,
+        position_title=application.position.title,
+    )
+    return _calendar_response(ics, "interview.ics")
+
+
+@bp.route("/calendar/<token>.ics")
+@policy.public
+@limiter.limit("60 per minute")
+def feed(token: str):
+    """An interviewer's private feed of upcoming interviews (the address is the secret)."""
+    from portal.scheduling.models import SchedulingProfile
+
+    profile = (
+        db.session.query(SchedulingProfile).filter(SchedulingProfile.feed_token == token).one_or_none()
+        if 20 <= len(token) <= 64
+        else None
+    )
+    if profile is None or not profile.user.active:
+        abort(404)
+    upcoming = []
+    for item in read.interviews_of(profile.user_id, upcoming=True):
+        interview = db.session.get(Interview, item.id)
+        upcoming.append((interview, item.candidate, item.position))
+    return _calendar_response(invites.feed(upcoming), "candor-interviews.ics")
+
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _minutes(value: str) -> int | None:
+    """'09:30' as minutes after midnight ('24:00' allowed as the end of a day); None if not a time."""
+    value = value.strip()
+    if len(value) != 5 or value[2] != ":" or not (value[:2] + value[3:]).isdigit():
+        return None
+    hours, minutes = int(value[:2]), int(value[3:])
+    if minutes > 59 or hours > 24 or (hours == 24 and minutes):
+        return None
+    return hours * 60 + minutes
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+@bp.route("/staff/availability", methods=["GET", "POST"])
+@policy.staff("interviewer", "recruiter", "hiring_manager", "hr", "admin")
+def availability():
+    """Your interview availability: weekly hours, days off, limits, and your private calendar feed."""
+    from portal.scheduling import staff
+    from portal.scheduling.models import AvailabilityWindow, BlockedDay
+
+    form = EmptyForm()
+    errors: dict[str, str] = {}
+    values = dict(request.form)
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            errors["form"] = "The form expired. Please try again."
+        else:
+            section = request.form.get("section")
+            try:
+                if section == "weekly":
+                    windows = []
+                    for day, name in enumerate(WEEKDAYS):
+                        start_text, end_text = request.form.get(f"start_{day}", ""), request.form.get(f"end_{day}", "")
+                        if not start_text and not end_text:
+                            continue
+                        start, end = _minutes(start_text), _minutes(end_text)
+                        if start is None or end is None or start >= end:
+                            errors[f"start_{day}"] = (
+                                f"{name}: give a start and a later end time (HH:MM), or leave both empty."
+                            )
+                            continue
+                        windows.append((day, start, end))
+                    if not errors:
+                        staff.set_weekly_windows(current_user, current_user, windows)
+                        flash("Your weekly hours are saved.", "success")
+                elif section == "limits":
+                    per_day = int(request.form.get("max_per_day", "0") or 0)
+                    per_week = int(request.form.get("max_per_week", "0") or 0)
+                    staff.set_limits(
+                        current_user,
+                        current_user,
+                        max_per_day=per_day,
+                        max_per_week=per_week,
+                        holiday_country=request.form.get("holiday_country", ""),
+                    )
+                    flash("Your limits are saved.", "success")
+                elif section == "block":
+                    try:
+                        day = date.fromisoformat(request.form.get("day", ""))
+                    except ValueError:
+                        errors["day"] = "Give a date."
+                    else:
+                        staff.block_day(current_user, current_user, day, request.form.get("reason", ""))
+                        flash(f"{day:%A %d %B %Y} is blocked.", "success")
+                elif section == "feed":
+                    staff.new_feed_address(current_user, current_user)
+                    flash("Your calendar feed has a new address; the old one no longer works.", "success")
+                else:
+                    abort(400)
+            except ValueError:
+                errors["limits"] = "Limits are whole numbers."
+            except DomainError as exc:
+                errors[section or "form"] = exc.message
+            if not errors:
+                return redirect(url_for("scheduling.availability"))
+    profile = staff.profile_of_readonly(current_user)
+    weekly = {
+        w.weekday: w
+        for w in db.session.scalars(
+            db.select(AvailabilityWindow).where(
+                AvailabilityWindow.user_id == current_user.id, AvailabilityWindow.weekday.is_not(None)
+            )
+        )
+    }
+    blocked = db.session.scalars(
+        db.select(BlockedDay).where(BlockedDay.user_id == current_user.id).order_by(BlockedDay.day)
+    ).all()
+    return (
+        render_template(
+            "scheduling/availability.html",
+            form=form,
+            errors=errors,
+            values=values,
+            weekdays=WEEKDAYS,
+            weekly={day: (_clock(w.start_minute), _clock(w.end_minute)) for day, w in weekly.items()},
+            blocked=blocked,
+            profile=profile,
+            feed_url=url_for("scheduling.feed", token=profile.feed_token, _external=True) if profile.feed_token else "",
+        ),
+        400 if errors else 200,
+    )
