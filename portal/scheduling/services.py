@@ -187,7 +187,13 @@ def zone_of(user: User) -> ZoneInfo:
 
 
 def load_interviewers(
-    people: set[int], kinds_of: dict[int, set[str]], earliest: datetime, latest: datetime, settings: Settings
+    people: set[int],
+    kinds_of: dict[int, set[str]],
+    earliest: datetime,
+    latest: datetime,
+    settings: Settings,
+    *,
+    exclude_group: str | None = None,
 ) -> list[Interviewer]:
     """Each person's free time between earliest and latest (availability, minus holidays, leave, their
     own calendar's busy times and their interviews with a buffer around them) and their load."""
@@ -215,14 +221,15 @@ def load_interviewers(
     ):
         busy[b.user_id].append(Interval(b.starts_at, b.ends_at))
     booked: dict[int, list[Interval]] = {i: [] for i in people}
-    for interview in db.session.execute(
-        select(Interview.interviewer_id, Interview.starts_at, Interview.ends_at).where(
-            Interview.interviewer_id.in_(people),
-            holds_time_clause(),
-            Interview.ends_at > week_start,
-            Interview.starts_at < week_end,
-        )
-    ):
+    taken = select(Interview.interviewer_id, Interview.starts_at, Interview.ends_at).where(
+        Interview.interviewer_id.in_(people),
+        holds_time_clause(),
+        Interview.ends_at > week_start,
+        Interview.starts_at < week_end,
+    )
+    if exclude_group:
+        taken = taken.where(Interview.group_id != exclude_group)
+    for interview in db.session.execute(taken):
         booked[interview.interviewer_id].append(Interval(interview.starts_at, interview.ends_at))
 
     found = []
@@ -313,29 +320,8 @@ def _pool(application, planned, earliest, latest, settings, *, exclude_group=Non
     for kind, people in eligible.items():
         for person in people:
             kinds_of.setdefault(person, set()).add(kind)
-    pool = load_interviewers(set(kinds_of), kinds_of, earliest, latest, settings)
-    if exclude_group:
-        # Moving a booking: its own interviews do not stand in its way.
-        _release(pool, exclude_group, settings)
-    return pool
-
-
-def _release(pool: list[Interviewer], group: str, settings: Settings) -> None:
-    own = db.session.execute(
-        select(Interview.interviewer_id, Interview.starts_at, Interview.ends_at).where(
-            Interview.group_id == group, holds_time_clause()
-        )
-    ).all()
-    for person in pool:
-        mine = [Interval(s, e) for i, s, e in own if i == person.id]
-        if not mine:
-            continue
-        freed = pad(mine, settings.buffer)
-        person.free = FreeTime(person.free.intervals + freed)
-        for interval in mine:
-            local = interval.start.astimezone(person.zone)
-            person.per_day[local.date()] -= 1
-            person.per_week[local.isocalendar()[:2]] -= 1
+    # Moving a booking: its own interviews do not stand in its way.
+    return load_interviewers(set(kinds_of), kinds_of, earliest, latest, settings, exclude_group=exclude_group)
 
 
 def nearest(starts: tuple[datetime, ...], wanted: datetime, count: int = 3) -> list[datetime]:

@@ -1,0 +1,170 @@
+"""The booking pages as a candidate and staff use them: day, time, confirm; the "just taken" answer;
+moving and cancelling with a reason; calendar downloads; availability and the private feed."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import vobject
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.scheduling import services as scheduling
+from portal.scheduling.models import Interview, SchedulingProfile
+from portal.templating import iso
+from tests.helpers import login
+
+ZONE = "America/Los_Angeles"  # the candidate's browser; the recruiter keeps Amsterdam hours
+
+
+@pytest.fixture
+def waiting(team, factory, client):
+    candidate = factory.candidate("casey@cand.example")
+    application = factory.application(candidate, team.position, advances=1, actor=team.recruiter)
+    login(client, candidate)
+    return application
+
+
+def _first_free(application):
+    return scheduling.offer(application).starts[0]
+
+
+def test_the_day_list_the_times_of_a_day_and_the_confirmation_show_the_chosen_zone(waiting, client):
+    page = client.get(f"/applications/{waiting.id}/book?tz={ZONE}").get_data(as_text=True)
+    assert "Choose a day" in page and f'value="{ZONE}" selected' in page
+    start = _first_free(waiting)
+    local = start.astimezone(__import__("zoneinfo").ZoneInfo(ZONE))
+    day = client.get(f"/applications/{waiting.id}/book?tz={ZONE}&day={local.date().isoformat()}").get_data(as_text=True)
+    assert f"({ZONE})" in day and f'value="{iso(start)}"' in day and f"> {local:%H:%M}</label>" in day
+    confirm = client.get(f"/applications/{waiting.id}/book?tz={ZONE}&start={iso(start)}").get_data(as_text=True)
+    assert f"{local:%A %d %B %Y, %H:%M} ({ZONE})" in confirm and "Book this time" in confirm
+
+
+def test_confirming_books_and_the_application_page_shows_the_interview(waiting, client, team):
+    start = _first_free(waiting)
+    response = client.post(f"/applications/{waiting.id}/book", data={"start": iso(start), "tz": ZONE})
+    assert response.status_code == 302
+    [interview] = db.session.scalars(select(Interview).where(Interview.application_id == waiting.id)).all()
+    assert interview.starts_at == start and interview.interviewer_id == team.recruiter.id
+    page = client.get(f"/applications/{waiting.id}").get_data(as_text=True)
+    assert "Recruiter screen with Rita Recruiter (30 minutes)" in page
+    assert interview.video_link in page and "Move to another time" in page
+    # Booking again is refused: the page sends the candidate to move it instead.
+    assert client.get(f"/applications/{waiting.id}/book").status_code == 302
+
+
+def test_a_time_taken_meanwhile_answers_with_the_nearest_free_times_and_books_nothing(waiting, client, team, factory):
+    start = _first_free(waiting)
+    rival = factory.application(factory.candidate(), team.position, advances=1, actor=team.recruiter)
+    scheduling.book(rival.id, start, rival.candidate)
+    response = client.post(f"/applications/{waiting.id}/book", data={"start": iso(start), "tz": ZONE})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "just taken" in page and "The nearest free times" in page
+    offered = re.findall(r'name="start" value="([^"]+)"', page)
+    assert offered and iso(start) not in offered
+    assert db.session.scalars(select(Interview).where(Interview.application_id == waiting.id)).all() == []
+
+
+def test_a_start_that_is_not_a_time_is_a_clear_error(waiting, client):
+    for bad in ("", "tomorrow", "2026-13-01T10:00:00Z", "2027-01-04T10:00:00"):
+        response = client.post(f"/applications/{waiting.id}/book", data={"start": bad})
+        assert response.status_code in (400, 409), bad
+        assert "flash-error" in response.get_data(as_text=True)
+    assert db.session.scalars(select(Interview)).all() == []
+
+
+def test_moving_needs_a_reason_and_keeps_the_booking_until_confirmed(waiting, client):
+    starts = scheduling.offer(waiting).starts
+    client.post(f"/applications/{waiting.id}/book", data={"start": iso(starts[0])})
+    [interview] = db.session.scalars(select(Interview)).all()
+    later = starts[-1]
+    refused = client.post(
+        f"/applications/{waiting.id}/book", data={"start": iso(later), "move": interview.group_id, "reason": ""}
+    )
+    assert refused.status_code == 400 and "why you are moving" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Interview, interview.id).starts_at == starts[0]
+    moved = client.post(
+        f"/applications/{waiting.id}/book", data={"start": iso(later), "move": interview.group_id, "reason": "Travel"}
+    )
+    assert moved.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Interview, interview.id).starts_at == later
+
+
+def test_cancelling_needs_a_reason_then_the_step_can_be_booked_again(waiting, client):
+    client.post(f"/applications/{waiting.id}/book", data={"start": iso(_first_free(waiting))})
+    [interview] = db.session.scalars(select(Interview)).all()
+    client.post(f"/applications/{waiting.id}/bookings/{interview.group_id}/cancel", data={"reason": ""})
+    db.session.expire_all()
+    assert db.session.get(Interview, interview.id).status == "booked"
+    client.post(f"/applications/{waiting.id}/bookings/{interview.group_id}/cancel", data={"reason": "Got an offer"})
+    db.session.expire_all()
+    assert db.session.get(Interview, interview.id).status == "cancelled"
+    assert client.get(f"/applications/{waiting.id}/book").status_code == 200
+
+
+def test_another_candidate_cannot_see_book_or_cancel_this_application(waiting, client, factory, app):
+    client.post(f"/applications/{waiting.id}/book", data={"start": iso(_first_free(waiting))})
+    [interview] = db.session.scalars(select(Interview)).all()
+    other = app.test_client()
+    login(other, factory.candidate("mallory@cand.example"))
+    assert other.get(f"/applications/{waiting.id}/book").status_code == 404
+    assert (
+        other.post(f"/applications/{waiting.id}/bookings/{interview.group_id}/cancel", data={"reason": "x"}).status_code
+        == 404
+    )
+    assert other.get(f"/applications/{waiting.id}/bookings/{interview.group_id}/invite.ics").status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Interview, interview.id).status == "booked"
+
+
+def test_the_calendar_download_and_the_interviewers_feed_hold_the_interview(waiting, client, team, app):
+    start = _first_free(waiting)
+    client.post(f"/applications/{waiting.id}/book", data={"start": iso(start)})
+    [interview] = db.session.scalars(select(Interview)).all()
+    download = client.get(f"/applications/{waiting.id}/bookings/{interview.group_id}/invite.ics")
+    assert download.headers["Content-Type"].startswith("text/calendar")
+    event = vobject.readOne(download.get_data(as_text=True)).vevent
+    assert event.uid.value == interview.uid and event.dtstart.value.astimezone(start.tzinfo) == start
+
+    recruiter = app.test_client()
+    login(recruiter, team.recruiter)
+    assert recruiter.post("/staff/availability", data={"section": "feed"}).status_code == 302
+    token = db.session.get(SchedulingProfile, team.recruiter.id).feed_token
+    feed = app.test_client().get(f"/calendar/{token}.ics")
+    assert feed.status_code == 200
+    assert [e.uid.value for e in vobject.readOne(feed.get_data(as_text=True)).vevent_list] == [interview.uid]
+    # A new address revokes the old one.
+    recruiter.post("/staff/availability", data={"section": "feed"})
+    assert app.test_client().get(f"/calendar/{token}.ics").status_code == 404
+    page = recruiter.get("/staff/interviews").get_data(as_text=True)
+    assert "Casey Candidate" in page and "Recruiter screen" in page
+
+
+def test_weekly_hours_with_an_end_before_the_start_are_refused_and_nothing_changes(team, app):
+    client = app.test_client()
+    login(client, team.recruiter)
+    before = client.get("/staff/availability").get_data(as_text=True)
+    assert 'value="09:00"' in before
+    response = client.post(
+        "/staff/availability",
+        data={"section": "weekly", "start_0": "17:00", "end_0": "09:00", "start_1": "10:00", "end_1": "12:00"},
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Monday: give a start and a later end time" in page and 'value="17:00"' in page
+    from portal.scheduling.models import AvailabilityWindow
+
+    windows = db.session.scalars(
+        select(AvailabilityWindow).where(AvailabilityWindow.user_id == team.recruiter.id)
+    ).all()
+    assert sorted((w.weekday, w.start_minute, w.end_minute) for w in windows) == [(d, 540, 1020) for d in range(5)]
+    ok = client.post("/staff/availability", data={"section": "weekly", "start_1": "10:00", "end_1": "12:00"})
+    assert ok.status_code == 302
+    windows = db.session.scalars(
+        select(AvailabilityWindow).where(AvailabilityWindow.user_id == team.recruiter.id)
+    ).all()
+    assert [(w.weekday, w.start_minute, w.end_minute) for w in windows] == [(1, 600, 720)]
