@@ -9,6 +9,7 @@ size, then the latency of /positions while clients sign in back to back. Run by 
     .venv/bin/python scripts/bench.py --only signin --gunicorn-args="--worker-class sync --threads 1"
 
 Machines here are shared and noisy: compare ratios within one run, not absolute figures.
+On-site loop assembly has its own figure: scripts/bench_loops.py.
 """
 
 from __future__ import annotations

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from portal.scheduling.slots import FreeTime
+from portal.scheduling.slots import FreeTime, Interval
 
 # Each candidate start explores at most this many partial assignments before giving up on it.
 SEARCH_BUDGET = 2000
@@ -45,13 +45,12 @@ class Interviewer:
     def week_load(self, moment: datetime) -> int:
         return self.per_week.get(_week(moment, self.zone), 0)
 
-    def can_take(self, start: datetime, end: datetime) -> bool:
+    def within_limits(self, start: datetime) -> bool:
         local_day = start.astimezone(self.zone).date()
-        return (
-            self.per_day.get(local_day, 0) < self.max_per_day
-            and self.week_load(start) < self.max_per_week
-            and self.free.fits(start, end)
-        )
+        return self.per_day.get(local_day, 0) < self.max_per_day and self.week_load(start) < self.max_per_week
+
+    def can_take(self, start: datetime, end: datetime) -> bool:
+        return self.within_limits(start) and self.free.fits(start, end)
 
 
 @dataclass(frozen=True)
@@ -81,43 +80,85 @@ def assemble(
     steps: Sequence[Step], pool: Sequence[Interviewer], start: datetime, break_minutes: int = 15
 ) -> list[Placement] | None:
     """A complete loop starting at `start`, or None when none exists."""
-    times = timetable(steps, start, break_minutes)
-    by_kind = {
-        step.kind: sorted(
-            (person for person in pool if step.kind in person.kinds), key=lambda p: (p.week_load(start), p.id)
-        )
-        for step in steps
-    }
-    chosen: list[Placement] = []
-    used: set[int] = set()
-    budget = [SEARCH_BUDGET]
-
-    def place(index: int) -> bool:
-        if index == len(steps):
-            return True
-        budget[0] -= 1
-        if budget[0] < 0:
-            return False
-        begins, ends = times[index]
-        for person in by_kind[steps[index].kind]:
-            if person.id in used or not person.can_take(begins, ends):
-                continue
-            used.add(person.id)
-            chosen.append(Placement(steps[index].kind, person.id, begins, ends))
-            if place(index + 1):
-                return True
-            chosen.pop()
-            used.discard(person.id)
-        return False
-
-    return list(chosen) if place(0) else None
+    return _Search(steps, pool, break_minutes).assemble(start)
 
 
 def loop_starts(
     steps: Sequence[Step], pool: Sequence[Interviewer], candidates: Iterable[datetime], break_minutes: int = 15
 ) -> list[datetime]:
     """The candidate start times at which a complete loop exists."""
-    return [start for start in candidates if assemble(steps, pool, start, break_minutes) is not None]
+    search = _Search(steps, pool, break_minutes)
+    return [start for start in candidates if search.assemble(start) is not None]
+
+
+class _Search:
+    """One loop plan over one pool, asked about many start times.
+
+    Each interview of the plan sits at a fixed offset from the start, so for every interviewer who
+    may run it, the starts at which they are free for it are their free intervals shifted by that
+    offset. A start where some interview has nobody free is refused at once (most refusals); the
+    others are searched, least-loaded interviewers first, backtracking within a budget.
+    """
+
+    def __init__(self, steps: Sequence[Step], pool: Sequence[Interviewer], break_minutes: int):
+        self.steps = list(steps)
+        anchor = datetime(2000, 1, 3, tzinfo=timezone.utc)
+        self.offsets = [(b - anchor, e - anchor) for b, e in timetable(self.steps, anchor, break_minutes)]
+        self.people: list[list[tuple[Interviewer, FreeTime]]] = []
+        self.anyone: list[FreeTime] = []
+        for step, (begins, ends) in zip(self.steps, self.offsets):
+            able = []
+            for person in pool:
+                if step.kind not in person.kinds:
+                    continue
+                starts = [
+                    Interval(i.start - begins, i.end - ends)
+                    for i in person.free.intervals
+                    if i.end - ends >= i.start - begins
+                ]
+                able.append((person, FreeTime(starts, closed=True)))
+            self.people.append(able)
+            self.anyone.append(FreeTime((i for _, f in able for i in f.intervals), closed=True))
+        self._order: dict[tuple, list[list[tuple[Interviewer, FreeTime]]]] = {}
+
+    def _ordered(self, start: datetime) -> list[list[tuple[Interviewer, FreeTime]]]:
+        # Least loaded in the week of the start first (then by id): one order per week, not per start.
+        week = start.isocalendar()[:2]
+        if week not in self._order:
+            self._order[week] = [
+                sorted(able, key=lambda pf: (pf[0].week_load(start), pf[0].id)) for able in self.people
+            ]
+        return self._order[week]
+
+    def assemble(self, start: datetime) -> list[Placement] | None:
+        if not self.steps or not all(free.has(start) for free in self.anyone):
+            return None
+        times = [(start + b, start + e) for b, e in self.offsets]
+        # Who is free for each interview at this start (limits are checked as people are tried).
+        candidates = [[p for p, free in able if free.has(start)] for able in self._ordered(start)]
+        chosen: list[Placement] = []
+        used: set[int] = set()
+        budget = [SEARCH_BUDGET]
+
+        def place(index: int) -> bool:
+            if index == len(self.steps):
+                return True
+            budget[0] -= 1
+            if budget[0] < 0:
+                return False
+            begins, ends = times[index]
+            for person in candidates[index]:
+                if person.id in used or not person.within_limits(begins):
+                    continue
+                used.add(person.id)
+                chosen.append(Placement(self.steps[index].kind, person.id, begins, ends))
+                if place(index + 1):
+                    return True
+                chosen.pop()
+                used.discard(person.id)
+            return False
+
+        return list(chosen) if place(0) else None
 
 
 def loop_length(steps: Sequence[Step], break_minutes: int) -> int:

@@ -166,12 +166,33 @@ def _round_up(moment: datetime, step_minutes: int) -> datetime:
 
 
 class FreeTime:
-    """One person's free intervals, for fast "is [start, end) free?" questions (bisect, no scan)."""
+    """One person's free intervals, for fast "is [start, end) free?" questions (bisect, no scan).
 
-    def __init__(self, free: Iterable[Interval]):
-        self.intervals = merge(free)
+    `closed` keeps intervals of a single instant (start == end): sets of possible start times."""
+
+    def __init__(self, free: Iterable[Interval], *, closed: bool = False):
+        self.intervals = merge_closed(free) if closed else merge(free)
         self._starts = [i.start for i in self.intervals]
 
     def fits(self, start: datetime, end: datetime) -> bool:
         index = bisect.bisect_right(self._starts, start) - 1
         return index >= 0 and self.intervals[index].contains(start, end)
+
+    def has(self, moment: datetime) -> bool:
+        """Whether `moment` lies in an interval, its end included (for sets of start times)."""
+        index = bisect.bisect_right(self._starts, moment) - 1
+        return index >= 0 and moment <= self.intervals[index].end
+
+
+def merge_closed(intervals: Iterable[Interval]) -> list[Interval]:
+    """Like merge, for closed intervals [start, end] (a single instant is kept)."""
+    merged: list[Interval] = []
+    for interval in sorted(intervals):
+        if interval.end < interval.start:
+            continue
+        if merged and interval.start <= merged[-1].end:
+            if interval.end > merged[-1].end:
+                merged[-1] = Interval(merged[-1].start, interval.end)
+        else:
+            merged.append(interval)
+    return merged
