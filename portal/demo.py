@@ -200,10 +200,9 @@ def _panels_and_qualifications(staff: dict[str, User]) -> None:
 
 def _scheduling(staff: dict[str, User], positions) -> None:
     """Office hours for every staff member, a pool for every position, and bookings: an upcoming
-    screen, an upcoming on-site round, and a first round already held."""
+    screen, an upcoming second round, and first rounds already held."""
     from portal.scheduling import services as scheduling
     from portal.scheduling import staff as availability
-    from portal.scheduling.models import Interview, InterviewStatus
 
     admin, recruiter = staff["admin@example.com"], staff["recruiter@example.com"]
     weekdays = [(day, 9 * 60, 17 * 60) for day in range(5)]
@@ -219,34 +218,43 @@ def _scheduling(staff: dict[str, User], positions) -> None:
             select(Application).join(User, Application.candidate_id == User.id).where(User.email == email)
         ).one()
 
-    for email in ("screen@example.com", "onsite1@example.com"):
+    for email in ("screen@example.com", "onsite2@example.com"):  # an upcoming screen and second round
         application = application_of(email)
         offer = scheduling.offer(application)
         if offer.starts:
             scheduling.book(application.id, offer.starts[len(offer.starts) // 4], application.candidate)
-    # Noor's first round was held last week: every interview of it is completed.
-    held = application_of("onsite2@example.com")
-    round_one = held.position.process.stage_by_key("onsite_1")
-    start = (utcnow() - timedelta(days=8)).replace(hour=8, minute=0, second=0, microsecond=0)
     engineers = ["interviewer@example.com", "jordan@example.com", "kim@example.com", "lee@example.com"]
+    # Noor's first round was held last week; Olu's this week, so Olu's is ready for review.
+    _held_round(application_of("onsite2@example.com"), staff, engineers, days_ago=8)
+    _held_round(application_of("onsite1@example.com"), staff, engineers, days_ago=2)
+
+
+def _held_round(application: Application, staff: dict[str, User], engineers: list[str], *, days_ago: int) -> None:
+    """A first on-site round that took place: each interview completed, its interviewers on the panel."""
+    from portal.scheduling.models import Interview, InterviewStatus
+
+    round_one = application.position.process.stage_by_key("onsite_1")
+    start = (utcnow() - timedelta(days=days_ago)).replace(hour=8, minute=0, second=0, microsecond=0)
+    while start.weekday() >= 5:  # on a working day
+        start -= timedelta(days=1)
     for index, planned in enumerate(round_one.interview_plan):
-        interviewer = staff[engineers[index]] if index < 4 else staff["hr@example.com"]
+        interviewer = staff[engineers[index]] if index < len(engineers) else staff["hr@example.com"]
         db.session.add(
             Interview(
-                application_id=held.id,
+                application_id=application.id,
                 stage_id=round_one.id,
                 planned_interview_id=planned.id,
                 kind_key=planned.kind_key,
                 interviewer_id=interviewer.id,
-                candidate_id=held.candidate_id,
-                group_id=f"demo-round-one-{held.id}",
+                candidate_id=application.candidate_id,
+                group_id=f"demo-round-one-{application.id}",
                 starts_at=start,
                 ends_at=start + timedelta(minutes=planned.minutes),
                 status=InterviewStatus.COMPLETED.value,
                 video_link="https://meet.jit.si/candor-demo",
             )
         )
-        hiring.add_to_panel(recruiter, held, interviewer)
+        hiring.add_to_panel(staff["recruiter@example.com"], application, interviewer)
         start += timedelta(minutes=planned.minutes + 15)
     db.session.flush()
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import and_, bindparam, exists, func, literal, or_, select, union_all
+from sqlalchemy import and_, bindparam, case, exists, func, literal, or_, select, union_all
 from sqlalchemy.orm import joinedload, lazyload
 
 from portal.accounts.models import User
@@ -130,6 +130,7 @@ class PipelineRow:
     days_in_stage: int
     due: datetime | None
     late: bool
+    round_ready: bool = False  # every interview of the current stage was held: ready for review
 
 
 @dataclass
@@ -230,6 +231,8 @@ def _pipeline_rows(position: Position, ids, order, now: datetime) -> list[Pipeli
         .where(Application.id.in_(ids))
         .order_by(*order)
     )
+    found = list(found)
+    held = _rounds_held([row[0] for row in found])
     rows = []
     for app_id, stage_id, status, entered, name, email, waiting_on, paused in found:
         stage = stages[stage_id]
@@ -250,9 +253,31 @@ def _pipeline_rows(position: Position, ids, order, now: datetime) -> list[Pipeli
                 days_in_stage=max(0, (now - entered).days),
                 due=due,
                 late=due is not None and now > due,
+                round_ready=app_id in held,
             )
         )
     return rows
+
+
+def _rounds_held(application_ids: list[int]) -> set[int]:
+    """Of these applications, those whose current stage's interviews were all held."""
+    from portal.scheduling.models import Interview, InterviewStatus
+
+    if not application_ids:
+        return set()
+    completed = func.sum(case((Interview.status == InterviewStatus.COMPLETED.value, 1), else_=0))
+    rows = db.session.execute(
+        select(Interview.application_id, func.count(), completed)
+        .join(
+            Application,
+            and_(Application.id == Interview.application_id, Application.stage_id == Interview.stage_id),
+        )
+        .where(
+            Interview.application_id.in_(application_ids), Interview.status != InterviewStatus.CANCELLED.value
+        )
+        .group_by(Interview.application_id)
+    )
+    return {application_id for application_id, total, done in rows if total and done == total}
 
 
 def _stage_counts(position: Position) -> dict[int, int]:

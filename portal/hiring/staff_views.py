@@ -17,7 +17,9 @@ from portal.hiring import services as hiring
 from portal.hiring.candidate_views import send_cv
 from portal.hiring.forms import ANSWER_LABELS, ClosePositionForm, PositionForm, RejectForm, StageActionForm
 from portal.hiring.models import Application, ApplicationStatus, Position, PositionStatus
+from portal.scheduling import read as scheduling_read
 from portal.security import policy
+from portal.timeutil import utcnow
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -219,6 +221,9 @@ def _application_page(found: Application, *, refusal: str | None = None, status:
         Action=process.Action,
         answer_labels=ANSWER_LABELS,
         refusal=refusal,
+        bookings=scheduling_read.bookings_of(found.id, include_cancelled=True),
+        runs=policy.runs_application(current_user, found),
+        now=utcnow(),
     ), status
 
 

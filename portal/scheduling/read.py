@@ -19,6 +19,7 @@ class InterviewItem:
     id: int
     kind: str
     interviewer: str
+    interviewer_id: int
     starts_at: datetime
     ends_at: datetime
     minutes: int
@@ -52,6 +53,7 @@ def _item(interview: Interview) -> InterviewItem:
         id=interview.id,
         kind=interview.kind.name,
         interviewer=interview.interviewer.name,
+        interviewer_id=interview.interviewer_id,
         starts_at=interview.starts_at,
         ends_at=interview.ends_at,
         minutes=interview.minutes,

@@ -459,6 +459,8 @@ def _locked_group(group_id: str) -> tuple[Application, list[Interview]]:
 
 
 def _check_change_allowed(application: Application, interviews: list[Interview], actor: User, now: datetime) -> None:
+    from portal.security import policy
+
     if actor.id == application.candidate_id:
         cutoff = Settings.from_config().cutoff
         if interviews[0].starts_at - now < cutoff:
@@ -467,8 +469,8 @@ def _check_change_allowed(application: Application, interviews: list[Interview],
                 f"Interviews can be moved or cancelled up to {hours} hours before they start. "
                 "Please write to your recruiter."
             )
-    elif not actor.is_staff:
-        raise NotAllowed("You cannot change these interviews.")
+    elif not policy.runs_application(actor, application):
+        raise NotAllowed("Only the position's recruiter or hiring manager can change these interviews.")
 
 
 @transactional
@@ -535,6 +537,47 @@ def cancel(group_id: str, actor: User, reason: str, *, now: datetime | None = No
     if application.is_active and application.stage_id == found[0].stage_id:
         stage_progress.hand_to_candidate(application, "Book a new time for your interview.", step="booking")
     return found
+
+
+OUTCOMES = (InterviewStatus.COMPLETED.value, InterviewStatus.NO_SHOW.value)
+
+
+@transactional
+def record_outcome(interview_id: int, status: str, actor: User, *, now: datetime | None = None) -> Interview:
+    """Mark an interview that has started as completed or as a no-show (its interviewer, or who runs
+    the application)."""
+    from portal.security import policy
+
+    now = now or utcnow()
+    interview = db.session.get(Interview, interview_id, with_for_update=True)
+    if interview is None:
+        raise LookupError(interview_id)
+    application = interview.application
+    if actor.id != interview.interviewer_id and not policy.runs_application(actor, application):
+        raise NotAllowed("Only the interviewer or the position's recruiter or hiring manager can record this.")
+    if status not in OUTCOMES:
+        raise DomainError("Choose completed or no-show.")
+    if interview.status == InterviewStatus.CANCELLED.value:
+        raise DomainError("This interview was cancelled.")
+    if interview.starts_at > now:
+        raise DomainError("An interview can be marked once it has started.")
+    interview.status = status
+    audit.record(f"interview.{status}", application, actor=actor, interview=interview.id, kind=interview.kind_key)
+    return interview
+
+
+def round_complete(application: Application) -> bool:
+    """Every interview of the current stage was held (none booked ahead, none missed): ready for review."""
+    found = [
+        i
+        for i in db.session.scalars(
+            select(Interview).where(
+                Interview.application_id == application.id, Interview.stage_id == application.stage_id
+            )
+        )
+        if i.holds_time
+    ]
+    return bool(found) and all(i.status == InterviewStatus.COMPLETED.value for i in found)
 
 
 def _cancel(interviews: list[Interview], reason: str) -> None:

@@ -352,3 +352,97 @@ def availability():
         ),
         400 if errors else 200,
     )
+
+
+def _run_application(application_id: int) -> Application:
+    """An application the signed-in staff member runs (its position's recruiter or hiring manager)."""
+    application = db.session.get(Application, application_id)
+    policy.require(policy.runs_application(current_user, application))
+    return application
+
+
+def _booking_of(application: Application, group_id: str) -> read.Booking:
+    found = next((b for b in read.bookings_of(application.id) if b.group_id == group_id), None)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.route("/staff/applications/<int:application_id>/bookings/<group_id>/move", methods=["GET", "POST"])
+@policy.staff("recruiter", "hiring_manager", scoped_to_position=True)
+def staff_move(application_id: int, group_id: str):
+    """Move a booking to another free time (staff may, at any time), with a reason the candidate reads."""
+    application = _run_application(application_id)
+    booking = _booking_of(application, group_id)
+    form = EmptyForm()
+    offer = scheduling.offer(application, exclude_group=group_id)
+    error = None
+    if request.method == "POST":
+        start = _parse_start(request.form.get("start", ""))
+        reason = request.form.get("reason", "").strip()[:500]
+        if not form.validate_on_submit():
+            error = "The form expired. Please try again."
+        elif start is None:
+            error = "Choose one of the times."
+        elif not reason:
+            error = "Give the reason the candidate will read."
+        else:
+            try:
+                scheduling.reschedule(group_id, start, current_user, reason)
+                flash("Moved. The candidate and the interviewers get an updated invitation.", "success")
+                return redirect(url_for("staff.application", application_id=application.id))
+            except DomainError as exc:
+                error = exc.message
+                offer = scheduling.offer(application, exclude_group=group_id)
+    return (
+        render_template(
+            "scheduling/staff_move.html",
+            application=application,
+            booking=booking,
+            starts=offer.starts[:80],
+            form=form,
+            error=error,
+            values=request.form,
+        ),
+        400 if error else 200,
+    )
+
+
+@bp.route("/staff/applications/<int:application_id>/bookings/<group_id>/cancel", methods=["POST"])
+@policy.staff("recruiter", "hiring_manager", scoped_to_position=True)
+def staff_cancel(application_id: int, group_id: str):
+    application = _run_application(application_id)
+    _booking_of(application, group_id)
+    reason = request.form.get("reason", "").strip()[:500]
+    if not EmptyForm().validate_on_submit():
+        flash("The form expired. Please try again.", "error")
+    elif not reason:
+        flash("Give the reason the candidate will read.", "error")
+    else:
+        try:
+            scheduling.cancel(group_id, current_user, reason)
+            flash("Cancelled. The candidate can book a new time.", "success")
+        except DomainError as exc:
+            flash(exc.message, "error")
+    return redirect(url_for("staff.application", application_id=application.id) + "#interviews-heading")
+
+
+@bp.route("/staff/interviews/<int:interview_id>/outcome", methods=["POST"])
+@policy.staff("interviewer", "recruiter", "hiring_manager", "hr", "admin")
+def outcome(interview_id: int):
+    """Record that an interview took place, or that the candidate did not come."""
+    interview = db.session.get(Interview, interview_id)
+    if interview is None or not (
+        interview.interviewer_id == current_user.id or policy.runs_application(current_user, interview.application)
+    ):
+        abort(404)
+    application_id = interview.application_id
+    if not EmptyForm().validate_on_submit():
+        flash("The form expired. Please try again.", "error")
+    else:
+        try:
+            scheduling.record_outcome(interview_id, request.form.get("status", ""), current_user)
+            flash("Recorded.", "success")
+        except DomainError as exc:
+            flash(exc.message, "error")
+    return redirect(url_for("staff.application", application_id=application_id) + "#interviews-heading")

@@ -142,6 +142,9 @@ PAGES: list[PageSpec] = [
     P("screen", "application-booked", "/applications/{app_screen}"),
     P("screen", "move", "/applications/{app_screen}/book?tz=Europe/Amsterdam&move={screen_group}", screenshot=False),
     P("interviewer", "my-interviews", "/staff/interviews"),
+    P("recruiter", "application-interviews", "/staff/applications/{app_screen}", screenshot=False),
+    P("recruiter", "move-interview", "/staff/applications/{app_screen}/bookings/{screen_group}/move", screenshot=False),
+    P("recruiter", "application-held-round", "/staff/applications/{app_onsite1}", screenshot=False),
     P("interviewer", "availability", "/staff/availability"),
     P(
         "interviewer",

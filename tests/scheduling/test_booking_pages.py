@@ -168,3 +168,62 @@ def test_weekly_hours_with_an_end_before_the_start_are_refused_and_nothing_chang
         select(AvailabilityWindow).where(AvailabilityWindow.user_id == team.recruiter.id)
     ).all()
     assert [(w.weekday, w.start_minute, w.end_minute) for w in windows] == [(1, 600, 720)]
+
+
+def test_the_recruiter_moves_and_cancels_with_a_reason_and_an_interviewer_records_the_outcome(
+    waiting, client, team, app, factory
+):
+    client.post(f"/applications/{waiting.id}/book", data={"start": iso(_first_free(waiting))})
+    [interview] = db.session.scalars(select(Interview)).all()
+    recruiter = app.test_client()
+    login(recruiter, team.recruiter)
+    page = recruiter.get(f"/staff/applications/{waiting.id}").get_data(as_text=True)
+    assert "Recruiter screen with Rita Recruiter" in page and "Move</a>" in page
+    move_page = recruiter.get(f"/staff/applications/{waiting.id}/bookings/{interview.group_id}/move")
+    options = re.findall(r'<option value="([^"]+)"', move_page.get_data(as_text=True))
+    assert len(options) > 1
+    assert (
+        recruiter.post(
+            f"/staff/applications/{waiting.id}/bookings/{interview.group_id}/move", data={"start": options[-1]}
+        ).status_code
+        == 400
+    )
+    moved = recruiter.post(
+        f"/staff/applications/{waiting.id}/bookings/{interview.group_id}/move",
+        data={"start": options[-1], "reason": "Recruiter travels"},
+    )
+    assert moved.status_code == 302
+    db.session.expire_all()
+    assert iso(db.session.get(Interview, interview.id).starts_at) == options[-1]
+    # An engineer who is not on this application cannot touch it.
+    outsider = app.test_client()
+    login(outsider, team.engineers[0])
+    assert outsider.get(f"/staff/applications/{waiting.id}/bookings/{interview.group_id}/move").status_code == 403
+    assert outsider.post(f"/staff/interviews/{interview.id}/outcome", data={"status": "completed"}).status_code == 404
+    # Nobody can record an interview before it starts.
+    recruiter.post(f"/staff/interviews/{interview.id}/outcome", data={"status": "completed"})
+    db.session.expire_all()
+    assert db.session.get(Interview, interview.id).status == "booked"
+    recruiter.post(
+        f"/staff/applications/{waiting.id}/bookings/{interview.group_id}/cancel", data={"reason": "Role on hold"}
+    )
+    db.session.expire_all()
+    assert db.session.get(Interview, interview.id).status == "cancelled"
+
+
+def test_a_round_whose_interviews_were_all_held_shows_as_ready_for_review(team, factory, app):
+    from datetime import timedelta
+
+    from portal.scheduling.services import record_outcome
+
+    application = factory.application(factory.candidate(), team.position, advances=3, actor=team.recruiter)
+    booked = scheduling.book(application.id, scheduling.offer(application).starts[0], application.candidate)
+    recruiter = app.test_client()
+    login(recruiter, team.recruiter)
+    assert "Ready for review" not in recruiter.get(f"/staff/positions/{team.position.id}/pipeline").get_data(
+        as_text=True
+    )
+    after = booked[-1].ends_at + timedelta(minutes=5)
+    for interview in booked:
+        record_outcome(interview.id, "completed", team.recruiter, now=after)
+    assert "Ready for review" in recruiter.get(f"/staff/positions/{team.position.id}/pipeline").get_data(as_text=True)

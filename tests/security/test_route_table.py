@@ -149,6 +149,18 @@ TABLE = {
     ("POST", "/staff/applications/<int:application_id>/hire"): staff_only(by_name(REC=400, HM=400), not_found=(OHM,)),
     ("GET", "/staff/applications/<int:application_id>/reject"): staff_only(by_name(REC=200, HM=200), not_found=(OHM,)),
     ("POST", "/staff/applications/<int:application_id>/reject"): staff_only(by_name(REC=400, HM=400), not_found=(OHM,)),
+    # Its interviews: moved or cancelled by who runs it (the world has no booking: not found).
+    ("GET", "/staff/applications/<int:application_id>/bookings/<group_id>/move"): staff_only(
+        by_name(REC=404, HM=404), not_found=(OHM,)
+    ),
+    ("POST", "/staff/applications/<int:application_id>/bookings/<group_id>/move"): staff_only(
+        by_name(REC=404, HM=404), not_found=(OHM,)
+    ),
+    ("POST", "/staff/applications/<int:application_id>/bookings/<group_id>/cancel"): staff_only(
+        by_name(REC=404, HM=404), not_found=(OHM,)
+    ),
+    # An interview's outcome: its interviewer or who runs the application (no interview has this id).
+    ("POST", "/staff/interviews/<int:interview_id>/outcome"): staff_only({who: 404 for who in STAFF}),
     # Positions: recruiters, hiring managers and admins; a position's own pages only for who holds it.
     ("GET", "/staff/positions"): staff_only(by_name(REC=200, HM=200, ADM=200, OHM=200)),
     ("GET", "/staff/positions/new"): staff_only(by_name(REC=200, HM=200, ADM=200, OHM=200)),
