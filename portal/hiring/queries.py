@@ -272,9 +272,7 @@ def _rounds_held(application_ids: list[int]) -> set[int]:
             Application,
             and_(Application.id == Interview.application_id, Application.stage_id == Interview.stage_id),
         )
-        .where(
-            Interview.application_id.in_(application_ids), Interview.status != InterviewStatus.CANCELLED.value
-        )
+        .where(Interview.application_id.in_(application_ids), Interview.status != InterviewStatus.CANCELLED.value)
         .group_by(Interview.application_id)
     )
     return {application_id for application_id, total, done in rows if total and done == total}

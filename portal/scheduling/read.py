@@ -145,3 +145,48 @@ def interviews_of(interviewer_id: int, *, upcoming: bool, now: datetime | None =
         )
         for i, name, title in db.session.execute(query.limit(limit)).unique()
     ]
+
+
+@dataclass(frozen=True)
+class PositionInterview:
+    application_id: int
+    candidate: str
+    kind: str
+    interviewer: str
+    starts_at: datetime
+    ends_at: datetime
+
+
+def interviews_for_position(position_id: int, *, now: datetime | None = None, limit: int = 200):
+    """A position's interviews to come, soonest first."""
+    from sqlalchemy.orm import aliased
+
+    from portal.accounts.models import User
+    from portal.hiring.models import Application
+
+    now = now or utcnow()
+    candidate, interviewer = aliased(User), aliased(User)
+    rows = db.session.execute(
+        select(
+            Interview.application_id,
+            candidate.name,
+            Interview.kind_key,
+            interviewer.name,
+            Interview.starts_at,
+            Interview.ends_at,
+        )
+        .join(Application, Application.id == Interview.application_id)
+        .join(candidate, candidate.id == Interview.candidate_id)
+        .join(interviewer, interviewer.id == Interview.interviewer_id)
+        .where(
+            Application.position_id == position_id,
+            Interview.status == InterviewStatus.BOOKED.value,
+            Interview.ends_at > now,
+        )
+        .order_by(Interview.starts_at)
+        .limit(limit)
+    )
+    from portal.hiring.models import InterviewKind
+
+    names = dict(db.session.execute(select(InterviewKind.key, InterviewKind.name)).all())
+    return [PositionInterview(a, c, names.get(k, k), i, s, e) for a, c, k, i, s, e in rows]

@@ -446,3 +446,62 @@ def outcome(interview_id: int):
         except DomainError as exc:
             flash(exc.message, "error")
     return redirect(url_for("staff.application", application_id=application_id) + "#interviews-heading")
+
+
+@bp.route("/staff/positions/<int:position_id>/schedule", methods=["GET", "POST"])
+@policy.staff("recruiter", "hiring_manager", scoped_to_position=True)
+def position_schedule(position_id: int):
+    """A position's interviews to come, and its interviewer pool: who interviews for it, for which kinds."""
+    from portal.accounts.models import Role, User, UserRole
+    from portal.hiring.models import InterviewKind, Position
+    from portal.scheduling import staff
+    from portal.scheduling.models import PoolMember
+
+    position = db.session.get(Position, position_id)
+    policy.require(policy.runs_position(current_user, position))
+    form = EmptyForm()
+    error = None
+    interviewing_roles = [Role.INTERVIEWER.value, Role.HR.value, Role.HIRING_MANAGER.value, Role.RECRUITER.value]
+    members = list(
+        db.session.scalars(
+            db.select(User)
+            .where(
+                User.active.is_(True),
+                User.id.in_(db.select(UserRole.user_id).where(UserRole.role.in_(interviewing_roles))),
+            )
+            .order_by(User.name)
+        )
+    )
+    kinds = list(db.session.scalars(db.select(InterviewKind).order_by(InterviewKind.name)))
+    if request.method == "POST":
+        member = next((m for m in members if str(m.id) == request.form.get("member", "")), None)
+        chosen = request.form.getlist("kinds")
+        if not form.validate_on_submit():
+            error = "The form expired. Please try again."
+        elif member is None:
+            error = "Choose a staff member."
+        else:
+            try:
+                staff.set_pool_kinds(current_user, position, member, chosen)
+                flash(f"{member.name}: {'saved' if chosen else 'no longer in the pool'}.", "success")
+                return redirect(url_for("scheduling.position_schedule", position_id=position.id))
+            except DomainError as exc:
+                error = exc.message
+    pool: dict[int, list[str]] = {}
+    for row in db.session.scalars(db.select(PoolMember).where(PoolMember.position_id == position.id)):
+        pool.setdefault(row.user_id, []).append(row.kind.name)
+    return (
+        render_template(
+            "scheduling/position_schedule.html",
+            position=position,
+            upcoming=read.interviews_for_position(position.id),
+            members=members,
+            by_id={m.id: m for m in members},
+            pool=pool,
+            kinds=kinds,
+            form=form,
+            error=error,
+            values=request.form,
+        ),
+        400 if error else 200,
+    )

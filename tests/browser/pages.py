@@ -145,6 +145,15 @@ PAGES: list[PageSpec] = [
     P("recruiter", "application-interviews", "/staff/applications/{app_screen}", screenshot=False),
     P("recruiter", "move-interview", "/staff/applications/{app_screen}/bookings/{screen_group}/move", screenshot=False),
     P("recruiter", "application-held-round", "/staff/applications/{app_onsite1}", screenshot=False),
+    P("recruiter", "position-interviews", "/staff/positions/{backend}/schedule"),
+    P(
+        "recruiter",
+        "position-interviews-error",
+        "/staff/positions/{backend}/schedule",
+        status=400,
+        submit="Save",
+        screenshot=False,
+    ),
     P("interviewer", "availability", "/staff/availability"),
     P(
         "interviewer",

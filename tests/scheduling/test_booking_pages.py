@@ -227,3 +227,36 @@ def test_a_round_whose_interviews_were_all_held_shows_as_ready_for_review(team, 
     for interview in booked:
         record_outcome(interview.id, "completed", team.recruiter, now=after)
     assert "Ready for review" in recruiter.get(f"/staff/positions/{team.position.id}/pipeline").get_data(as_text=True)
+
+
+def test_the_recruiter_keeps_the_pool_of_their_position_and_an_interviewer_cannot(team, app, factory):
+    from portal.scheduling.models import PoolMember
+
+    newcomer = factory.staff("interviewer", email="nia@staff.example", name="Nia New")
+    recruiter = app.test_client()
+    login(recruiter, team.recruiter)
+    assert (
+        recruiter.post(f"/staff/positions/{team.position.id}/schedule", data={"kinds": ["coding"]}).status_code == 400
+    )
+    assert (
+        recruiter.post(
+            f"/staff/positions/{team.position.id}/schedule",
+            data={"member": newcomer.id, "kinds": ["coding", "no-such"]},
+        ).status_code
+        == 400
+    )
+    ok = recruiter.post(
+        f"/staff/positions/{team.position.id}/schedule",
+        data={"member": newcomer.id, "kinds": ["coding", "system_design"]},
+    )
+    assert ok.status_code == 302
+    rows = db.session.scalars(select(PoolMember.kind_key).where(PoolMember.user_id == newcomer.id)).all()
+    assert sorted(rows) == ["coding", "system_design"]
+    assert "Nia New</strong>: Coding, System design" in recruiter.get(
+        f"/staff/positions/{team.position.id}/schedule"
+    ).get_data(as_text=True)
+    recruiter.post(f"/staff/positions/{team.position.id}/schedule", data={"member": newcomer.id})
+    assert db.session.scalars(select(PoolMember).where(PoolMember.user_id == newcomer.id)).all() == []
+    engineer = app.test_client()
+    login(engineer, team.engineers[0])
+    assert engineer.get(f"/staff/positions/{team.position.id}/schedule").status_code == 403

@@ -177,6 +177,9 @@ TABLE = {
     ),
     # The pipeline opens candidates: admin alone does not run it.
     ("GET", "/staff/positions/<int:position_id>/pipeline"): staff_only(by_name(REC=200, HM=200), not_found=(OHM,)),
+    # Its interviews and interviewer pool: who runs it (an empty form names nobody).
+    ("GET", "/staff/positions/<int:position_id>/schedule"): staff_only(by_name(REC=200, HM=200), not_found=(OHM,)),
+    ("POST", "/staff/positions/<int:position_id>/schedule"): staff_only(by_name(REC=400, HM=400), not_found=(OHM,)),
     ("GET", "/auth/invitations/new"): staff_only(by_name(REC=200, HM=200, ADM=200, OHM=200)),
     ("POST", "/auth/invitations/new"): staff_only(by_name(REC=422, HM=422, ADM=422, OHM=422)),
     # Admin
