@@ -223,6 +223,13 @@ def _scheduling(staff: dict[str, User], positions) -> None:
         offer = scheduling.offer(application)
         if offer.starts:
             scheduling.book(application.id, offer.starts[len(offer.starts) // 4], application.candidate)
+    # Lou asks for extra time before booking the on-site round; the recruiter has not answered yet.
+    from portal.scheduling import accommodations
+
+    lou = application_of("loop@example.com")
+    accommodations.ask(
+        lou, lou.candidate, ["extra_time"], "I am dyslexic: reading code on a shared screen takes me longer."
+    )
     engineers = ["interviewer@example.com", "jordan@example.com", "kim@example.com", "lee@example.com"]
     # Noor's first round was held last week; Olu's this week, so Olu's is ready for review.
     _held_round(application_of("onsite2@example.com"), staff, engineers, days_ago=8)

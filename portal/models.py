@@ -17,6 +17,7 @@ from portal.hiring.models import (  # noqa: F401
 )
 from portal.notifications.models import OutboxMessage  # noqa: F401
 from portal.scheduling.models import (  # noqa: F401
+    AccommodationRequest,
     AvailabilityWindow,
     BlockedDay,
     BusyTime,

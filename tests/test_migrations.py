@@ -65,6 +65,8 @@ def test_migrations_upgrade_an_empty_database_to_exactly_the_models(migration_ap
 # and tables but not CHECK constraints or the condition of a partial index, so losing one of these in
 # a migration would go unnoticed without this list.
 EXPECTED_CHECKS = {
+    ("accommodation_requests", "ck_accommodation_requests_known_status"),
+    ("accommodation_requests", "ck_accommodation_requests_sensible_extra_time"),
     ("applications", "ck_applications_known_status"),
     ("applications", "ck_applications_reapply_date_iff_rejected"),
     ("availability_windows", "ck_availability_windows_known_weekday"),
@@ -114,6 +116,7 @@ EXPECTED_UNIQUE = {
 }
 # (table, index name, columns, unique, partial condition or None)
 EXPECTED_INDEXES = {
+    ("accommodation_requests", "ix_accommodation_requests_application_id", ("application_id",), False, None),
     ("applications", "ix_applications_candidate_id", ("candidate_id",), False, None),
     ("applications", "ix_applications_position_id", ("position_id",), False, None),
     (

@@ -222,6 +222,7 @@ def _application_page(found: Application, *, refusal: str | None = None, status:
         answer_labels=ANSWER_LABELS,
         refusal=refusal,
         bookings=scheduling_read.bookings_of(found.id, include_cancelled=True),
+        accommodations=scheduling_read.accommodations_of(found.id),
         runs=policy.runs_application(current_user, found),
         now=utcnow(),
     ), status

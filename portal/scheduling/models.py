@@ -14,7 +14,7 @@ import secrets
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import DDL, CheckConstraint, Date, ForeignKey, Index, String, Text, event, text
+from sqlalchemy import DDL, JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, event, text
 from sqlalchemy.dialects.postgresql import ExcludeConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -208,3 +208,51 @@ event.listen(
     "before_create",
     DDL("CREATE EXTENSION IF NOT EXISTS btree_gist").execute_if(dialect="postgresql"),
 )
+
+
+class AccommodationKind(str, enum.Enum):
+    EXTRA_TIME = "extra_time"
+    BREAKS = "breaks"
+    OTHER_FORMAT = "other_format"
+    INTERPRETER = "interpreter"
+
+    @property
+    def label(self) -> str:
+        return {
+            "extra_time": "Extra time",
+            "breaks": "Breaks between interviews",
+            "other_format": "A different format (for example by phone, or in writing)",
+            "interpreter": "An interpreter",
+        }[self.value]
+
+
+class AccommodationStatus(str, enum.Enum):
+    PENDING = "pending"
+    GRANTED = "granted"
+    DECLINED = "declined"
+
+
+class AccommodationRequest(db.Model):
+    """A candidate's request for an accommodation in their interviews, and the recruiter's answer."""
+
+    __tablename__ = "accommodation_requests"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_sql_list(s.value for s in AccommodationStatus)})", name="known_status"),
+        CheckConstraint("extra_minutes BETWEEN 0 AND 120", name="sensible_extra_time"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    kinds: Mapped[list] = mapped_column(JSON, default=list)
+    details: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default=AccommodationStatus.PENDING.value)
+    # Granted extra time: added to each interview booked from then on.
+    extra_minutes: Mapped[int] = mapped_column(default=0)
+    answer: Mapped[str] = mapped_column(Text, default="")
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def kind_labels(self) -> list[str]:
+        return [AccommodationKind(k).label for k in self.kinds or [] if k in {a.value for a in AccommodationKind}]

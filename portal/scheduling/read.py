@@ -190,3 +190,9 @@ def interviews_for_position(position_id: int, *, now: datetime | None = None, li
 
     names = dict(db.session.execute(select(InterviewKind.key, InterviewKind.name)).all())
     return [PositionInterview(a, c, names.get(k, k), i, s, e) for a, c, k, i, s, e in rows]
+
+
+def accommodations_of(application_id: int):
+    from portal.scheduling.accommodations import requests_of
+
+    return requests_of(application_id)

@@ -96,13 +96,16 @@ def planned_interviews(application: Application) -> list[PlannedInterview]:
 
 
 def steps_for(application: Application) -> list[Step]:
-    return [Step(p.kind_key, p.minutes + extra_minutes(application)) for p in planned_interviews(application)]
+    planned = planned_interviews(application)
+    extra = extra_minutes(application) if planned else 0
+    return [Step(p.kind_key, p.minutes + extra) for p in planned]
 
 
 def extra_minutes(application: Application) -> int:
     """Minutes added to each interview by a granted accommodation (extra time)."""
-    progress = application.progress
-    return int((progress.data or {}).get("extra_minutes", 0)) if progress else 0
+    from portal.scheduling import accommodations
+
+    return accommodations.extra_minutes(application.id)
 
 
 def current_booking(application: Application) -> list[Interview]:

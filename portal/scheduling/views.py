@@ -505,3 +505,67 @@ def position_schedule(position_id: int):
         ),
         400 if error else 200,
     )
+
+
+@bp.route("/applications/<int:application_id>/accommodation", methods=["GET", "POST"])
+@policy.candidate(owns="application")
+def accommodation(application_id: int):
+    """Ask for an accommodation in the interviews (the recruiter answers)."""
+    from portal.scheduling import accommodations
+    from portal.scheduling.models import AccommodationKind
+
+    application = _own_application(application_id)
+    form = EmptyForm()
+    error = None
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            error = "The form expired. Please try again."
+        else:
+            try:
+                accommodations.ask(
+                    application, current_user, request.form.getlist("kinds"), request.form.get("details", "")
+                )
+                flash("Sent. Your recruiter answers here and by email.", "success")
+                return redirect(url_for("candidate.application", application_id=application.id) + "#interviews-heading")
+            except DomainError as exc:
+                error = exc.message
+    return (
+        render_template(
+            "scheduling/accommodation.html",
+            application=application,
+            kinds=list(AccommodationKind),
+            requests=accommodations.requests_of(application.id),
+            form=form,
+            error=error,
+            values=request.form,
+        ),
+        400 if error else 200,
+    )
+
+
+@bp.route("/staff/applications/<int:application_id>/accommodations/<int:request_id>", methods=["POST"])
+@policy.staff("recruiter", "hiring_manager", scoped_to_position=True)
+def answer_accommodation(application_id: int, request_id: int):
+    from portal.scheduling import accommodations
+    from portal.scheduling.models import AccommodationRequest
+
+    application = _run_application(application_id)
+    found = db.session.get(AccommodationRequest, request_id)
+    if found is None or found.application_id != application.id:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        flash("The form expired. Please try again.", "error")
+    else:
+        try:
+            minutes = request.form.get("extra_minutes", "0").strip() or "0"
+            accommodations.answer(
+                request_id,
+                current_user,
+                grant=request.form.get("decision") == "grant",
+                extra_minutes=int(minutes) if minutes.isdigit() else -1,
+                message=request.form.get("answer", ""),
+            )
+            flash("Answered. The candidate gets your answer by email.", "success")
+        except DomainError as exc:
+            flash(exc.message, "error")
+    return redirect(url_for("staff.application", application_id=application.id) + "#accommodations-heading")

@@ -126,6 +126,12 @@ TABLE = {
     ("GET", "/applications/<int:application_id>/bookings/<group_id>/invite.ics"): row(
         403, anonymous=LOGIN, **{A: 404, B: 404, UNV: VERIFY}
     ),
+    ("GET", "/applications/<int:application_id>/accommodation"): row(
+        403, anonymous=LOGIN, **{A: 200, B: 404, UNV: VERIFY}
+    ),
+    ("POST", "/applications/<int:application_id>/accommodation"): row(
+        403, anonymous=LOGIN, **{A: 400, B: 404, UNV: VERIFY}
+    ),
     # A private calendar feed: its address is the secret, and a wrong one is not found.
     ("GET", "/calendar/<token>.ics"): row(404),
     # Staff: every role
@@ -157,6 +163,9 @@ TABLE = {
         by_name(REC=404, HM=404), not_found=(OHM,)
     ),
     ("POST", "/staff/applications/<int:application_id>/bookings/<group_id>/cancel"): staff_only(
+        by_name(REC=404, HM=404), not_found=(OHM,)
+    ),
+    ("POST", "/staff/applications/<int:application_id>/accommodations/<int:request_id>"): staff_only(
         by_name(REC=404, HM=404), not_found=(OHM,)
     ),
     # An interview's outcome: its interviewer or who runs the application (no interview has this id).

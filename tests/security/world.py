@@ -51,6 +51,7 @@ URL_ARGS = {
     "filename": lambda w: "css/portal.css",
     "group_id": lambda w: "no-such-booking",
     "interview_id": lambda w: 1,
+    "request_id": lambda w: 1,
 }
 
 
