@@ -134,8 +134,8 @@ class _Search:
         if not self.steps or not all(free.has(start) for free in self.anyone):
             return None
         times = [(start + b, start + e) for b, e in self.offsets]
-        # Who is free for each interview at this start (limits are checked as people are tried).
-        candidates = [[p for p, free in able if free.has(start)] for able in self._ordered(start)]
+        # People are tried in order and checked only when reached (the first few usually fit).
+        ordered = self._ordered(start)
         chosen: list[Placement] = []
         used: set[int] = set()
         budget = [SEARCH_BUDGET]
@@ -147,8 +147,8 @@ class _Search:
             if budget[0] < 0:
                 return False
             begins, ends = times[index]
-            for person in candidates[index]:
-                if person.id in used or not person.within_limits(begins):
+            for person, free in ordered[index]:
+                if person.id in used or not free.has(start) or not person.within_limits(begins):
                     continue
                 used.add(person.id)
                 chosen.append(Placement(self.steps[index].kind, person.id, begins, ends))

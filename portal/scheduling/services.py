@@ -427,18 +427,23 @@ def _insert(application: Application, placements, actor: User, group: str | None
         )
         db.session.add(interview)
         interviews.append(interview)
-    try:
-        db.session.flush()
-    except IntegrityError as exc:
-        if "never_double_booked" in str(exc.orig):
-            raise SlotTaken() from None
-        raise
+    _flush_or_taken()
     for interview in interviews:
         if not interview.video_link:
             interview.video_link = config["VIDEO_LINK_TEMPLATE"].format(uid=interview.uid.split("@")[0])
         hiring.add_to_panel(actor, application, db.session.get(User, interview.interviewer_id))
     db.session.flush()
     return interviews
+
+
+def _flush_or_taken() -> None:
+    """Write the interviews; PostgreSQL's exclusion constraints refusing an overlap is "just taken"."""
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        if "never_double_booked" in str(exc.orig):
+            raise SlotTaken() from None
+        raise
 
 
 def _locked_group(group_id: str) -> tuple[Application, list[Interview]]:
@@ -504,12 +509,7 @@ def reschedule(
         interview.ends_at = placement.ends_at
         interview.sequence += 1
         hiring.add_to_panel(actor, application, db.session.get(User, placement.interviewer_id))
-    try:
-        db.session.flush()
-    except IntegrityError as exc:
-        if "never_double_booked" in str(exc.orig):
-            raise SlotTaken() from None
-        raise
+    _flush_or_taken()
     audit.record(
         "interview.rescheduled",
         application,
@@ -552,7 +552,13 @@ def record_outcome(interview_id: int, status: str, actor: User, *, now: datetime
     from portal.security import policy
 
     now = now or utcnow()
-    interview = db.session.get(Interview, interview_id, with_for_update=True)
+    interview = db.session.scalar(
+        select(Interview)
+        .where(Interview.id == interview_id)
+        .options(lazyload("*"))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     if interview is None:
         raise LookupError(interview_id)
     application = interview.application

@@ -75,11 +75,12 @@ def local_instant(day: date, minute: int, zone: ZoneInfo) -> datetime:
     return high.replace(microsecond=0)
 
 
-def merge(intervals: Iterable[Interval]) -> list[Interval]:
-    """Sorted, with overlapping and touching intervals joined."""
+def merge(intervals: Iterable[Interval], *, closed: bool = False) -> list[Interval]:
+    """Sorted, with overlapping and touching intervals joined. Empty intervals are dropped, unless
+    `closed` (sets of instants [start, end], where a single instant counts)."""
     merged: list[Interval] = []
     for interval in sorted(intervals):
-        if interval.end <= interval.start:
+        if interval.end < interval.start or (interval.end == interval.start and not closed):
             continue
         if merged and interval.start <= merged[-1].end:
             if interval.end > merged[-1].end:
@@ -171,7 +172,7 @@ class FreeTime:
     `closed` keeps intervals of a single instant (start == end): sets of possible start times."""
 
     def __init__(self, free: Iterable[Interval], *, closed: bool = False):
-        self.intervals = merge_closed(free) if closed else merge(free)
+        self.intervals = merge(free, closed=closed)
         self._starts = [i.start for i in self.intervals]
 
     def fits(self, start: datetime, end: datetime) -> bool:
@@ -182,17 +183,3 @@ class FreeTime:
         """Whether `moment` lies in an interval, its end included (for sets of start times)."""
         index = bisect.bisect_right(self._starts, moment) - 1
         return index >= 0 and moment <= self.intervals[index].end
-
-
-def merge_closed(intervals: Iterable[Interval]) -> list[Interval]:
-    """Like merge, for closed intervals [start, end] (a single instant is kept)."""
-    merged: list[Interval] = []
-    for interval in sorted(intervals):
-        if interval.end < interval.start:
-            continue
-        if merged and interval.start <= merged[-1].end:
-            if interval.end > merged[-1].end:
-                merged[-1] = Interval(merged[-1].start, interval.end)
-        else:
-            merged.append(interval)
-    return merged
