@@ -89,6 +89,15 @@ def add_dated_window(actor: User, user: User, on: date, start_minute: int, end_m
 
 
 @transactional
+def remove_dated_window(actor: User, user: User, window_id: int) -> None:
+    window = db.session.get(AvailabilityWindow, window_id)
+    if window is None or window.user_id != user.id or window.on_date is None:
+        raise DomainError("That window is not one of your one-off hours.")
+    db.session.delete(window)
+    audit.record("scheduling.dated_window_removed", user, actor=actor, on=window.on_date.isoformat())
+
+
+@transactional
 def block_day(actor: User, user: User, day: date, reason: str = "") -> None:
     _staff(user)
     if db.session.get(BlockedDay, (user.id, day)) is None:

@@ -307,6 +307,25 @@ def availability():
                         holiday_country=request.form.get("holiday_country", ""),
                     )
                     flash("Your limits are saved.", "success")
+                elif section == "dated":
+                    start, end = (
+                        _minutes(request.form.get("dated_start", "")),
+                        _minutes(request.form.get("dated_end", "")),
+                    )
+                    try:
+                        on = date.fromisoformat(request.form.get("on_date", ""))
+                    except ValueError:
+                        errors["on_date"] = "Give a date."
+                    else:
+                        if start is None or end is None or start >= end:
+                            errors["dated_start"] = "Give a start and a later end time (HH:MM)."
+                        else:
+                            staff.add_dated_window(current_user, current_user, on, start, end)
+                            flash(f"Hours added on {on:%A %d %B %Y}.", "success")
+                elif section == "remove_dated":
+                    window_id = request.form.get("window", "")
+                    staff.remove_dated_window(current_user, current_user, int(window_id) if window_id.isdigit() else 0)
+                    flash("Removed.", "success")
                 elif section == "block":
                     try:
                         day = date.fromisoformat(request.form.get("day", ""))
@@ -338,6 +357,14 @@ def availability():
     blocked = db.session.scalars(
         db.select(BlockedDay).where(BlockedDay.user_id == current_user.id).order_by(BlockedDay.day)
     ).all()
+    dated = db.session.scalars(
+        db.select(AvailabilityWindow)
+        .where(
+            AvailabilityWindow.user_id == current_user.id,
+            AvailabilityWindow.on_date >= date.today(),
+        )
+        .order_by(AvailabilityWindow.on_date, AvailabilityWindow.start_minute)
+    ).all()
     return (
         render_template(
             "scheduling/availability.html",
@@ -347,6 +374,7 @@ def availability():
             weekdays=WEEKDAYS,
             weekly={day: (_clock(w.start_minute), _clock(w.end_minute)) for day, w in weekly.items()},
             blocked=blocked,
+            dated=[(w.id, w.on_date, _clock(w.start_minute), _clock(w.end_minute)) for w in dated],
             profile=profile,
             feed_url=url_for("scheduling.feed", token=profile.feed_token, _external=True) if profile.feed_token else "",
         ),

@@ -260,3 +260,33 @@ def test_the_recruiter_keeps_the_pool_of_their_position_and_an_interviewer_canno
     engineer = app.test_client()
     login(engineer, team.engineers[0])
     assert engineer.get(f"/staff/positions/{team.position.id}/schedule").status_code == 403
+
+
+def test_one_off_hours_on_a_saturday_are_offered_and_can_be_removed(team, app, factory):
+    from datetime import date as date_, timedelta as timedelta_
+
+    from portal.scheduling.models import AvailabilityWindow
+
+    recruiter = app.test_client()
+    login(recruiter, team.recruiter)
+    today = date_.today()
+    saturday = today + timedelta_(days=(5 - today.weekday()) % 7 + 7)
+    refused = recruiter.post(
+        "/staff/availability",
+        data={"section": "dated", "on_date": saturday.isoformat(), "dated_start": "12:00", "dated_end": "11:00"},
+    )
+    assert refused.status_code == 400 and "later end time" in refused.get_data(as_text=True)
+    assert (
+        recruiter.post(
+            "/staff/availability",
+            data={"section": "dated", "on_date": saturday.isoformat(), "dated_start": "10:00", "dated_end": "12:00"},
+        ).status_code
+        == 302
+    )
+    application = factory.application(factory.candidate(), team.position, advances=1, actor=team.recruiter)
+    amsterdam = __import__("zoneinfo").ZoneInfo("Europe/Amsterdam")
+    on_saturday = [s for s in scheduling.offer(application).starts if s.astimezone(amsterdam).date() == saturday]
+    assert on_saturday and min(s.astimezone(amsterdam).hour for s in on_saturday) == 10
+    [window] = db.session.scalars(select(AvailabilityWindow).where(AvailabilityWindow.on_date == saturday)).all()
+    recruiter.post("/staff/availability", data={"section": "remove_dated", "window": window.id})
+    assert db.session.scalars(select(AvailabilityWindow).where(AvailabilityWindow.on_date == saturday)).all() == []
