@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import joinedload, lazyload
 
 from portal.accounts.models import User
 from portal.extensions import db
@@ -211,6 +211,7 @@ def applications_for(candidate: User) -> list[ApplicationView]:
             select(Application)
             .where(policy.owns_application.where(candidate))
             .order_by(Application.created_at.desc(), Application.id.desc())
+            .options(joinedload(Application.progress))
         ).unique()
     )
     return [_view(a, [], detail=False) for a in applications]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import and_, bindparam, case, exists, func, literal, or_, select, union_all
+from sqlalchemy import and_, bindparam, exists, func, literal, or_, select, union_all
 from sqlalchemy.orm import joinedload, lazyload
 
 from portal.accounts.models import User
@@ -97,6 +97,7 @@ WITH_STAGES = joinedload(Position.process).joinedload(ProcessTemplate.stages)
 APPLICATION_WITH_STAGES = (
     joinedload(Application.position).joinedload(Position.process).joinedload(ProcessTemplate.stages),
     lazyload(Application.stage),
+    joinedload(Application.progress),
 )
 
 
@@ -212,6 +213,19 @@ def pipeline(
 
 def _pipeline_rows(position: Position, ids, order, now: datetime) -> list[PipelineRow]:
     stages = {stage.id: stage for stage in position.process.stages}
+    from portal.scheduling.models import Interview, InterviewStatus
+
+    def interviews_of_current_stage(*conditions):
+        return (
+            select(func.count())
+            .where(
+                Interview.application_id == Application.id,
+                Interview.stage_id == Application.stage_id,
+                *conditions,
+            )
+            .scalar_subquery()
+        )
+
     found = db.session.execute(
         select(
             Application.id,
@@ -222,6 +236,9 @@ def _pipeline_rows(position: Position, ids, order, now: datetime) -> list[Pipeli
             User.email,
             StageProgress.waiting_on,
             StageProgress.paused_seconds,
+            # A round is ready for review when every interview of the current stage was held.
+            interviews_of_current_stage(Interview.status != InterviewStatus.CANCELLED.value),
+            interviews_of_current_stage(Interview.status == InterviewStatus.COMPLETED.value),
         )
         .join(User, User.id == Application.candidate_id)
         .outerjoin(
@@ -231,10 +248,8 @@ def _pipeline_rows(position: Position, ids, order, now: datetime) -> list[Pipeli
         .where(Application.id.in_(ids))
         .order_by(*order)
     )
-    found = list(found)
-    held = _rounds_held([row[0] for row in found])
     rows = []
-    for app_id, stage_id, status, entered, name, email, waiting_on, paused in found:
+    for app_id, stage_id, status, entered, name, email, waiting_on, paused, holding, held in found:
         stage = stages[stage_id]
         due = response_due(
             entered,
@@ -253,29 +268,10 @@ def _pipeline_rows(position: Position, ids, order, now: datetime) -> list[Pipeli
                 days_in_stage=max(0, (now - entered).days),
                 due=due,
                 late=due is not None and now > due,
-                round_ready=app_id in held,
+                round_ready=bool(holding) and held == holding,
             )
         )
     return rows
-
-
-def _rounds_held(application_ids: list[int]) -> set[int]:
-    """Of these applications, those whose current stage's interviews were all held."""
-    from portal.scheduling.models import Interview, InterviewStatus
-
-    if not application_ids:
-        return set()
-    completed = func.sum(case((Interview.status == InterviewStatus.COMPLETED.value, 1), else_=0))
-    rows = db.session.execute(
-        select(Interview.application_id, func.count(), completed)
-        .join(
-            Application,
-            and_(Application.id == Interview.application_id, Application.stage_id == Interview.stage_id),
-        )
-        .where(Interview.application_id.in_(application_ids), Interview.status != InterviewStatus.CANCELLED.value)
-        .group_by(Interview.application_id)
-    )
-    return {application_id for application_id, total, done in rows if total and done == total}
 
 
 def _stage_counts(position: Position) -> dict[int, int]:
