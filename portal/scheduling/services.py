@@ -299,21 +299,15 @@ def offer(application: Application, *, now: datetime | None = None, exclude_grou
     pool = _pool(application, planned, earliest, latest, settings, exclude_group=exclude_group)
     length = loops.loop_length(steps, settings.loop_break)
     candidate_free = FreeTime(
-        subtract(
-            [Interval(earliest, latest + timedelta(minutes=length))],
-            pad(_candidate_busy(application, exclude_group), 0),
-        )
+        subtract([Interval(earliest, latest + timedelta(minutes=length))], _candidate_busy(application, exclude_group))
     )
     first = [p for p in pool if steps[0].kind in p.kinds]
     possible = sorted(
         {s for p in first for s in start_times(p.free.intervals, steps[0].minutes, earliest=earliest, latest=latest)}
     )
-    found = [
-        s
-        for s in possible
-        if candidate_free.fits(s, s + timedelta(minutes=length))
-        and loops.assemble(steps, pool, s, settings.loop_break) is not None
-    ]
+    free_for_candidate = [s for s in possible if candidate_free.fits(s, s + timedelta(minutes=length))]
+    # One search over the whole horizon (its set-up is shared by every start it answers).
+    found = loops.loop_starts(steps, pool, free_for_candidate, settings.loop_break)
     return Offer(steps, tuple(found), length)
 
 
