@@ -344,7 +344,9 @@ def _lock_people(ids: set[int]) -> None:
 
 
 def _may_book(application: Application, actor: User) -> None:
-    if actor.id != application.candidate_id and not actor.is_staff:
+    from portal.security import policy
+
+    if actor.id != application.candidate_id and not policy.runs_application(actor, application):
         raise NotAllowed("You cannot book interviews for this application.")
 
 

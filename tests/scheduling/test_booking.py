@@ -175,10 +175,12 @@ def test_rejecting_an_application_cancels_its_future_interviews(team, factory):
     assert [i.status for i in _interviews(application.id)] == ["cancelled"]
 
 
-def test_another_candidate_cannot_book_for_an_application(team, factory):
+def test_another_candidate_or_an_engineer_cannot_book_for_an_application(team, factory):
     application = _screening(factory, team)
-    with pytest.raises(scheduling.NotAllowed):
-        scheduling.book(application.id, at(3, 10), factory.candidate(), now=NOW)
+    for outsider in (factory.candidate(), team.engineers[0]):
+        with pytest.raises(scheduling.NotAllowed):
+            scheduling.book(application.id, at(3, 10), outsider, now=NOW)
+    assert _interviews(application.id) == []
 
 
 # --- races ------------------------------------------------------------------------------------------
