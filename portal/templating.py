@@ -12,6 +12,8 @@ from flask_login import current_user
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from portal.timeutil import zone_of
+
 # Mail is rendered for its recipient, often inside a staff member's request: while it renders, this
 # names the reader (a User, or None for an address without an account), in place of current_user.
 _SIGNED_IN = object()  # no mail is rendering: the reader is whoever is signed in
@@ -34,10 +36,7 @@ def _zone(user=None) -> ZoneInfo:
         user = _reader.get()
         if user is _SIGNED_IN:
             user = current_user if current_user else None
-    try:
-        return ZoneInfo(getattr(user, "timezone", None) or "UTC")
-    except (KeyError, ValueError):
-        return ZoneInfo("UTC")
+    return zone_of(user)
 
 
 def local_datetime(value: datetime | None, fmt: str = "%a %d %b %Y, %H:%M", user=None) -> str:

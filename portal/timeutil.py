@@ -5,9 +5,18 @@ from __future__ import annotations
 import calendar
 import functools
 from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
+
+
+def zone_of(user) -> ZoneInfo:
+    """The time zone a person reads times in (their profile's), UTC when none or unknown."""
+    try:
+        return ZoneInfo(getattr(user, "timezone", None) or "UTC")
+    except (KeyError, ValueError):
+        return ZoneInfo("UTC")
 
 
 def utcnow() -> datetime:

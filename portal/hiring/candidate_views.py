@@ -27,7 +27,8 @@ def _visible_position(position_id: int) -> Position:
     return position
 
 
-def _own_application(application_id: int) -> Application:
+def own_application(application_id: int) -> Application:
+    """One of the signed-in candidate's own applications, or 404."""
     application = db.session.scalar(Application.for_candidate(current_user).where(Application.id == application_id))
     if application is None:
         abort(404)
@@ -127,7 +128,7 @@ def application(application_id: int):
 @policy.candidate(owns="application")
 def application_cv(application_id: int):
     """Download the CV the candidate sent."""
-    found = _own_application(application_id)
+    found = own_application(application_id)
     return send_cv(found)
 
 
@@ -135,7 +136,7 @@ def application_cv(application_id: int):
 @policy.candidate(owns="application")
 def withdraw(application_id: int):
     """Withdraw an application that is still in progress."""
-    found = _own_application(application_id)
+    found = own_application(application_id)
     if EmptyForm().validate_on_submit():
         try:
             hiring.move(found.id, process.Action.WITHDRAW, current_user)

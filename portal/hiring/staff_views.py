@@ -49,7 +49,7 @@ def _visible_application(application_id: int) -> Application:
     return application
 
 
-def _run_application(application_id: int) -> Application:
+def run_application(application_id: int) -> Application:
     """An application the signed-in person may move (its position's recruiter or hiring manager)."""
     application = db.session.get(Application, application_id)
     policy.require(policy.runs_application(current_user, application))
@@ -245,7 +245,7 @@ def application_cv(application_id: int):
 
 def _act(application_id: int, action: process.Action, done: str):
     """Take a process action from a button; a refusal re-renders the page with the reason (409)."""
-    found = _run_application(application_id)
+    found = run_application(application_id)
     form = StageActionForm()
     if not form.validate_on_submit():
         abort(400)  # no stage, or not a number: the button always sends the stage its page showed
@@ -280,7 +280,7 @@ def hire(application_id: int):
 @policy.staff(*PIPELINE_ROLES, scoped_to_position=True)
 def reject(application_id: int):
     """Reject with feedback the candidate will read, and the reapply date."""
-    found = _run_application(application_id)
+    found = run_application(application_id)
     form = RejectForm(stage_id=found.stage_id)
     if request.method == "POST" and not re.fullmatch(r"[0-9]{1,9}", request.form.get("stage_id", "")):
         abort(400)  # the form always sends the stage its page showed

@@ -19,16 +19,9 @@ from flask import current_app
 from portal.accounts.models import User
 from portal.notifications.services import link
 from portal.scheduling.models import Interview, InterviewStatus
-from portal.timeutil import utcnow
+from portal.timeutil import utcnow, zone_of
 
 PRODID = "-//Candor//Interviews//EN"
-
-
-def zone_of(user: User) -> ZoneInfo:
-    try:
-        return ZoneInfo(user.timezone or "UTC")
-    except (KeyError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def booking_uid(interviews: Sequence[Interview]) -> str:

@@ -14,7 +14,6 @@ import functools
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import holidays as holiday_calendars
 from flask import current_app
@@ -42,7 +41,7 @@ from portal.scheduling.models import (
     holds_time_clause,
 )
 from portal.scheduling.slots import FreeTime, Interval, Window, availability, pad, start_times, subtract
-from portal.timeutil import utcnow
+from portal.timeutil import utcnow, zone_of
 from portal.unit_of_work import transactional
 
 BOOKABLE_KINDS = (StageKind.SCREEN.value, StageKind.TECHNICAL.value, StageKind.LOOP.value)
@@ -180,13 +179,6 @@ def public_holidays(country: str, first: date, last: date) -> set[date]:
     for year in range(first.year, last.year + 1):
         days |= {d for d in _holidays(country.upper(), year) if first <= d <= last}
     return days
-
-
-def zone_of(user: User) -> ZoneInfo:
-    try:
-        return ZoneInfo(user.timezone or "UTC")
-    except (KeyError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def load_interviewers(

@@ -12,11 +12,14 @@ from flask_login import current_user
 from portal.errors import DomainError
 from portal.extensions import db, limiter
 from portal.forms import EmptyForm
+from portal.hiring.candidate_views import own_application
 from portal.hiring.models import Application
+from portal.hiring.staff_views import run_application
 from portal.scheduling import invites, read
 from portal.scheduling import services as scheduling
 from portal.scheduling.models import Interview, InterviewStatus
 from portal.security import policy
+from portal.timeutil import zone_of
 
 bp = Blueprint("scheduling", __name__)
 
@@ -26,19 +29,12 @@ ZONES = sorted(
 ZONE_SET = frozenset(ZONES) | {"UTC"}
 
 
-def _own_application(application_id: int) -> Application:
-    application = db.session.scalar(Application.for_candidate(current_user).where(Application.id == application_id))
-    if application is None:
-        abort(404)
-    return application
-
-
 def _viewer_zone() -> ZoneInfo:
     """The zone times are shown in: the one chosen on the page, else the person's own."""
     chosen = request.values.get("tz", "")
     if chosen in ZONE_SET:
         return ZoneInfo(chosen)
-    return scheduling.zone_of(current_user)
+    return zone_of(current_user)
 
 
 def _parse_start(value: str) -> datetime | None:
@@ -73,7 +69,7 @@ def _days(starts, zone: ZoneInfo) -> dict[date, list[datetime]]:
 @policy.candidate(owns="application")
 def book(application_id: int):
     """Choose a day, then a time, then confirm: the whole step (one interview or a loop) is booked."""
-    application = _own_application(application_id)
+    application = own_application(application_id)
     moving = _moving(application)
     if moving is None and not scheduling.planned_interviews(application):
         flash("There is nothing to book at this step.", "error")
@@ -146,7 +142,7 @@ def book(application_id: int):
 @policy.candidate(owns="application")
 def cancel(application_id: int, group_id: str):
     """Cancel a booking (before the cut-off), with a reason."""
-    application = _own_application(application_id)
+    application = own_application(application_id)
     found = next((b for b in read.bookings_of(application.id) if b.group_id == group_id), None)
     if found is None:
         abort(404)
@@ -169,7 +165,7 @@ def cancel(application_id: int, group_id: str):
 @policy.candidate(owns="application")
 def candidate_invite(application_id: int, group_id: str):
     """The booking as a calendar file, to add by hand."""
-    application = _own_application(application_id)
+    application = own_application(application_id)
     interviews = _group_interviews(group_id, application_id=application.id)
     ics = invites.for_candidate(interviews, method="PUBLISH", position_title=application.position.title)
     return _calendar_response(ics, "interview.ics")
@@ -382,13 +378,6 @@ def availability():
     )
 
 
-def _run_application(application_id: int) -> Application:
-    """An application the signed-in staff member runs (its position's recruiter or hiring manager)."""
-    application = db.session.get(Application, application_id)
-    policy.require(policy.runs_application(current_user, application))
-    return application
-
-
 def _booking_of(application: Application, group_id: str) -> read.Booking:
     found = next((b for b in read.bookings_of(application.id) if b.group_id == group_id), None)
     if found is None:
@@ -400,7 +389,7 @@ def _booking_of(application: Application, group_id: str) -> read.Booking:
 @policy.staff("recruiter", "hiring_manager", scoped_to_position=True)
 def staff_move(application_id: int, group_id: str):
     """Move a booking to another free time (staff may, at any time), with a reason the candidate reads."""
-    application = _run_application(application_id)
+    application = run_application(application_id)
     booking = _booking_of(application, group_id)
     form = EmptyForm()
     offer = scheduling.offer(application, exclude_group=group_id)
@@ -439,7 +428,7 @@ def staff_move(application_id: int, group_id: str):
 @bp.route("/staff/applications/<int:application_id>/bookings/<group_id>/cancel", methods=["POST"])
 @policy.staff("recruiter", "hiring_manager", scoped_to_position=True)
 def staff_cancel(application_id: int, group_id: str):
-    application = _run_application(application_id)
+    application = run_application(application_id)
     _booking_of(application, group_id)
     reason = request.form.get("reason", "").strip()[:500]
     if not EmptyForm().validate_on_submit():
@@ -542,7 +531,7 @@ def accommodation(application_id: int):
     from portal.scheduling import accommodations
     from portal.scheduling.models import AccommodationKind
 
-    application = _own_application(application_id)
+    application = own_application(application_id)
     form = EmptyForm()
     error = None
     if request.method == "POST":
@@ -577,7 +566,7 @@ def answer_accommodation(application_id: int, request_id: int):
     from portal.scheduling import accommodations
     from portal.scheduling.models import AccommodationRequest
 
-    application = _run_application(application_id)
+    application = run_application(application_id)
     found = db.session.get(AccommodationRequest, request_id)
     if found is None or found.application_id != application.id:
         abort(404)
