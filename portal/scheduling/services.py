@@ -44,6 +44,7 @@ from portal.scheduling.slots import FreeTime, Interval, Window, availability, pa
 from portal.timeutil import utcnow, zone_of
 from portal.unit_of_work import transactional
 
+START_STEP_MINUTES = 15  # offered starts fall on the quarter hour (slots.start_times)
 BOOKABLE_KINDS = (StageKind.SCREEN.value, StageKind.TECHNICAL.value, StageKind.LOOP.value)
 
 
@@ -295,7 +296,13 @@ def offer(application: Application, *, now: datetime | None = None, exclude_grou
     )
     first = [p for p in pool if steps[0].kind in p.kinds]
     possible = sorted(
-        {s for p in first for s in start_times(p.free.intervals, steps[0].minutes, earliest=earliest, latest=latest)}
+        {
+            s
+            for p in first
+            for s in start_times(
+                p.free.intervals, steps[0].minutes, earliest=earliest, latest=latest, step_minutes=START_STEP_MINUTES
+            )
+        }
     )
     free_for_candidate = [s for s in possible if candidate_free.fits(s, s + timedelta(minutes=length))]
     # One search over the whole horizon (its set-up is shared by every start it answers).
@@ -377,6 +384,8 @@ def _placements(application: Application, start: datetime, now: datetime, *, exc
         raise ValueError("start must be an aware instant")
     if start < now + settings.notice or start > now + settings.horizon:
         raise SlotTaken("That time can no longer be booked.")
+    if start.minute % START_STEP_MINUTES or start.second or start.microsecond:
+        raise SlotTaken("Choose one of the start times offered.")  # starts are on the quarter hour
     eligible = eligible_people(application.position, planned)
     _lock_people(set().union(*eligible.values()) | {application.candidate_id})
     pool = _pool(

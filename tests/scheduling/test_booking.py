@@ -78,7 +78,7 @@ def test_a_time_outside_the_offer_is_refused_and_nothing_is_written(team, factor
         at(6, 10),
         NOW + timedelta(hours=2),
         NOW + timedelta(days=30),
-    ):  # 07:00, a Saturday, too soon, too far
+    ):  # 07:00, a Saturday, too soon, too far, not a start offered
         with pytest.raises(scheduling.SlotTaken):
             scheduling.book(application.id, start, application.candidate, now=NOW)
     assert _interviews(application.id) == []
