@@ -55,6 +55,8 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _tune_sqlite(app)
+    else:
+        _ping_idle_connections(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -100,6 +102,47 @@ def _register_security(app: Flask) -> None:
     app.before_request(policy.enforce)
     app.after_request(web.set_security_headers)
     policy.register_jinja_tests(app)
+
+
+# A pooled connection used this recently is taken as alive; an older one is pinged before use.
+IDLE_BEFORE_PING_SECONDS = 10.0
+
+
+def _ping_idle_connections(app: Flask) -> None:
+    """Ping a pooled connection before use only when it sat idle, not before every request.
+
+    pool_pre_ping costs one more round trip on every request; under load a connection comes back
+    to the pool within milliseconds, and one that a server restart broke since then fails its
+    request the way a restart during the request would (SQLAlchemy then drops the whole pool).
+    A connection idle for longer (the server may have closed it meanwhile) is checked first, and
+    replaced if dead, so the first request after a quiet spell never meets a stale connection.
+    """
+    import time
+
+    from sqlalchemy import event, exc
+
+    from portal.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection, record, _proxy):
+        returned = record.info.get("candor.returned_at")
+        if returned is not None and time.monotonic() - returned < IDLE_BEFORE_PING_SECONDS:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # noqa: BLE001  any failure means: not usable
+            raise exc.DisconnectionError("the pooled connection is gone") from error
+        if not alive:
+            raise exc.DisconnectionError("the pooled connection is gone")
+
+    @event.listens_for(engine, "connect")
+    @event.listens_for(engine, "checkin")
+    def _mark_fresh(_dbapi_connection, record):
+        if record is not None:
+            record.info["candor.returned_at"] = time.monotonic()
 
 
 def _tune_sqlite(app: Flask) -> None:

@@ -188,8 +188,9 @@ def load(env: dict[str, str] | None = None, overrides: dict | None = None) -> di
             {"connect_args": {"timeout": 30}}
             if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
             # A request that cannot get a connection within a few seconds is answered "busy" (503)
-            # instead of queueing for half a minute.
-            else {"pool_pre_ping": True, "pool_timeout": float(env.get("DATABASE_POOL_TIMEOUT", "5"))}
+            # instead of queueing for half a minute. Connections that sat idle are checked before use
+            # by the portal's own checkout hook (portal/__init__.py), not by pool_pre_ping on every one.
+            else {"pool_timeout": float(env.get("DATABASE_POOL_TIMEOUT", "5"))}
         )
     return config
 
