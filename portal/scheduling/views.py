@@ -15,7 +15,7 @@ from portal.forms import EmptyForm
 from portal.hiring.candidate_views import own_application
 from portal.hiring.models import Application
 from portal.hiring.staff_views import run_application
-from portal.scheduling import invites, read
+from portal.scheduling import interview_links, invites, read
 from portal.scheduling import services as scheduling
 from portal.scheduling.models import Interview, InterviewStatus
 from portal.security import policy
@@ -197,10 +197,13 @@ def _calendar_response(ics: bytes, filename: str):
 @policy.staff("interviewer", "recruiter", "hiring_manager", "hr", "admin")
 def my_interviews():
     """The signed-in staff member's interviews: upcoming, then past."""
+    upcoming = read.interviews_of(current_user.id, upcoming=True)
+    past = read.interviews_of(current_user.id, upcoming=False, limit=50)
     return render_template(
         "scheduling/my_interviews.html",
-        upcoming=read.interviews_of(current_user.id, upcoming=True),
-        past=read.interviews_of(current_user.id, upcoming=False, limit=50),
+        upcoming=upcoming,
+        past=past,
+        links={item.id: interview_links(item) for item in upcoming + past},
         profile=None,
     )
 
