@@ -419,7 +419,8 @@ def staff_move(application_id: int, group_id: str):
             "scheduling/staff_move.html",
             application=application,
             booking=booking,
-            starts=offer.starts[:80],
+            # Every free time of the horizon, by day in the staff member's zone.
+            days=_days(offer.starts, zone_of(current_user)),
             form=form,
             error=error,
             values=request.form,

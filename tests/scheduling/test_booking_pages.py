@@ -4,6 +4,7 @@ moving and cancelling with a reason; calendar downloads; availability and the pr
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import pytest
 import vobject
@@ -14,6 +15,7 @@ from portal.scheduling import services as scheduling
 from portal.scheduling.models import Interview, SchedulingProfile
 from portal.templating import iso
 from tests.helpers import login
+from tests.scheduling.conftest import AMSTERDAM
 
 ZONE = "America/Los_Angeles"  # the candidate's browser; the recruiter keeps Amsterdam hours
 
@@ -290,3 +292,17 @@ def test_one_off_hours_on_a_saturday_are_offered_and_can_be_removed(team, app, f
     [window] = db.session.scalars(select(AvailabilityWindow).where(AvailabilityWindow.on_date == saturday)).all()
     recruiter.post("/staff/availability", data={"section": "remove_dated", "window": window.id})
     assert db.session.scalars(select(AvailabilityWindow).where(AvailabilityWindow.on_date == saturday)).all() == []
+
+
+def test_the_recruiters_move_page_offers_every_free_time_of_the_horizon_by_day(waiting, client, team, app):
+    client.post(f"/applications/{waiting.id}/book", data={"start": iso(_first_free(waiting))})
+    [interview] = db.session.scalars(select(Interview)).all()
+    recruiter = app.test_client()
+    login(recruiter, team.recruiter)
+    page = recruiter.get(f"/staff/applications/{waiting.id}/bookings/{interview.group_id}/move").get_data(as_text=True)
+    options = re.findall(r'<option value="([^"]+)"', page)
+    offered = [iso(start) for start in scheduling.offer(waiting, exclude_group=interview.group_id).starts]
+    assert options == offered and len(options) > 80  # not cut at the first few days
+    groups = re.findall(r'<optgroup label="([^"]+)"', page)
+    days = {datetime.fromisoformat(o.replace("Z", "+00:00")).astimezone(AMSTERDAM).date() for o in options}
+    assert len(groups) == len(days) > 1
