@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.hiring import queries
 from portal.hiring.forms import QUESTIONS
-from portal.hiring.models import Application, Position, PositionStatus, StageEvent
+from portal.hiring.models import Application, Position, PositionStatus, Stage, StageEvent
 from portal.security import policy
 from portal.timeutil import utcnow
 
@@ -100,7 +100,7 @@ def timeline_entries(events: list[StageEvent], *, with_actor: bool = False) -> t
     )
 
 
-def _view(application: Application, events: list[StageEvent], *, detail: bool) -> ApplicationView:
+def _view(application: Application, events: list, *, detail: bool) -> ApplicationView:
     from portal.hiring import process
 
     stage = application.stage
@@ -173,18 +173,40 @@ def for_mail(application: Application) -> ApplicationView:
     return _view(application, [], detail=False)
 
 
-def _events_by_application(ids: list[int]) -> dict[int, list[StageEvent]]:
-    found: dict[int, list[StageEvent]] = {i: [] for i in ids}
-    if ids:
-        for event in db.session.scalars(
-            select(StageEvent)
-            .where(StageEvent.application_id.in_(ids))
-            .order_by(StageEvent.id)
-            # The stages are the applications' processes', in the session already.
-            .options(lazyload(StageEvent.from_stage), lazyload(StageEvent.to_stage))
-        ).unique():
-            found[event.application_id].append(event)
-    return found
+@dataclass(frozen=True)
+class _Event:
+    """What a candidate's timeline reads of a stage event: no actor, whose name is for staff pages."""
+
+    action: str
+    created_at: datetime
+    candidate_message: str
+    from_stage: Stage | None
+    to_stage: Stage | None
+    actor: None = None
+
+
+def _candidate_events(application: Application) -> list[_Event]:
+    """The application's events as plain values, oldest first, with stage names from its own process
+    (in the session already): one column query, no rows of people behind it."""
+    stages = {stage.id: stage for stage in application.position.process.stages}
+
+    def stage(stage_id: int | None) -> Stage | None:
+        if stage_id is None:
+            return None
+        return stages.get(stage_id) or db.session.get(Stage, stage_id)
+
+    rows = db.session.execute(
+        select(
+            StageEvent.action,
+            StageEvent.created_at,
+            StageEvent.candidate_message,
+            StageEvent.from_stage_id,
+            StageEvent.to_stage_id,
+        )
+        .where(StageEvent.application_id == application.id)
+        .order_by(StageEvent.id)
+    )
+    return [_Event(action, at, message, stage(before), stage(after)) for action, at, message, before, after in rows]
 
 
 def application_for(candidate: User, application_id: int) -> ApplicationView | None:
@@ -200,7 +222,7 @@ def application_for(candidate: User, application_id: int) -> ApplicationView | N
     )
     if application is None:
         return None
-    return _view(application, _events_by_application([application.id])[application.id], detail=True)
+    return _view(application, _candidate_events(application), detail=True)
 
 
 def applications_for(candidate: User) -> list[ApplicationView]:
