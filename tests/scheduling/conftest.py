@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
+import socket
+import subprocess
+import sys
+import time as time_module
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -58,3 +65,96 @@ def team(app, factory) -> Team:
     set_qualifications(recruiter, hr, ["hr_behavioural", "hr_culture"])
     staff.set_pool_kinds(recruiter, position, hr, ["hr_behavioural", "hr_culture"])
     return Team(position, recruiter, engineers, hr, manager)
+
+
+# --- a real CalDAV server --------------------------------------------------------------------------
+
+RADICALE_USER, RADICALE_PASSWORD = "ines", "radicale-test-password"
+READY_TIMEOUT = 30
+
+
+@dataclass
+class Radicale:
+    url: str
+    username: str = RADICALE_USER
+    password: str = RADICALE_PASSWORD
+
+    def client(self):
+        import caldav
+
+        return caldav.DAVClient(url=self.url, username=self.username, password=self.password, enable_rfc6764=False)
+
+    def new_calendar(self, name: str):
+        """A fresh calendar in the test account (each test writes its own)."""
+        with self.client() as client:
+            return client.principal().make_calendar(name=name, cal_id=f"{name}-{uuid.uuid4().hex[:8]}")
+
+
+def _radicale_missing(reason: str):
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CalDAV tests cannot run on CI: {reason}", pytrace=False)
+    pytest.skip(f"CalDAV tests skipped: {reason}")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def radicale(tmp_path_factory) -> Radicale:
+    """Radicale (from PyPI) on 127.0.0.1 with one account (htpasswd, plain), started once per session."""
+    if importlib.util.find_spec("radicale") is None or importlib.util.find_spec("caldav") is None:
+        _radicale_missing("radicale or caldav is not installed (pip install -e '.[test]')")
+    root = tmp_path_factory.mktemp("radicale")
+    (root / "users").write_text(f"{RADICALE_USER}:{RADICALE_PASSWORD}\n")
+    # Radicale takes no port 0: a free port is chosen here, and another one tried if it was taken meanwhile.
+    for _ in range(5):
+        port = _free_port()
+        (root / "config").write_text(
+            f"[server]\nhosts = 127.0.0.1:{port}\n"
+            f"[auth]\ntype = htpasswd\nhtpasswd_filename = {root / 'users'}\nhtpasswd_encryption = plain\ndelay = 0\n"
+            "[rights]\ntype = owner_only\n"
+            f"[storage]\nfilesystem_folder = {root / 'collections'}\n"
+            "[logging]\nlevel = info\nmask_passwords = True\n"
+        )
+        log_path = root / "radicale.log"
+        with open(log_path, "wb") as log:
+            # stdin stays open as a lifeline, as for the OpenID Connect provider.
+            process = subprocess.Popen(
+                [sys.executable, "-m", "radicale", "--config", str(root / "config")],
+                stdin=subprocess.PIPE,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        if _radicale_ready(process, log_path):
+            break
+        _stop(process)
+    else:
+        pytest.fail(f"Radicale did not start:\n{log_path.read_text(errors='replace')}", pytrace=False)
+    try:
+        yield Radicale(url=f"http://127.0.0.1:{port}/")
+    finally:
+        _stop(process)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    process.stdin.close()
+
+
+def _radicale_ready(process: subprocess.Popen, log_path) -> bool:
+    deadline = time_module.monotonic() + READY_TIMEOUT
+    while time_module.monotonic() < deadline:
+        if "Radicale server ready" in log_path.read_text(errors="replace"):
+            return True
+        if process.poll() is not None:
+            return False
+        time_module.sleep(0.05)
+    return False
