@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import http.server
 import importlib.util
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time as time_module
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -158,3 +160,61 @@ def _radicale_ready(process: subprocess.Popen, log_path) -> bool:
             return False
         time_module.sleep(0.05)
     return False
+
+
+# --- a calendar feed on 127.0.0.1 ------------------------------------------------------------------
+
+
+@dataclass
+class FeedServer:
+    """A loopback HTTP server: path -> (status, body, headers); every request is counted."""
+
+    port: int
+    routes: dict = field(default_factory=dict)
+    requests: list = field(default_factory=list)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+
+@pytest.fixture
+def feed_server():
+    routes: dict = {}
+    seen: list = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            seen.append(self.path)
+            status, body, headers = routes.get(self.path, (404, b"not found", {}))
+            self.send_response(status)
+            chunked = headers.pop("chunked", False) if isinstance(headers, dict) else False
+            for name, value in headers.items():
+                self.send_header(name, value)
+            if chunked:
+                # No Content-Length: the size is only known by reading, chunk after chunk.
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                for start in range(0, len(body), 16384):
+                    piece = body[start : start + 16384]
+                    self.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+                self.wfile.write(b"0\r\n\r\n")
+                return
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_PROPFIND = do_GET
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.protocol_version = "HTTP/1.1"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield FeedServer(server.server_address[1], routes, seen)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

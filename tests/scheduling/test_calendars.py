@@ -4,9 +4,6 @@ that the booking offer then leaves out; failures keep what was read before and s
 
 from __future__ import annotations
 
-import http.server
-import threading
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -240,61 +237,6 @@ def test_an_address_that_is_no_calendar_server_is_a_message(team, feed_server):
 # --- ICS feeds -------------------------------------------------------------------------------------
 
 
-@dataclass
-class FeedServer:
-    """A loopback HTTP server: path -> (status, body, headers); every request is counted."""
-
-    port: int
-    routes: dict = field(default_factory=dict)
-    requests: list = field(default_factory=list)
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-
-@pytest.fixture
-def feed_server():
-    routes: dict = {}
-    seen: list = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            seen.append(self.path)
-            status, body, headers = routes.get(self.path, (404, b"not found", {}))
-            self.send_response(status)
-            chunked = headers.pop("chunked", False) if isinstance(headers, dict) else False
-            for name, value in headers.items():
-                self.send_header(name, value)
-            if chunked:
-                # No Content-Length: the size is only known by reading, chunk after chunk.
-                self.send_header("Transfer-Encoding", "chunked")
-                self.end_headers()
-                for start in range(0, len(body), 16384):
-                    piece = body[start : start + 16384]
-                    self.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
-                self.wfile.write(b"0\r\n\r\n")
-                return
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        do_PROPFIND = do_GET
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.protocol_version = "HTTP/1.1"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield FeedServer(server.server_address[1], routes, seen)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
 def los_angeles_feed() -> bytes:
     """A feed kept in Los Angeles: a weekly meeting across the US clock change, a floating-time lunch (the
     reader's own wall clock), free/busy periods, and a free period that does not block."""
@@ -430,3 +372,25 @@ def test_disconnecting_forgets_the_calendar_its_password_and_its_busy_times(team
     assert stored_busy(recruiter) == []
     assert (saved.calendar_kind, saved.calendar_url, saved.calendar_username, saved.calendar_secret) == (None,) * 4
     assert own_calendar.refresh_due(now=NOW_EU + timedelta(days=1)).read == 0
+
+
+def test_flask_calendars_refresh_reads_the_due_calendars_for_cron(app, team, feed_server):
+    feed_server.routes["/la.ics"] = (200, los_angeles_feed(), {})
+    engineer = team.engineers[0]
+    own_calendar.connect(engineer, engineer, kind="ics", url=feed_server.url("/la.ics"))
+    result = app.test_cli_runner().invoke(args=["calendars", "refresh"])
+    assert result.exit_code == 0, result.output
+    assert "read 1, failed 0" in result.output
+    assert profile(engineer).calendar_refreshed_at is not None
+    again = app.test_cli_runner().invoke(args=["calendars", "refresh"])
+    assert "read 0, failed 0" in again.output and feed_server.requests == ["/la.ics"]
+
+
+def test_the_outbox_worker_reads_due_calendars_beside_the_mail(app, team, feed_server):
+    feed_server.routes["/la.ics"] = (200, los_angeles_feed(), {})
+    engineer = team.engineers[0]
+    own_calendar.connect(engineer, engineer, kind="ics", url=feed_server.url("/la.ics"))
+    result = app.test_cli_runner().invoke(args=["outbox", "work", "--interval", "0.05", "--stop-after", "1"])
+    assert result.exit_code == 0, result.output
+    assert profile(engineer).calendar_refreshed_at is not None
+    assert feed_server.requests == ["/la.ics"]
