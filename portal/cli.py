@@ -1,4 +1,4 @@
-"""flask commands: create-staff, seed-demo, outbox deliver / work."""
+"""flask commands: create-staff, seed-demo, outbox deliver / work, calendars refresh / work."""
 
 from __future__ import annotations
 
@@ -31,7 +31,13 @@ def outbox_deliver(limit: int) -> None:
 @click.option(
     "--stop-after", type=float, default=None, help="Stop after this many seconds (default: run until interrupted)."
 )
-def outbox_work(interval: float, stop_after: float | None) -> None:
+@click.option(
+    "--calendars/--no-calendars",
+    default=True,
+    show_default=True,
+    help="Also read staff members' own calendars when due, in a thread of their own.",
+)
+def outbox_work(interval: float, stop_after: float | None, calendars: bool) -> None:
     """Keep delivering until interrupted (run one or more alongside the web app)."""
     from portal.notifications.worker import work
 
@@ -39,11 +45,58 @@ def outbox_work(interval: float, stop_after: float | None) -> None:
     stop = threading.Event()
     # A service manager stops the worker with SIGTERM: finish the message in hand, then leave.
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # A slow calendar must not hold up the mail: the calendars have a thread (and a session) of their own.
+    reader = _calendar_thread(stop, stop_after) if calendars else None
     try:
         work(interval=interval, stop_after=stop_after, stop=stop)
     except KeyboardInterrupt:
         pass
+    stop.set()
+    if reader is not None:
+        reader.join(timeout=30)
     click.echo("outbox worker stopped")
+
+
+def _calendar_thread(stop: threading.Event, stop_after: float | None) -> threading.Thread:
+    from portal.scheduling import own_calendar
+
+    app = current_app._get_current_object()
+
+    def run():
+        with app.app_context():
+            own_calendar.work(stop_after=stop_after, stop=stop)
+
+    thread = threading.Thread(target=run, name="calendars", daemon=True)
+    thread.start()
+    return thread
+
+
+calendars = AppGroup("calendars", help="Read staff members' own calendars (ICS feeds, CalDAV accounts).")
+
+
+@calendars.command("refresh")
+@click.option("--limit", default=500, show_default=True, help="Calendars to read in this pass at most.")
+def calendars_refresh(limit: int) -> None:
+    """Read every calendar not read for CALENDAR_REFRESH_MINUTES, once (for cron)."""
+    from portal.scheduling import own_calendar
+
+    report = own_calendar.refresh_due(limit=limit)
+    click.echo(f"read {report.read}, failed {report.failed}")
+
+
+@calendars.command("work")
+@click.option("--interval", default=60.0, show_default=True, help="Seconds between two passes.")
+@click.option("--stop-after", type=float, default=None, help="Stop after this many seconds.")
+def calendars_work(interval: float, stop_after: float | None) -> None:
+    """Keep reading due calendars until interrupted (instead of the outbox worker's thread)."""
+    from portal.scheduling import own_calendar
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        own_calendar.work(interval=interval, stop_after=stop_after, stop=stop)
+    except KeyboardInterrupt:
+        pass
 
 
 @click.command("create-staff")
@@ -93,5 +146,6 @@ def seed_demo(force: bool) -> None:
 
 def register(app) -> None:
     app.cli.add_command(outbox)
+    app.cli.add_command(calendars)
     app.cli.add_command(create_staff)
     app.cli.add_command(seed_demo)

@@ -168,6 +168,12 @@ def load(env: dict[str, str] | None = None, overrides: dict | None = None) -> di
         "SCHEDULING_BUFFER_MINUTES": int(env.get("SCHEDULING_BUFFER_MINUTES", "10")),
         # The public holidays that block interviewers' days unless their profile names another country.
         "SCHEDULING_DEFAULT_COUNTRY": env.get("SCHEDULING_DEFAULT_COUNTRY", "NL").upper(),
+        # Staff members' own calendars (ICS feeds, CalDAV accounts): how often each is read again, the
+        # most read from one, and whether addresses on private networks may be read (the portal's own
+        # network is out of reach of staff-given addresses in production unless this says otherwise).
+        "CALENDAR_REFRESH_MINUTES": int(env.get("CALENDAR_REFRESH_MINUTES", "30")),
+        "CALENDAR_MAX_BYTES": _megabytes(env, "CALENDAR_MAX_MB", 5),
+        "CALENDAR_ALLOW_PRIVATE_HOSTS": _bool(env.get("CALENDAR_ALLOW_PRIVATE_HOSTS"), default=not production),
         # Where interviews happen: {uid} becomes the interview's own room.
         "VIDEO_LINK_TEMPLATE": env.get("VIDEO_LINK_TEMPLATE", "https://meet.jit.si/candor-{uid}"),
     }

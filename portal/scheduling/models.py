@@ -48,6 +48,9 @@ class SchedulingProfile(db.Model):
     calendar_username: Mapped[str | None] = mapped_column(String(200))
     calendar_secret: Mapped[str | None] = mapped_column(String(500))
     calendar_refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the calendar was last read, whatever the outcome: a failing one is retried on the same rhythm
+    # as a working one, not on every pass of the worker.
+    calendar_attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     calendar_error: Mapped[str] = mapped_column(Text, default="")
     # The private feed of their upcoming interviews; a new token revokes the old address.
     feed_token: Mapped[str] = mapped_column(String(64), unique=True, default=lambda: secrets.token_urlsafe(32))

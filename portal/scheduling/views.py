@@ -266,9 +266,8 @@ def _clock(minutes: int) -> str:
 @bp.route("/staff/availability", methods=["GET", "POST"])
 @policy.staff("interviewer", "recruiter", "hiring_manager", "hr", "admin")
 def availability():
-    """Your interview availability: weekly hours, days off, limits, and your private calendar feed."""
+    """Your interview availability: weekly hours, days off, limits, your own calendar and your feed."""
     from portal.scheduling import staff
-    from portal.scheduling.models import AvailabilityWindow, BlockedDay
 
     form = EmptyForm()
     errors: dict[str, str] = {}
@@ -344,6 +343,15 @@ def availability():
                 errors[section or "form"] = exc.message
             if not errors:
                 return redirect(url_for("scheduling.availability"))
+    return _availability_page(form, errors, values)
+
+
+def _availability_page(form: EmptyForm, errors: dict[str, str], values: dict):
+    """The availability page, with `errors` next to their fields (400) or none (200)."""
+    from portal.scheduling import staff
+    from portal.scheduling.models import AvailabilityWindow, BlockedDay
+    from portal.scheduling.own_calendar import KINDS
+
     profile = staff.profile_of_readonly(current_user)
     weekly = {
         w.weekday: w
@@ -375,6 +383,7 @@ def availability():
             blocked=blocked,
             dated=[(w.id, w.on_date, _clock(w.start_minute), _clock(w.end_minute)) for w in dated],
             profile=profile,
+            calendar_kinds=KINDS,
             feed_url=url_for("scheduling.feed", token=profile.feed_token, _external=True) if profile.feed_token else "",
         ),
         400 if errors else 200,
@@ -590,3 +599,7 @@ def answer_accommodation(application_id: int, request_id: int):
         except DomainError as exc:
             flash(exc.message, "error")
     return redirect(url_for("staff.application", application_id=application.id) + "#accommodations-heading")
+
+
+# The routes of a staff member's own calendar join this blueprint.
+from portal.scheduling import calendar_views  # noqa: E402, F401

@@ -167,6 +167,17 @@ PAGES: list[PageSpec] = [
     P("interviewer", "availability", "/staff/availability"),
     P(
         "interviewer",
+        "availability-calendar-errors",
+        "/staff/availability",
+        status=400,
+        fill={"Address (https://...)": "ftp://calendar.example/me.ics"},
+        submit="Connect and read it now",
+        screenshot=False,
+    ),
+    # A connected calendar whose last reading failed (prepare_extra_pages).
+    P("hr", "availability-calendar", "/staff/availability", screenshot=False),
+    P(
+        "interviewer",
         "availability-errors",
         "/staff/availability",
         status=400,
@@ -337,6 +348,7 @@ def prepare_extra_pages() -> dict[str, str]:
     if User.by_email(INVITED_EMAIL) is None:
         accounts.invite_candidate(User.by_email(ROLES["recruiter"]), name="Ines Invited", email=INVITED_EMAIL)
     db.session.commit()
+    _calendar_that_failed(User.by_email(ROLES["hr"]))
 
     def last_link(kind: str, to_addr: str, prefix: str) -> str:
         message = db.session.scalars(
@@ -354,3 +366,22 @@ def prepare_extra_pages() -> dict[str, str]:
         "invite_path": last_link("invite", INVITED_EMAIL, "/auth/invite/"),
         "verify_path": last_link("verify_email", UNVERIFIED_EMAIL, "/auth/verify/"),
     }
+
+
+def _calendar_that_failed(user) -> None:
+    """A CalDAV account read three hours ago and failing since: nothing listens on 127.0.0.1:9."""
+    from datetime import timedelta
+
+    from portal.extensions import db
+    from portal.scheduling import own_calendar
+    from portal.scheduling.models import SchedulingProfile
+    from portal.timeutil import utcnow
+
+    profile = db.session.get(SchedulingProfile, user.id)
+    if profile is not None and profile.calendar_kind:
+        return
+    own_calendar.connect(user, user, kind="caldav", url="http://127.0.0.1:9/dav/", username="hana", password="demo")
+    own_calendar.refresh(user, actor=user)
+    profile = db.session.get(SchedulingProfile, user.id)
+    profile.calendar_refreshed_at = utcnow() - timedelta(hours=3)
+    db.session.commit()

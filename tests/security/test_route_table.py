@@ -139,6 +139,11 @@ TABLE = {
     ("GET", "/staff/interviews"): staff_only({who: 200 for who in STAFF}),
     ("GET", "/staff/availability"): staff_only({who: 200 for who in STAFF}),
     ("POST", "/staff/availability"): staff_only({who: 400 for who in STAFF}),
+    # Their own calendar: an empty form names no kind of calendar (400); refreshing or disconnecting
+    # when none is connected says so and goes back to the page.
+    ("POST", "/staff/availability/calendar"): staff_only({who: 400 for who in STAFF}),
+    ("POST", "/staff/availability/calendar/refresh"): staff_only({who: 302 for who in STAFF}),
+    ("POST", "/staff/availability/calendar/disconnect"): staff_only({who: 302 for who in STAFF}),
     # Only the interviewer's own interview (there is none with this id).
     ("GET", "/staff/interviews/<int:interview_id>/invite.ics"): staff_only({who: 404 for who in STAFF}),
     # The application of a position: its recruiter and hiring manager, and its interview panel.
