@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import nh3
@@ -99,7 +100,18 @@ _ALLOWED_TAGS = {
 
 def markdown(text: str | None) -> Markup:
     """Staff-written Markdown as safe HTML. Headings start at h3, below the page's own h1 and h2."""
-    html = _MARKDOWN.render(text or "")
+    text = text or ""
+    return Markup(_cached_render(text) if len(text) <= _CACHED_UP_TO else _render(text))
+
+
+# A pure function of the text, and the same few descriptions are shown on every page view: each is
+# parsed and sanitised once per process, not on every request (bounded: 256 texts of at most 20,000
+# characters, a few megabytes at worst).
+_CACHED_UP_TO = 20_000
+
+
+def _render(text: str) -> str:
+    html = _MARKDOWN.render(text)
     html = html.replace("<h1>", "<h3>").replace("</h1>", "</h3>").replace("<h2>", "<h3>").replace("</h2>", "</h3>")
     clean = nh3.clean(
         html,
@@ -108,7 +120,10 @@ def markdown(text: str | None) -> Markup:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )
-    return Markup(clean)
+    return clean
+
+
+_cached_render = lru_cache(maxsize=256)(_render)
 
 
 def register(app) -> None:
