@@ -30,7 +30,9 @@ class CooldownActive(DomainError):
 
 
 class AlreadyApplied(DomainError):
-    pass
+    def __init__(self, message: str, application_id: int | None = None):
+        super().__init__(message)
+        self.application_id = application_id  # the application in progress, when there is one
 
 
 class PositionNotOpen(DomainError):

@@ -54,11 +54,10 @@ def positions():
 def position(position_id: int):
     """One position, its process, and the way to apply."""
     found = _visible_position(position_id)
-    refusal = existing_id = None
+    refusal = None
     if policy.is_candidate(current_user):
         refusal = hiring.apply_refusal(current_user, found)
-        if isinstance(refusal, AlreadyApplied):
-            existing_id = hiring.active_application_id(current_user, found)
+    existing_id = refusal.application_id if isinstance(refusal, AlreadyApplied) else None
     return render_template(
         "hiring/position.html",
         position=candidate_read.position_view(found),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.exc import StaleDataError
@@ -164,36 +164,31 @@ def apply_refusal(candidate: User, position: Position) -> DomainError | None:
     return None
 
 
-def check_can_apply(candidate: User, position: Position) -> None:
+def check_can_apply(candidate: User, position: Position, today: date | None = None) -> None:
     if not position.is_open:
         raise PositionNotOpen("This position is not open for applications.")
-    until = cooldown_until(candidate, position)
-    if until:
-        raise CooldownActive(until)
-    # One look at the candidate's applications to this position that still stand.
-    standing = set(
-        db.session.scalars(
-            select(Application.status).where(
-                Application.candidate_id == candidate.id,
-                Application.position_id == position.id,
-                Application.status.in_([ApplicationStatus.ACTIVE.value, ApplicationStatus.HIRED.value]),
-            )
-        )
-    )
-    if ApplicationStatus.ACTIVE.value in standing:
-        raise AlreadyApplied("You have already applied to this position; follow it on your dashboard.")
-    if ApplicationStatus.HIRED.value in standing:
-        raise AlreadyApplied("You already have an offer for this position.")
-
-
-def active_application_id(candidate: User, position: Position) -> int | None:
-    return db.session.scalar(
-        select(Application.id).where(
+    today = today or utcnow().date()
+    # One look at the candidate's applications to this position that still stand or still block.
+    rows = db.session.execute(
+        select(Application.id, Application.status, Application.reapply_after).where(
             Application.candidate_id == candidate.id,
             Application.position_id == position.id,
-            Application.status == ApplicationStatus.ACTIVE.value,
+            or_(
+                Application.status.in_([ApplicationStatus.ACTIVE.value, ApplicationStatus.HIRED.value]),
+                and_(Application.status == ApplicationStatus.REJECTED.value, Application.reapply_after > today),
+            ),
         )
-    )
+    ).all()
+    blocked = [row.reapply_after for row in rows if row.status == ApplicationStatus.REJECTED.value]
+    if blocked:
+        raise CooldownActive(max(blocked))
+    active = [row.id for row in rows if row.status == ApplicationStatus.ACTIVE.value]
+    if active:
+        raise AlreadyApplied(
+            "You have already applied to this position; follow it on your dashboard.", application_id=active[0]
+        )
+    if rows:
+        raise AlreadyApplied("You already have an offer for this position.")
 
 
 def apply(candidate: User, position: Position, *, cv_stream, cv_filename: str, answers: dict) -> Application:
