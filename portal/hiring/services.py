@@ -240,6 +240,13 @@ def lock_application(application_id: int) -> Application | None:
     # The row alone: when PostgreSQL re-reads a row that another transaction changed while we waited
     # for its lock, outer-joined rows come from the old snapshot (a moved application would appear
     # to have no stage). Relationships load afterwards, from the fresh row.
+    if db.session.get_bind().dialect.name != "postgresql":
+        # SQLite has no row locks but one writer at a time: a write that changes nothing takes the
+        # writer's lock now, so two changes of one application never both read it before either wrote.
+        db.session.execute(
+            update(Application).where(Application.id == application_id).values(version=Application.version),
+            execution_options={"synchronize_session": False},
+        )
     return db.session.scalar(
         select(Application)
         .where(Application.id == application_id)

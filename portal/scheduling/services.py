@@ -59,6 +59,10 @@ class NothingToBook(DomainError):
     pass
 
 
+class BookingGone(DomainError):
+    """The booking was cancelled meanwhile: there is nothing left to move or cancel."""
+
+
 @dataclass(frozen=True)
 class Settings:
     notice: timedelta
@@ -458,8 +462,11 @@ def _locked_group(group_id: str) -> tuple[Application, list[Interview]]:
             .execution_options(populate_existing=True)
         )
     )
-    if application is None or not found:
+    if application is None:
         raise LookupError(group_id)
+    if not found:
+        # Cancelled meanwhile (a second click, or someone else): nothing left to change.
+        raise BookingGone("This interview was already cancelled.")
     return application, found
 
 

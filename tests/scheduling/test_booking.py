@@ -240,3 +240,49 @@ def _assert_nobody_overlaps(interviews):
         for b in interviews:
             if a.id < b.id and (a.interviewer_id == b.interviewer_id or a.candidate_id == b.candidate_id):
                 assert a.ends_at <= b.starts_at or b.ends_at <= a.starts_at, (a.id, b.id)
+
+
+def test_many_cancellations_of_one_booking_at_once_cancel_it_once(team, factory, app):
+    from portal.accounts.models import User
+    from portal.audit.models import AuditEntry as AuditEvent
+
+    application = _screening(factory, team)
+    candidate_id = application.candidate_id
+    [interview] = scheduling.book(application.id, at(3, 10), application.candidate, now=NOW)
+    group = interview.group_id
+    mails_before = len(outbox("interview_cancelled"))
+
+    def attempt():
+        scheduling.cancel(group, db.session.get(User, candidate_id), "Double click", now=NOW)
+
+    outcome = race(app, 6, attempt, scheduling.BookingGone)
+    assert outcome.count("done") == 1 and outcome.count("refused") == 5
+    db.session.expire_all()
+    [after] = _interviews(application.id)
+    assert (after.status, after.sequence) == ("cancelled", 1)
+    cancelled = db.session.scalar(
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "interview.cancelled")
+    )
+    assert cancelled == 1
+    assert len(outbox("interview_cancelled")) - mails_before == 2  # the candidate and the recruiter, once each
+
+
+def test_many_moves_of_one_booking_at_once_each_raise_its_sequence(team, factory, app):
+    from portal.accounts.models import User
+
+    application = _screening(factory, team)
+    candidate_id = application.candidate_id
+    [interview] = scheduling.book(application.id, at(3, 10), application.candidate, now=NOW)
+    group = interview.group_id
+    targets = [at(4, 9), at(4, 10), at(4, 11), at(4, 14), at(4, 15)]
+    queue = list(targets)
+
+    def attempt():
+        scheduling.reschedule(group, queue.pop(), db.session.get(User, candidate_id), "Clash", now=NOW)
+
+    outcome = race(app, len(targets), attempt, scheduling.SlotTaken)
+    assert outcome.count("done") == len(targets)
+    db.session.expire_all()
+    [after] = _interviews(application.id)
+    # Every move read the one before it: none was lost.
+    assert after.sequence == len(targets) and after.status == "booked" and after.starts_at in targets
