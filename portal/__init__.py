@@ -24,6 +24,9 @@ def create_app(overrides: dict | None = None, env: dict | None = None) -> Flask:
     logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Alembic announces each of its plugins at INFO on every `flask` command: noise, not news.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    # The CalDAV client logs whole responses and tracebacks at INFO (and DEBUG): a server's error page or
+    # an event's text does not belong in the portal's log; its own failures reach us as exceptions.
+    logging.getLogger("caldav").setLevel(logging.WARNING)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     if app.config["TRUSTED_PROXY_HOPS"]:

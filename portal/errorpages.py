@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template, request
+from flask import render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -43,20 +43,25 @@ BUSY_RETRY_SECONDS = 5
 GENERAL = {4: 400, 5: 500}
 
 
-def _upload_limit() -> str:
-    # The limit of what this page uploads; elsewhere, of the largest kind of upload there is.
+TOO_MUCH_TEXT = (
+    "That is too much to send",
+    "What was sent is larger than this form accepts. Shorten it and try again.",
+)
+
+
+def _upload_limit() -> str | None:
+    """The limit of what this page uploads; None for a page that uploads no file."""
     from portal.files import upload_kind_of_request
 
     kind = upload_kind_of_request()
-    if kind is None:
-        kind = max(current_app.config["UPLOAD_KINDS"].values(), key=lambda k: k.max_bytes)
-    return kind.limit_text
+    return kind.limit_text if kind is not None else None
 
 
 def render_error(status: int, detail: str | None = None, headers=None):
     title, text = MESSAGES.get(status) or MESSAGES[GENERAL.get(status // 100, 500)]
     if status == 413:
-        text = text.format(limit=_upload_limit())
+        limit = _upload_limit()
+        title, text = (title, text.format(limit=limit)) if limit else TOO_MUCH_TEXT
     page = render_template("errors/error.html", status=status, title=title, text=detail or text)
     return page, status, headers or {}
 

@@ -9,6 +9,12 @@ class DomainError(Exception):
         self.message = message
 
 
+class InvalidInput(DomainError):
+    """Something typed that cannot be kept as it is: the person changes it and sends it again."""
+
+    status = 400
+
+
 class NotAllowed(DomainError):
     status = 403
 

@@ -52,6 +52,34 @@ def has_visible_character(value: str) -> bool:
     return any(_visible(ch) for ch in value)
 
 
+def text_problem(value: str, *, multi_line: bool = False) -> str | None:
+    """What is wrong with typed text, if anything: control characters anywhere, line breaks in a
+    one-line field, and in one line something invisible or direction-changing, or nothing visible."""
+    if _CONTROL.search(value) or (not multi_line and _LINE_BREAK.search(value)):
+        return "Remove the invisible control characters (or line breaks) from this field."
+    if not multi_line and hidden_characters(value):
+        return "Remove the invisible or direction-changing characters from this field."
+    if value.strip() and not has_visible_character(value):
+        return "Enter at least one visible character."
+    return None
+
+
+def typed_text(value: str | None, *, max_length: int, multi_line: bool = False, required: str = "") -> str:
+    """Text from a plain form field (not a Form), checked as a Form checks its text: stripped, or a
+    DomainError saying what to change. `required` is the message when nothing visible was typed."""
+    from portal.errors import InvalidInput
+
+    value = (value or "").strip()
+    if required and not has_visible_character(value):
+        raise InvalidInput(required)
+    problem = text_problem(value, multi_line=multi_line)
+    if problem:
+        raise InvalidInput(problem)
+    if len(value) > max_length:
+        raise InvalidInput(f"Please keep it under {max_length:,} characters.")
+    return value
+
+
 class Form(FlaskForm):
     """The base of every form: on top of each field's own checks, text holds no control characters,
     a one-line field nothing invisible or direction-changing, and at least one visible character."""
@@ -64,13 +92,7 @@ class Form(FlaskForm):
             multi_line = field.type == "TextAreaField"
             if field.type not in _TEXT_FIELDS and not multi_line:
                 continue
-            problem = None
-            if _CONTROL.search(field.data) or (not multi_line and _LINE_BREAK.search(field.data)):
-                problem = "Remove the invisible control characters (or line breaks) from this field."
-            elif not multi_line and hidden_characters(field.data):
-                problem = "Remove the invisible or direction-changing characters from this field."
-            elif not multi_line and field.data.strip() and not has_visible_character(field.data):
-                problem = "Enter at least one visible character."
+            problem = text_problem(field.data, multi_line=multi_line)
             if problem:
                 field.errors = [*field.errors, problem]
                 valid = False

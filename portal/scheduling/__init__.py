@@ -16,6 +16,7 @@ def init_app(app) -> None:
 
     rules = app.extensions["candor.process"]
     rules.add_effect(effects.cancel_interviews_of_closed_application, *effects.CLOSING_ACTIONS)
+    rules.add_effect(effects.cancel_interviews_of_stage_left, process.Action.ADVANCE)
     rules.add_effect(effects.ask_candidate_to_book, process.Action.ADVANCE)
     app.extensions.setdefault(_LINKS, [])
 

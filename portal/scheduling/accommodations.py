@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from portal import audit
 from portal.accounts.models import User
+from portal.forms import typed_text
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
 from portal.hiring.models import Application
@@ -48,13 +49,11 @@ def ask(application: Application, candidate: User, kinds: list[str], details: st
     if not application.is_active:
         raise DomainError("This application has ended.")
     kinds = sorted(set(kinds))
-    details = details.strip()
+    details = typed_text(details, max_length=2000, multi_line=True)
     if set(kinds) - KINDS:
         raise DomainError("Choose from the accommodations listed.")
     if not kinds and not details:
         raise DomainError("Choose what would help, or describe it.")
-    if len(details) > 2000:
-        raise DomainError("Please keep the description under 2,000 characters.")
     pending = [r for r in requests_of(application.id) if r.status == AccommodationStatus.PENDING.value]
     if len(pending) >= 3:
         raise DomainError("Your recruiter has not answered your earlier requests yet.")
@@ -87,16 +86,16 @@ def answer(request_id: int, actor: User, *, grant: bool, extra_minutes: int, mes
         raise NotAllowed("Only the position's recruiter or hiring manager can answer.")
     if request.status != AccommodationStatus.PENDING.value:
         raise DomainError("This request has an answer already.")
-    message = message.strip()
-    if not message:
-        raise DomainError("Write the answer the candidate will read.")
+    message = typed_text(
+        message, max_length=2000, multi_line=True, required="Write the answer the candidate will read."
+    )
     if not grant:
         extra_minutes = 0
     if not 0 <= extra_minutes <= 120:
         raise DomainError("Extra time is 0 to 120 minutes per interview.")
     request.status = (AccommodationStatus.GRANTED if grant else AccommodationStatus.DECLINED).value
     request.extra_minutes = extra_minutes
-    request.answer = message[:2000]
+    request.answer = message
     request.answered_by_id = actor.id
     request.answered_at = utcnow()
     audit.record(
@@ -114,5 +113,15 @@ def answer(request_id: int, actor: User, *, grant: bool, extra_minutes: int, mes
         candidate_name=application.candidate.name,
         position_title=application.position.title,
         request=request,
+        # Granted time lengthens what is booked next; a booking made before keeps its length until moved.
+        booked_already=bool(extra_minutes) and booked_ahead(application),
     )
     return request
+
+
+def booked_ahead(application: Application) -> bool:
+    """Whether interviews are booked ahead for the application's current stage."""
+    from portal.scheduling.services import current_booking
+
+    now = utcnow()
+    return any(i.starts_at > now for i in current_booking(application))

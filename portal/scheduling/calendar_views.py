@@ -16,6 +16,7 @@ from portal.security import policy
 
 @bp.route("/staff/availability/calendar", methods=["POST"])
 @policy.staff("interviewer", "recruiter", "hiring_manager", "hr", "admin")
+@limiter.limit("10 per minute")
 def connect_calendar():
     """Connect your own calendar (an ICS feed or a CalDAV account), or change it; it is read at once."""
     form = EmptyForm()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import time as time_module
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -21,6 +22,9 @@ from zoneinfo import ZoneInfo
 import icalendar
 import recurring_ical_events
 import requests
+import requests.adapters
+import urllib3.connection
+import urllib3.connectionpool
 
 from portal.scheduling.slots import Interval, merge
 from portal.storage.kinds import MB
@@ -29,6 +33,15 @@ UTC = timezone.utc
 MAX_URL_LENGTH = 500
 MAX_REDIRECTS = 3
 TIMEOUT = (5, 15)  # seconds: to connect, and between two reads
+READ_DEADLINE = 30  # seconds for a whole feed: a server dripping a byte now and then is cut off
+# Events over the booking horizon, counted as rules expand: a person's three weeks hold a few hundred;
+# a rule repeating every second would otherwise expand into millions.
+MAX_EVENTS = 5000
+# A rule is expanded from its first occurrence, one step at a time: a rule repeating every second
+# since long ago takes minutes before its first instance in the horizon. The steps before the horizon
+# are estimated from the rule and refused beyond this (a daily event since 1980 is some 17,000).
+MAX_RULE_STEPS = 200_000
+_SECONDS_PER = {"SECONDLY": 1, "MINUTELY": 60, "HOURLY": 3600, "DAILY": 86400, "WEEKLY": 7 * 86400}
 CHUNK = 64 * 1024
 BUSY_FREEBUSY_TYPES = {"BUSY", "BUSY-UNAVAILABLE", "BUSY-TENTATIVE"}
 # The portal's own interviews (their UIDs, portal/scheduling/invites.py) are counted from the database:
@@ -76,16 +89,65 @@ def check_url(url: str, *, allow_private_hosts: bool) -> str:
     if allow_private_hosts:
         return url
     try:
-        found = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+        found = _resolve(parts.hostname, port)
     except (socket.gaierror, UnicodeError):
         raise CalendarError(f"The host {parts.hostname} could not be found.") from None
-    for *_, sockaddr in found:
-        address = ipaddress.ip_address(sockaddr[0].split("%", 1)[0])
-        if _internal(address):
+    for address in found:
+        if _internal(ipaddress.ip_address(address.split("%", 1)[0])):
             raise CalendarError(
                 f"The host {parts.hostname} is on a private or reserved network, which the portal does not reach."
             )
     return url
+
+
+def _resolve(host: str, port: int) -> list[str]:
+    return [sockaddr[0] for *_, sockaddr in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
+
+
+class _PeerChecked:
+    """A connection that looks at the address it actually reached, before a byte is sent: a name may
+    resolve to a public address when checked and to the portal's own network a moment later."""
+
+    def _new_conn(self):
+        sock = super()._new_conn()
+        try:
+            peer = sock.getpeername()[0]
+        except (AttributeError, OSError):
+            peer = None
+        if peer is None or _internal(ipaddress.ip_address(str(peer).split("%", 1)[0])):
+            sock.close()
+            raise CalendarError(
+                f"The host {self.host} is on a private or reserved network, which the portal does not reach."
+            )
+        return sock
+
+
+class _PeerCheckedHTTPConnection(_PeerChecked, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _PeerCheckedHTTPSConnection(_PeerChecked, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _PeerCheckedHTTPPool(urllib3.connectionpool.HTTPConnectionPool):
+    ConnectionCls = _PeerCheckedHTTPConnection
+
+
+class _PeerCheckedHTTPSPool(urllib3.connectionpool.HTTPSConnectionPool):
+    ConnectionCls = _PeerCheckedHTTPSConnection
+
+
+def guard_session(session, adapter_class) -> None:
+    """Mount adapters on a requests (or niquests) session whose connections check their peer."""
+
+    class Adapter(adapter_class):
+        def init_poolmanager(self, *args, **kwargs):
+            super().init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = {"http": _PeerCheckedHTTPPool, "https": _PeerCheckedHTTPSPool}
+
+    for prefix in ("http://", "https://"):
+        session.mount(prefix, Adapter())
 
 
 def _internal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
@@ -110,6 +172,8 @@ def fetch_ics(url: str, limits: Limits) -> bytes:
     """The feed's bytes: at most a few redirects, each checked like the address, and at most max_bytes."""
     session = requests.Session()
     session.trust_env = False  # a proxy from the environment would see the private address
+    if not limits.allow_private_hosts:
+        guard_session(session, requests.adapters.HTTPAdapter)
     try:
         for _ in range(MAX_REDIRECTS + 1):
             check_url(url, allow_private_hosts=limits.allow_private_hosts)
@@ -150,11 +214,14 @@ def _read_capped(response: requests.Response, max_bytes: int) -> bytes:
     if declared.isdigit() and int(declared) > max_bytes:
         raise CalendarError(_too_large(max_bytes))
     chunks, size = [], 0
+    deadline = time_module.monotonic() + READ_DEADLINE
     try:
         for chunk in response.iter_content(CHUNK):
             size += len(chunk)
             if size > max_bytes:
                 raise CalendarError(_too_large(max_bytes))
+            if time_module.monotonic() > deadline:
+                raise CalendarError("The calendar took too long to send (more than 30 seconds).")
             chunks.append(chunk)
     except requests.RequestException:
         raise CalendarError("The calendar stopped answering while it was being read.") from None
@@ -193,11 +260,7 @@ def busy_intervals(
     portal's own interviews, and the busy periods of VFREEBUSY components. Merged and clipped to [start, end)."""
     found: list[Interval] = []
     for calendar in calendars:
-        try:
-            events = recurring_ical_events.of(calendar).between(start, end)
-        except Exception:  # noqa: BLE001  the library raises many kinds on broken rules or dates
-            raise CalendarError("The calendar holds an event the portal cannot read (a broken date or rule).") from None
-        for event in events:
+        for event in _events_between(calendar, start, end, zone):
             interval = _event_interval(event, zone)
             if interval is not None:
                 found.append(interval)
@@ -205,6 +268,57 @@ def busy_intervals(
             found.extend(_freebusy_intervals(freebusy, zone))
     clipped = [Interval(max(i.start, start), min(i.end, end)) for i in found if i.end > start and i.start < end]
     return merge(clipped)
+
+
+def _events_between(calendar: icalendar.Calendar, start: datetime, end: datetime, zone: ZoneInfo) -> list:
+    """The events happening between start and end, expanded lazily in order of their start (rules with
+    their exceptions), refused beyond MAX_EVENTS before they fill the memory or the worker's time."""
+    _check_rules(calendar, start, zone)
+    events = []
+    # Whole days and floating times are placed in the owner's zone only later: a day of slack on
+    # each side keeps every event that may touch the horizon.
+    stop = end + timedelta(days=1)
+    try:
+        for event in recurring_ical_events.of(calendar).after(start - timedelta(days=1)):
+            begins = event.get("DTSTART")
+            if begins is not None and _instant(begins.dt, zone) >= stop:
+                break
+            events.append(event)
+            if len(events) > MAX_EVENTS:
+                raise CalendarError(
+                    f"The calendar holds more than {MAX_EVENTS:,} events in the next weeks, more than the portal "
+                    "reads: check for an event that repeats every minute or second."
+                )
+    except CalendarError:
+        raise
+    except Exception:  # noqa: BLE001  the library raises many kinds on broken rules or dates
+        raise CalendarError("The calendar holds an event the portal cannot read (a broken date or rule).") from None
+    return events
+
+
+def _check_rules(calendar: icalendar.Calendar, start: datetime, zone: ZoneInfo) -> None:
+    for event in calendar.walk("VEVENT"):
+        rules, first = event.get("RRULE"), event.get("DTSTART")
+        if rules is None or first is None:
+            continue
+        try:
+            before = (start - _instant(first.dt, zone)).total_seconds()
+        except (TypeError, ValueError, OverflowError):
+            continue  # the expansion reports the broken date
+        for rule in rules if isinstance(rules, list) else [rules]:
+            period = _SECONDS_PER.get(str((rule.get("FREQ") or [""])[0]).upper(), 28 * 86400)
+            per_period = 1
+            for part in ("BYSECOND", "BYMINUTE", "BYHOUR"):
+                per_period *= max(1, len(rule.get(part) or []))
+            try:
+                interval = max(1, int((rule.get("INTERVAL") or [1])[0]))
+            except (TypeError, ValueError):
+                interval = 1
+            if before / (period * interval) * per_period > MAX_RULE_STEPS:
+                raise CalendarError(
+                    "The calendar holds an event that repeats too often since too long ago for the portal "
+                    "to read (every second or minute, or every hour for decades)."
+                )
 
 
 def _event_interval(event, zone: ZoneInfo) -> Interval | None:
@@ -305,6 +419,10 @@ def _guarded_client(caldav, url: str, username: str, password: str, limits: Limi
     )
     session = client.session
     session.trust_env = False
+    if not limits.allow_private_hosts:
+        import niquests.adapters
+
+        guard_session(session, niquests.adapters.HTTPAdapter)
     session.max_redirects = MAX_REDIRECTS
     follow = session.get_redirect_target
 

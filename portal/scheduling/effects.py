@@ -21,6 +21,15 @@ def cancel_interviews_of_closed_application(transition: Transition) -> None:
     services.cancel_future_interviews(transition.application, reason)
 
 
+def cancel_interviews_of_stage_left(transition: Transition) -> None:
+    """Moving on before a stage's interviews took place leaves none of them standing in calendars."""
+    services.cancel_future_interviews(
+        transition.application,
+        f"The application moved on from the {transition.from_stage.name.lower()}.",
+        stage_id=transition.from_stage.id,
+    )
+
+
 def ask_candidate_to_book(transition: Transition) -> None:
     """Entering a stage the candidate books (a screen, an on-site round) makes the next move theirs."""
     application = transition.application

@@ -25,6 +25,7 @@ from sqlalchemy import delete, or_, select, update
 
 from portal import audit
 from portal.accounts.models import User
+from portal.forms import typed_text
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.scheduling import calendars
@@ -98,7 +99,10 @@ def connect(actor: User, user: User, *, kind: str, url: str, username: str = "",
         url = calendars.check_url(url, allow_private_hosts=limits().allow_private_hosts)
     except CalendarError as exc:
         raise CalendarInvalid("calendar_url", exc.message) from None
-    username = (username or "").strip()
+    try:
+        username = typed_text(username, max_length=MAX_USERNAME)
+    except DomainError as exc:
+        raise CalendarInvalid("calendar_username", exc.message) from None
     if kind == "caldav" and not username:
         raise CalendarInvalid("calendar_username", "Give the user name of your CalDAV account.")
     if len(username) > MAX_USERNAME:

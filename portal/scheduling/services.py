@@ -23,6 +23,7 @@ from sqlalchemy.orm import lazyload
 
 from portal import audit
 from portal.accounts.models import Role, User
+from portal.forms import typed_text
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
 from portal.hiring import progress as stage_progress
@@ -83,6 +84,15 @@ class Settings:
             buffer=config["SCHEDULING_BUFFER_MINUTES"],
             default_country=config["SCHEDULING_DEFAULT_COUNTRY"],
         )
+
+
+def could_be_offered(start: datetime, now: datetime | None = None) -> bool:
+    """Whether a start is of the kind ever offered (on the quarter hour, after the notice, within the
+    horizon): one that is not was never shown, and is not "just taken"."""
+    now = now or utcnow()
+    settings = Settings.from_config()
+    on_grid = start.second == 0 and start.microsecond == 0 and start.minute % START_STEP_MINUTES == 0
+    return on_grid and now + settings.notice <= start <= now + settings.horizon
 
 
 # --- what the current stage asks for -------------------------------------------------------------
@@ -493,8 +503,7 @@ def reschedule(
     now = now or utcnow()
     application, found = _locked_group(group_id)
     _check_change_allowed(application, found, actor, now)
-    if not reason.strip():
-        raise DomainError("Please give a reason for moving the interview.")
+    reason = typed_text(reason, max_length=500, required="Please give a reason for moving the interview.")
     placements = _placements(application, start, now, exclude_group=group_id)
     moved_from = found[0].starts_at
     # The same rows move: earlier mails' links keep working and show the current time.
@@ -521,12 +530,12 @@ def reschedule(
         group=group_id,
         moved_from=moved_from.isoformat(),
         starts_at=start.isoformat(),
-        reason=reason.strip(),
+        reason=reason,
     )
     db.session.flush()
     for interview in found:
         db.session.refresh(interview, ["interviewer"])
-    notify.moved(found, reason.strip(), released)
+    notify.moved(found, reason, released)
     return found
 
 
@@ -536,11 +545,10 @@ def cancel(group_id: str, actor: User, reason: str, *, now: datetime | None = No
     now = now or utcnow()
     application, found = _locked_group(group_id)
     _check_change_allowed(application, found, actor, now)
-    if not reason.strip():
-        raise DomainError("Please give a reason for cancelling the interview.")
-    _cancel(found, reason.strip())
-    audit.record("interview.cancelled", application, actor=actor, group=group_id, reason=reason.strip())
-    notify.cancelled(found, reason.strip())
+    reason = typed_text(reason, max_length=500, required="Please give a reason for cancelling the interview.")
+    _cancel(found, reason)
+    audit.record("interview.cancelled", application, actor=actor, group=group_id, reason=reason)
+    notify.cancelled(found, reason)
     if application.is_active and application.stage_id == found[0].stage_id:
         stage_progress.hand_to_candidate(application, "Book a new time for your interview.", step="booking")
     return found
@@ -601,16 +609,18 @@ def _cancel(interviews: list[Interview], reason: str) -> None:
     db.session.flush()
 
 
-def cancel_future_interviews(application: Application, reason: str, now: datetime | None = None) -> list[Interview]:
-    """Cancel every interview of the application that has not started (rejected, withdrawn, closed)."""
+def cancel_future_interviews(
+    application: Application, reason: str, now: datetime | None = None, *, stage_id: int | None = None
+) -> list[Interview]:
+    """Cancel every interview of the application that has not started (rejected, withdrawn, closed),
+    or only those of one stage (a stage the application has left)."""
     now = now or utcnow()
-    future = list(
-        db.session.scalars(
-            select(Interview).where(
-                Interview.application_id == application.id, holds_time_clause(), Interview.starts_at > now
-            )
-        ).unique()
+    query = select(Interview).where(
+        Interview.application_id == application.id, holds_time_clause(), Interview.starts_at > now
     )
+    if stage_id is not None:
+        query = query.where(Interview.stage_id == stage_id)
+    future = list(db.session.scalars(query).unique())
     _cancel(future, reason)
     groups: dict[str, list[Interview]] = {}
     for interview in sorted(future, key=lambda i: i.starts_at):

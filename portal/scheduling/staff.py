@@ -12,6 +12,7 @@ from sqlalchemy import delete, select
 
 from portal import audit
 from portal.accounts.models import User
+from portal.forms import typed_text
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.hiring.models import InterviewKind, Position
@@ -53,6 +54,23 @@ def _staff(user: User) -> None:
         raise DomainError("Only staff keep interview availability.")
 
 
+# Hours and days off are planned at most this far ahead: a later date is a typing slip.
+PLAN_AHEAD_DAYS = 366
+
+
+def _check_day(user: User, day: date) -> None:
+    """A date for hours or a day off: from today (in the person's own zone) up to a year ahead."""
+    from datetime import timedelta
+
+    from portal.timeutil import utcnow, zone_of
+
+    today = utcnow().astimezone(zone_of(user)).date()
+    if day < today:
+        raise DomainError("Choose today or a later date.")
+    if day > today + timedelta(days=PLAN_AHEAD_DAYS):
+        raise DomainError("Choose a date within the next year.")
+
+
 def _check_window(start_minute: int, end_minute: int) -> None:
     if not (0 <= start_minute < end_minute <= MINUTES_PER_DAY):
         raise DomainError("A time window must start before it ends, within one day.")
@@ -81,6 +99,7 @@ def set_weekly_windows(actor: User, user: User, windows: Iterable[tuple[int, int
 def add_dated_window(actor: User, user: User, on: date, start_minute: int, end_minute: int) -> AvailabilityWindow:
     """Availability on one date only (besides the weekly windows)."""
     _staff(user)
+    _check_day(user, on)
     _check_window(start_minute, end_minute)
     window = AvailabilityWindow(user_id=user.id, on_date=on, start_minute=start_minute, end_minute=end_minute)
     db.session.add(window)
@@ -100,9 +119,21 @@ def remove_dated_window(actor: User, user: User, window_id: int) -> None:
 @transactional
 def block_day(actor: User, user: User, day: date, reason: str = "") -> None:
     _staff(user)
+    _check_day(user, day)
+    reason = typed_text(reason, max_length=200)
     if db.session.get(BlockedDay, (user.id, day)) is None:
-        db.session.add(BlockedDay(user_id=user.id, day=day, reason=reason.strip()[:200]))
+        db.session.add(BlockedDay(user_id=user.id, day=day, reason=reason))
         audit.record("scheduling.day_blocked", user, actor=actor, day=day.isoformat())
+
+
+@transactional
+def unblock_day(actor: User, user: User, day: date) -> None:
+    """Work on a day after all: its day off is removed (public holidays stay as they are)."""
+    blocked = db.session.get(BlockedDay, (user.id, day))
+    if blocked is None:
+        raise DomainError("That day is not one of your days off.")
+    db.session.delete(blocked)
+    audit.record("scheduling.day_unblocked", user, actor=actor, day=day.isoformat())
 
 
 @transactional

@@ -25,8 +25,8 @@ bp = Blueprint("scheduling", __name__)
 
 ZONES = sorted(
     z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/", "posix/", "right/"))
-)
-ZONE_SET = frozenset(ZONES) | {"UTC"}
+) + ["UTC"]
+ZONE_SET = frozenset(ZONES)
 
 
 def _viewer_zone() -> ZoneInfo:
@@ -38,13 +38,14 @@ def _viewer_zone() -> ZoneInfo:
 
 
 def _parse_start(value: str) -> datetime | None:
+    if len(value) > 40:
+        return None
     try:
         moment = datetime.fromisoformat(value.strip())
-    except (ValueError, AttributeError):
+        # Year 1 or 9999 with an offset falls outside what a datetime holds once in UTC.
+        return moment.astimezone(timezone.utc) if moment.tzinfo is not None else None
+    except (ValueError, AttributeError, OverflowError):
         return None
-    if moment.tzinfo is None or len(value) > 40:
-        return None
-    return moment.astimezone(timezone.utc)
 
 
 def _moving(application: Application) -> read.Booking | None:
@@ -92,8 +93,8 @@ def book(application_id: int):
     start = _parse_start(request.values.get("start", ""))
     error, nearest = None, []
     if request.method == "POST" and form.validate_on_submit():
-        reason = request.form.get("reason", "").strip()[:500]
-        if start is None:
+        reason = request.form.get("reason", "").strip()
+        if start is None or not scheduling.could_be_offered(start):
             error = "Choose one of the times shown."
         elif moving is not None and not reason:
             error = "Please tell us why you are moving the interview."
@@ -147,7 +148,7 @@ def cancel(application_id: int, group_id: str):
     if found is None:
         abort(404)
     form = EmptyForm()
-    reason = request.form.get("reason", "").strip()[:500]
+    reason = request.form.get("reason", "").strip()
     if not form.validate_on_submit():
         flash("The form expired. Please try again.", "error")
     elif not reason:
@@ -332,9 +333,22 @@ def availability():
                     else:
                         staff.block_day(current_user, current_user, day, request.form.get("reason", ""))
                         flash(f"{day:%A %d %B %Y} is blocked.", "success")
+                elif section == "unblock":
+                    try:
+                        day = date.fromisoformat(request.form.get("day", ""))
+                    except ValueError:
+                        day = date.min
+                    staff.unblock_day(current_user, current_user, day)
+                    flash(f"{day:%A %d %B %Y} is no longer a day off.", "success")
                 elif section == "feed":
+                    had_one = bool(staff.profile_of_readonly(current_user).feed_token)
                     staff.new_feed_address(current_user, current_user)
-                    flash("Your calendar feed has a new address; the old one no longer works.", "success")
+                    flash(
+                        "Your calendar feed has a new address; the old one no longer works."
+                        if had_one
+                        else "Your calendar feed address is ready: add it to your calendar.",
+                        "success",
+                    )
                 else:
                     abort(400)
             except ValueError:
@@ -362,7 +376,9 @@ def _availability_page(form: EmptyForm, errors: dict[str, str], values: dict):
         )
     }
     blocked = db.session.scalars(
-        db.select(BlockedDay).where(BlockedDay.user_id == current_user.id).order_by(BlockedDay.day)
+        db.select(BlockedDay)
+        .where(BlockedDay.user_id == current_user.id, BlockedDay.day >= date.today())
+        .order_by(BlockedDay.day)
     ).all()
     dated = db.session.scalars(
         db.select(AvailabilityWindow)
@@ -408,7 +424,7 @@ def staff_move(application_id: int, group_id: str):
     error = None
     if request.method == "POST":
         start = _parse_start(request.form.get("start", ""))
-        reason = request.form.get("reason", "").strip()[:500]
+        reason = request.form.get("reason", "").strip()
         if not form.validate_on_submit():
             error = "The form expired. Please try again."
         elif start is None:
@@ -443,7 +459,7 @@ def staff_move(application_id: int, group_id: str):
 def staff_cancel(application_id: int, group_id: str):
     application = run_application(application_id)
     _booking_of(application, group_id)
-    reason = request.form.get("reason", "").strip()[:500]
+    reason = request.form.get("reason", "").strip()
     if not EmptyForm().validate_on_submit():
         flash("The form expired. Please try again.", "error")
     elif not reason:
@@ -595,7 +611,14 @@ def answer_accommodation(application_id: int, request_id: int):
                 extra_minutes=int(minutes) if minutes.isdigit() else -1,
                 message=request.form.get("answer", ""),
             )
-            flash("Answered. The candidate gets your answer by email.", "success")
+            if request.form.get("decision") == "grant" and accommodations.booked_ahead(application):
+                flash(
+                    "Answered. The interviews booked already keep their length: the candidate is told to move "
+                    "them for the extra time (or move them yourself).",
+                    "success",
+                )
+            else:
+                flash("Answered. The candidate gets your answer by email.", "success")
         except DomainError as exc:
             flash(exc.message, "error")
     return redirect(url_for("staff.application", application_id=application.id) + "#accommodations-heading")

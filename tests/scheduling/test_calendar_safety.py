@@ -5,6 +5,7 @@ opened, for the address given, a name that resolves there, and every redirect.""
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -119,3 +120,20 @@ def test_a_caldav_server_that_redirects_to_the_portals_own_network_is_not_follow
     outcome = own_calendar.refresh(recruiter, now=NOW)
     assert not outcome.ok and "private or reserved network" in outcome.error
     assert set(feed_server.requests) == {"/dav/"}
+
+
+@pytest.mark.parametrize("kind", ["ics", "caldav"])
+def test_a_name_that_resolves_elsewhere_by_the_time_of_connecting_is_refused_before_a_byte_is_sent(
+    closed, interviewer, feed_server, monkeypatch, kind
+):
+    # DNS rebinding: the name is public when checked, and on loopback when the connection is made.
+    monkeypatch.setattr(calendars, "_resolve", lambda host, port: ["93.184.216.34"])
+    feed_server.routes["/la.ics"] = (200, los_angeles_feed(), {"Content-Type": "text/calendar"})
+    url = feed_server.url("/la.ics")
+    limits = calendars.Limits(allow_private_hosts=False, max_bytes=1024 * 1024)
+    with pytest.raises(calendars.CalendarError, match="private or reserved network"):
+        if kind == "ics":
+            calendars.fetch_ics(url, limits)
+        else:
+            calendars.caldav_busy(url, "ivan", "secret", NOW, NOW, ZoneInfo("UTC"), limits)
+    assert feed_server.requests == []

@@ -90,14 +90,24 @@ def test_upload_over_the_request_limit_is_the_portals_413_and_stores_nothing(app
     assert not storage.exists() or not any(p.is_file() for p in storage.rglob("*"))
 
 
-def test_413_page_states_the_configured_limit(make_app):
+def test_413_page_states_the_configured_limit_of_the_upload_and_no_file_limit_elsewhere(make_app):
     app = make_app(MAX_CONTENT_LENGTH=2 * 1024 * 1024 + 1024, MAX_UPLOAD_BYTES=2 * 1024 * 1024)
     with app.app_context():
-        response = app.test_client().post(
+        position = Factory().position()
+        client = app.test_client()
+        login(client, Factory().candidate("big@cand.example"))
+        upload = client.post(
+            f"/positions/{position.id}/apply",
+            data={"cv": (io.BytesIO(PDF + b"0" * (3 * 1024 * 1024)), "cv.pdf")},
+        )
+        form = app.test_client().post(
             "/auth/signup", data={"blob": "x" * (3 * 1024 * 1024)}, content_type="multipart/form-data"
         )
-    body = assert_portal_page(response, 413)
+    body = assert_portal_page(upload, 413, "too large")
     assert "2 MB" in body and "10 MB" not in body
+    # A form without a file is not told about file sizes.
+    body = assert_portal_page(form, 413, "too much to send")
+    assert "MB" not in body and "file" not in body.split("<main", 1)[-1]
 
 
 def test_csrf_failure_is_the_portals_400(client):
