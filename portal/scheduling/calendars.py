@@ -209,7 +209,8 @@ def _check_status(status: int) -> None:
         raise CalendarError(f"The calendar answered with an error ({status}).")
 
 
-def _read_capped(response: requests.Response, max_bytes: int) -> bytes:
+def _read_capped(response, max_bytes: int, errors: type[Exception] | tuple = requests.RequestException) -> bytes:
+    """The body of a streamed response (requests' or niquests'), read in chunks up to max_bytes."""
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise CalendarError(_too_large(max_bytes))
@@ -223,7 +224,7 @@ def _read_capped(response: requests.Response, max_bytes: int) -> bytes:
             if time_module.monotonic() > deadline:
                 raise CalendarError("The calendar took too long to send (more than 30 seconds).")
             chunks.append(chunk)
-    except requests.RequestException:
+    except errors:
         raise CalendarError("The calendar stopped answering while it was being read.") from None
     return b"".join(chunks)
 
@@ -433,6 +434,16 @@ def _guarded_client(caldav, url: str, username: str, password: str, limits: Limi
         return target
 
     session.get_redirect_target = checked_redirect
+
+    def capped(response, *args, **kwargs):
+        # Runs before the client reads the body: read it here, within the size cap and the deadline.
+        import niquests
+
+        response._content = _read_capped(response, limits.max_bytes, niquests.RequestException)
+        response._content_consumed = True
+        return response
+
+    session.hooks["response"].append(capped)
     return client
 
 

@@ -185,6 +185,8 @@ def feed_server():
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
             seen.append(self.path)
+            # Read what a PROPFIND or REPORT sends: a body left unread makes the close a reset.
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
             status, body, headers = routes.get(self.path, (404, b"not found", {}))
             self.send_response(status)
             chunked = headers.pop("chunked", False) if isinstance(headers, dict) else False

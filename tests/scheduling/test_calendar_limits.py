@@ -136,3 +136,13 @@ def test_a_new_address_that_cannot_be_read_says_nothing_from_it_blocks_slots(app
     assert "could not be read" in page
     assert "Until it is read, nothing from this calendar blocks interview slots." in page
     assert "The busy times read before still count" not in page
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_a_caldav_answer_larger_than_the_cap_is_refused(feed_server, chunked):
+    huge = b"<?xml version='1.0'?><multistatus xmlns='DAV:'>" + b" " * (2 * 1024 * 1024) + b"</multistatus>"
+    headers = {"Content-Type": "application/xml", "chunked": True} if chunked else {"Content-Type": "application/xml"}
+    feed_server.routes["/dav/"] = (207, huge, headers)
+    limits = calendars.Limits(allow_private_hosts=True, max_bytes=1024 * 1024)
+    with pytest.raises(calendars.CalendarError, match="larger than 1 MB"):
+        calendars.caldav_busy(feed_server.url("/dav/"), "ivan", "secret", START, END, AMSTERDAM, limits)
