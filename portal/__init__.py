@@ -102,6 +102,7 @@ def _register_security(app: Flask) -> None:
 
     # Static files are public; every other endpoint declares its own policy.
     app.view_functions["static"] = policy.public(app.view_functions["static"])
+    app.before_request(web.refuse_nul_in_path)
     app.before_request(policy.enforce)
     app.after_request(web.set_security_headers)
     policy.register_jinja_tests(app)

@@ -6,6 +6,7 @@ from flask import render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from sqlalchemy.exc import DataError as SQLAlchemyDataError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 
 from portal.errors import DomainError
@@ -84,6 +85,17 @@ def register(app) -> None:
         # WWW-Authenticate on 401); the body and its type are ours.
         headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
         return render_error(exc.code, headers=headers)
+
+    @app.errorhandler(SQLAlchemyDataError)
+    def data_error(exc: SQLAlchemyDataError):
+        # A value the database cannot hold (a NUL in text on PostgreSQL) that no check caught: the
+        # request is refused and nothing of it is kept; it is still logged, as a check is missing.
+        db.session.rollback()
+        if "NUL" in str(exc.orig):
+            app.logger.warning("NUL character reached the database on %s %s", request.method, request.path)
+            return render_error(400, "Something sent holds a NUL character, which the portal does not accept.")
+        app.logger.exception("database refused a value on %s %s", request.method, request.path)
+        return render_error(500)
 
     @app.errorhandler(SQLAlchemyTimeout)
     def busy(exc: SQLAlchemyTimeout):

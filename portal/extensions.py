@@ -28,3 +28,11 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def account_key() -> str:
+    """Limits counted per signed-in account (colleagues behind one office address do not share them),
+    per address before signing in."""
+    from flask_login import current_user
+
+    return f"user:{current_user.get_id()}" if current_user.is_authenticated else get_remote_address()

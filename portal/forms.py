@@ -64,15 +64,29 @@ def text_problem(value: str, *, multi_line: bool = False) -> str | None:
     return None
 
 
+def whole_number(value: str | None, *, max_digits: int = 9) -> int | None:
+    """A whole number typed in ASCII digits (str.isdigit also takes other scripts' digits and
+    superscripts), small enough for an integer column; None otherwise."""
+    value = (value or "").strip()
+    if not value or len(value) > max_digits or not (value.isascii() and value.isdigit()):
+        return None
+    return int(value)
+
+
 def typed_text(value: str | None, *, max_length: int, multi_line: bool = False, required: str = "") -> str:
     """Text from a plain form field (not a Form), checked as a Form checks its text: stripped, or a
     DomainError saying what to change. `required` is the message when nothing visible was typed."""
     from portal.errors import InvalidInput
 
     value = (value or "").strip()
+    if multi_line:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
     if required and not has_visible_character(value):
         raise InvalidInput(required)
     problem = text_problem(value, multi_line=multi_line)
+    if not problem and multi_line and hidden_characters(value.replace("\n", " ")):
+        # Free text a colleague reads: a direction override would make it read other than it is.
+        problem = "Remove the invisible or direction-changing characters from this field."
     if problem:
         raise InvalidInput(problem)
     if len(value) > max_length:

@@ -22,7 +22,7 @@ from portal.accounts.forms import (
 from portal.accounts.models import OneTimeToken, Role, TokenPurpose, User, normalise_email
 from portal.accounts.throttle import SignInThrottled
 from portal.errors import DomainError
-from portal.extensions import db, limiter, login_manager
+from portal.extensions import account_key, db, limiter, login_manager
 from portal.forms import EmptyForm, choices
 from portal.hiring.models import Position, PositionStatus
 from portal.security import policy
@@ -34,10 +34,6 @@ bp = Blueprint("accounts", __name__, url_prefix="/auth")
 # own throttle (portal/accounts/throttle.py), per account and per address and account, so people
 # behind one office address do not lock each other out.
 AUTH_LIMIT = "10 per minute"
-
-
-def _account_key() -> str:
-    return f"user:{current_user.get_id()}" if current_user.is_authenticated else request.remote_addr or ""
 
 
 @login_manager.user_loader
@@ -164,7 +160,7 @@ def verify_pending():
 
 
 @bp.route("/verify/resend", methods=["POST"])
-@limiter.limit("5 per hour", key_func=_account_key)
+@limiter.limit("5 per hour", key_func=account_key)
 @policy.signed_in
 def resend_verification():
     """Send a fresh verification link."""

@@ -9,7 +9,7 @@ from sqlalchemy.orm import aliased
 from portal.accounts.models import Role, User
 from portal.audit.models import AuditEntry
 from portal.extensions import db
-from portal.forms import strip_control_characters
+from portal.forms import strip_control_characters, whole_number
 from portal.security import policy
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
@@ -24,7 +24,7 @@ def log():
     action = strip_control_characters(request.args.get("action", "")).strip()[:64]
     who = strip_control_characters(request.args.get("who", "")).strip().lower()[:254]
     page_arg = request.args.get("page", "")
-    page = int(page_arg) if page_arg.isdigit() and len(page_arg) < 7 else 1
+    page = whole_number(page_arg, max_digits=6) or 1
     actor = aliased(User)
     query = select(AuditEntry, actor).outerjoin(actor, AuditEntry.actor_id == actor.id)
     if action:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from portal.accounts.models import Role, User, UserRole
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.forms import choices, strip_control_characters
+from portal.forms import choices, strip_control_characters, whole_number
 from portal.hiring import candidate_read, process, queries
 from portal.hiring import services as hiring
 from portal.hiring.candidate_views import send_cv
@@ -165,8 +165,8 @@ def close_position(position_id: int):
 
 
 def _int_arg(name: str, default: int = 0) -> int:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 10 else default
+    found = whole_number(request.args.get(name, ""))
+    return default if found is None else found
 
 
 @bp.route("/positions/<int:position_id>/pipeline")

@@ -7,7 +7,7 @@ from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
 from portal.errors import DomainError
-from portal.extensions import limiter
+from portal.extensions import account_key, limiter
 from portal.forms import EmptyForm
 from portal.scheduling import own_calendar
 from portal.scheduling.views import _availability_page, bp
@@ -16,7 +16,7 @@ from portal.security import policy
 
 @bp.route("/staff/availability/calendar", methods=["POST"])
 @policy.staff("interviewer", "recruiter", "hiring_manager", "hr", "admin")
-@limiter.limit("10 per minute")
+@limiter.limit("10 per minute", key_func=account_key)
 def connect_calendar():
     """Connect your own calendar (an ICS feed or a CalDAV account), or change it; it is read at once."""
     form = EmptyForm()
@@ -46,7 +46,7 @@ def connect_calendar():
 
 @bp.route("/staff/availability/calendar/refresh", methods=["POST"])
 @policy.staff("interviewer", "recruiter", "hiring_manager", "hr", "admin")
-@limiter.limit("10 per minute")
+@limiter.limit("10 per minute", key_func=account_key)
 def refresh_calendar():
     """Read your calendar again now (it is also read in the background)."""
     if not EmptyForm().validate_on_submit():

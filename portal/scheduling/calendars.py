@@ -26,6 +26,7 @@ import requests.adapters
 import urllib3.connection
 import urllib3.connectionpool
 
+from portal.forms import hidden_characters, text_problem
 from portal.scheduling.slots import Interval, merge
 from portal.storage.kinds import MB
 
@@ -75,6 +76,8 @@ def check_url(url: str, *, allow_private_hosts: bool) -> str:
         raise CalendarError("Give the address of your calendar.")
     if len(url) > MAX_URL_LENGTH:
         raise CalendarError(f"The address is too long (at most {MAX_URL_LENGTH} characters).")
+    if any(ch.isspace() for ch in url) or hidden_characters(url) or text_problem(url):
+        raise CalendarError("The address holds spaces or invisible characters: copy it again from your calendar.")
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https"):
         raise CalendarError("The address must start with https:// (or http://).")

@@ -60,6 +60,16 @@ class NothingToBook(DomainError):
     pass
 
 
+class NotOffered(SlotTaken):
+    """The time chosen was never offered (outside everyone's hours, the notice or the horizon, off the
+    quarter hour): not taken by anyone, so there is nothing "nearest" to say about it."""
+
+    status = 400
+
+    def __init__(self, message: str = "Choose one of the times shown."):
+        super().__init__(message)
+
+
 class BookingGone(DomainError):
     """The booking was cancelled meanwhile: there is nothing left to move or cancel."""
 
@@ -204,9 +214,11 @@ def load_interviewers(
     settings: Settings,
     *,
     exclude_group: str | None = None,
+    ignore_bookings: bool = False,
 ) -> list[Interviewer]:
     """Each person's free time between earliest and latest (availability, minus holidays, leave, their
-    own calendar's busy times and their interviews with a buffer around them) and their load."""
+    own calendar's busy times and their interviews with a buffer around them) and their load; with
+    `ignore_bookings`, as if nobody had booked anything (what could ever have been offered)."""
     if not people:
         return []
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(people)))}
@@ -239,7 +251,7 @@ def load_interviewers(
     )
     if exclude_group:
         taken = taken.where(Interview.group_id != exclude_group)
-    for interview in db.session.execute(taken):
+    for interview in [] if ignore_bookings else db.session.execute(taken):
         booked[interview.interviewer_id].append(Interval(interview.starts_at, interview.ends_at))
 
     found = []
@@ -324,14 +336,24 @@ def offer(application: Application, *, now: datetime | None = None, exclude_grou
     return Offer(steps, tuple(found), length)
 
 
-def _pool(application, planned, earliest, latest, settings, *, exclude_group=None) -> list[Interviewer]:
+def _pool(
+    application, planned, earliest, latest, settings, *, exclude_group=None, ignore_bookings=False
+) -> list[Interviewer]:
     eligible = eligible_people(application.position, planned)
     kinds_of: dict[int, set[str]] = {}
     for kind, people in eligible.items():
         for person in people:
             kinds_of.setdefault(person, set()).add(kind)
     # Moving a booking: its own interviews do not stand in its way.
-    return load_interviewers(set(kinds_of), kinds_of, earliest, latest, settings, exclude_group=exclude_group)
+    return load_interviewers(
+        set(kinds_of),
+        kinds_of,
+        earliest,
+        latest,
+        settings,
+        exclude_group=exclude_group,
+        ignore_bookings=ignore_bookings,
+    )
 
 
 def nearest(starts: tuple[datetime, ...], wanted: datetime, count: int = 3) -> list[datetime]:
@@ -396,10 +418,8 @@ def _placements(application: Application, start: datetime, now: datetime, *, exc
         raise NothingToBook("There is nothing to book at this step.")
     if start.tzinfo is None:
         raise ValueError("start must be an aware instant")
-    if start < now + settings.notice or start > now + settings.horizon:
-        raise SlotTaken("That time can no longer be booked.")
-    if start.minute % START_STEP_MINUTES or start.second or start.microsecond:
-        raise SlotTaken("Choose one of the start times offered.")  # starts are on the quarter hour
+    if not could_be_offered(start, now):
+        raise NotOffered()
     eligible = eligible_people(application.position, planned)
     _lock_people(set().union(*eligible.values()) | {application.candidate_id})
     pool = _pool(
@@ -416,6 +436,12 @@ def _placements(application: Application, start: datetime, now: datetime, *, exc
         raise SlotTaken("You have another interview at that time.")
     placements = loops.assemble(steps, pool, start, settings.loop_break)
     if placements is None:
+        # Taken, or never there? Without anyone's bookings, would the time hold a loop?
+        unbooked = _pool(
+            application, planned, start - timedelta(days=1), start + timedelta(days=1), settings, ignore_bookings=True
+        )
+        if loops.assemble(steps, unbooked, start, settings.loop_break) is None:
+            raise NotOffered()
         raise SlotTaken()
     return list(zip(planned, placements, strict=True))
 
@@ -504,6 +530,8 @@ def reschedule(
     application, found = _locked_group(group_id)
     _check_change_allowed(application, found, actor, now)
     reason = typed_text(reason, max_length=500, required="Please give a reason for moving the interview.")
+    if start == found[0].starts_at:
+        raise DomainError("That is the time already booked: choose another one.")
     placements = _placements(application, start, now, exclude_group=group_id)
     moved_from = found[0].starts_at
     # The same rows move: earlier mails' links keep working and show the current time.

@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 
 from portal import audit
 from portal.accounts.models import User
-from portal.forms import typed_text
+from portal.forms import strip_control_characters, typed_text
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.hiring.models import InterviewKind, Position
@@ -101,6 +101,16 @@ def add_dated_window(actor: User, user: User, on: date, start_minute: int, end_m
     _staff(user)
     _check_day(user, on)
     _check_window(start_minute, end_minute)
+    overlapping = db.session.scalar(
+        select(AvailabilityWindow.id).where(
+            AvailabilityWindow.user_id == user.id,
+            AvailabilityWindow.on_date == on,
+            AvailabilityWindow.start_minute < end_minute,
+            AvailabilityWindow.end_minute > start_minute,
+        )
+    )
+    if overlapping is not None:
+        raise DomainError("These hours overlap hours you already have on that day: remove those first.")
     window = AvailabilityWindow(user_id=user.id, on_date=on, start_minute=start_minute, end_minute=end_minute)
     db.session.add(window)
     audit.record("scheduling.dated_window", user, actor=actor, on=on.isoformat(), start=start_minute, end=end_minute)
@@ -117,13 +127,40 @@ def remove_dated_window(actor: User, user: User, window_id: int) -> None:
 
 
 @transactional
-def block_day(actor: User, user: User, day: date, reason: str = "") -> None:
+def block_day(actor: User, user: User, day: date, reason: str = "") -> list:
+    """Block a day; the interviews already booked on it stay (a recruiter moves them) and are returned,
+    so the person is told which ones to have moved."""
     _staff(user)
     _check_day(user, day)
     reason = typed_text(reason, max_length=200)
     if db.session.get(BlockedDay, (user.id, day)) is None:
         db.session.add(BlockedDay(user_id=user.id, day=day, reason=reason))
         audit.record("scheduling.day_blocked", user, actor=actor, day=day.isoformat())
+    return booked_on(user, day)
+
+
+def booked_on(user: User, day: date) -> list:
+    """The staff member's interviews holding time on a day of their own zone."""
+    from datetime import datetime, time, timedelta
+
+    from portal.scheduling.models import Interview, holds_time_clause
+    from portal.timeutil import zone_of
+
+    zone = zone_of(user)
+    start = datetime.combine(day, time(0), tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+    return list(
+        db.session.scalars(
+            select(Interview)
+            .where(
+                Interview.interviewer_id == user.id,
+                holds_time_clause(),
+                Interview.starts_at < end,
+                Interview.ends_at > start,
+            )
+            .order_by(Interview.starts_at)
+        ).unique()
+    )
 
 
 @transactional
@@ -160,9 +197,12 @@ def set_pool_kinds(actor: User, position: Position, member: User, kind_keys: Ite
     if not member.is_staff:
         raise DomainError("Only staff can be in an interviewer pool.")
     wanted = set(kind_keys)
-    known = set(db.session.scalars(select(InterviewKind.key).where(InterviewKind.key.in_(wanted))))
+    # Only plausible keys are looked up: one with a NUL would not even reach PostgreSQL's comparison.
+    plausible = {key for key in wanted if key.isascii() and key.isprintable() and len(key) <= 40}
+    known = set(db.session.scalars(select(InterviewKind.key).where(InterviewKind.key.in_(plausible))))
     if wanted - known:
-        raise DomainError(f"Unknown interview kinds: {', '.join(sorted(wanted - known))}.")
+        unknown = ", ".join(sorted(strip_control_characters(kind)[:40] for kind in wanted - known)[:5])
+        raise DomainError(f"Unknown interview kinds: {unknown}.")
     db.session.execute(delete(PoolMember).where(PoolMember.position_id == position.id, PoolMember.user_id == member.id))
     for key in sorted(wanted):
         db.session.add(PoolMember(position_id=position.id, user_id=member.id, kind_key=key))

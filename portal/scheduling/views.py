@@ -3,6 +3,7 @@ the invitation. Staff: their own interviews and availability, and their private 
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -11,7 +12,7 @@ from flask_login import current_user
 
 from portal.errors import DomainError
 from portal.extensions import db, limiter
-from portal.forms import EmptyForm
+from portal.forms import EmptyForm, whole_number
 from portal.hiring.candidate_views import own_application
 from portal.hiring.models import Application
 from portal.hiring.staff_views import run_application
@@ -38,7 +39,7 @@ def _viewer_zone() -> ZoneInfo:
 
 
 def _parse_start(value: str) -> datetime | None:
-    if len(value) > 40:
+    if len(value) > 40 or not value.isascii() or not value.isprintable():
         return None
     try:
         moment = datetime.fromisoformat(value.strip())
@@ -107,6 +108,8 @@ def book(application_id: int):
                     scheduling.book(application.id, start, current_user)
                     flash("Booked. The invitation is on its way to your inbox.", "success")
                 return redirect(url_for("candidate.application", application_id=application.id))
+            except scheduling.NotOffered as exc:
+                error = exc.message
             except scheduling.SlotTaken as exc:
                 offer = scheduling.offer(application, exclude_group=moving.group_id if moving else None)
                 days = _days(offer.starts, zone)
@@ -128,7 +131,7 @@ def book(application_id: int):
             start=start if start in offer.starts else None,
             zone=zone,
             zones=ZONES,
-            zone_chosen="tz" in request.values,
+            zone_chosen=request.values.get("tz", "") in ZONE_SET,
             moving=moving,
             form=form,
             error=error,
@@ -251,10 +254,10 @@ WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 
 def _minutes(value: str) -> int | None:
     """'09:30' as minutes after midnight ('24:00' allowed as the end of a day); None if not a time."""
-    value = value.strip()
-    if len(value) != 5 or value[2] != ":" or not (value[:2] + value[3:]).isdigit():
+    found = re.fullmatch(r"([0-9]{2}):([0-9]{2})", value.strip())
+    if found is None:
         return None
-    hours, minutes = int(value[:2]), int(value[3:])
+    hours, minutes = int(found.group(1)), int(found.group(2))
     if minutes > 59 or hours > 24 or (hours == 24 and minutes):
         return None
     return hours * 60 + minutes
@@ -296,8 +299,10 @@ def availability():
                         staff.set_weekly_windows(current_user, current_user, windows)
                         flash("Your weekly hours are saved.", "success")
                 elif section == "limits":
-                    per_day = int(request.form.get("max_per_day", "0") or 0)
-                    per_week = int(request.form.get("max_per_week", "0") or 0)
+                    per_day = whole_number(request.form.get("max_per_day", ""), max_digits=3)
+                    per_week = whole_number(request.form.get("max_per_week", ""), max_digits=3)
+                    if per_day is None or per_week is None:
+                        raise ValueError("not whole numbers")
                     staff.set_limits(
                         current_user,
                         current_user,
@@ -323,7 +328,7 @@ def availability():
                             flash(f"Hours added on {on:%A %d %B %Y}.", "success")
                 elif section == "remove_dated":
                     window_id = request.form.get("window", "")
-                    staff.remove_dated_window(current_user, current_user, int(window_id) if window_id.isdigit() else 0)
+                    staff.remove_dated_window(current_user, current_user, whole_number(window_id) or 0)
                     flash("Removed.", "success")
                 elif section == "block":
                     try:
@@ -331,8 +336,19 @@ def availability():
                     except ValueError:
                         errors["day"] = "Give a date."
                     else:
-                        staff.block_day(current_user, current_user, day, request.form.get("reason", ""))
+                        booked = staff.block_day(current_user, current_user, day, request.form.get("reason", ""))
                         flash(f"{day:%A %d %B %Y} is blocked.", "success")
+                        if booked:
+                            zone = zone_of(current_user)
+                            names = "; ".join(
+                                f"{i.starts_at.astimezone(zone):%H:%M} with {i.candidate.name}" for i in booked
+                            )
+                            flash(
+                                f"You still have {len(booked)} interview{'s' if len(booked) > 1 else ''} booked that "
+                                f"day ({names}). Ask the recruiter to move "
+                                f"{'them' if len(booked) > 1 else 'it'}: they stay booked until then.",
+                                "warning",
+                            )
                 elif section == "unblock":
                     try:
                         day = date.fromisoformat(request.form.get("day", ""))
@@ -603,12 +619,15 @@ def answer_accommodation(application_id: int, request_id: int):
         flash("The form expired. Please try again.", "error")
     else:
         try:
-            minutes = request.form.get("extra_minutes", "0").strip() or "0"
+            decision = request.form.get("decision", "")
+            if decision not in ("grant", "decline"):
+                raise DomainError("Choose whether to grant or decline the request.")
+            minutes = whole_number(request.form.get("extra_minutes", "").strip() or "0", max_digits=3)
             accommodations.answer(
                 request_id,
                 current_user,
-                grant=request.form.get("decision") == "grant",
-                extra_minutes=int(minutes) if minutes.isdigit() else -1,
+                grant=decision == "grant",
+                extra_minutes=-1 if minutes is None else minutes,
                 message=request.form.get("answer", ""),
             )
             if request.form.get("decision") == "grant" and accommodations.booked_ahead(application):

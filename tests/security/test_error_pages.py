@@ -182,3 +182,24 @@ def test_error_page_for_a_signed_in_person_links_their_home(client, factory):
     login(client, factory.staff("interviewer"))
     body = assert_portal_page(client.get("/no/such/page"), 404)
     assert 'href="/staff/"' in body
+
+
+def test_a_nul_that_reaches_postgresql_is_a_400_and_a_nul_in_an_address_is_refused_at_the_door(make_app):
+    app = make_app()
+
+    @policy.public
+    def echo():
+        return str(db.session.execute(text("SELECT :value"), {"value": request.args.get("v", "")}).scalar())
+
+    from flask import request
+
+    app.add_url_rule("/echo", "echo", echo)
+    with app.app_context():
+        client = app.test_client()
+        assert_portal_page(client.get("/positions/%00"), 400)
+        assert_portal_page(client.get("/calendar/%00abc.ics"), 400)
+        response = client.get("/echo?v=a%00b")
+        if db.engine.dialect.name == "postgresql":
+            assert_portal_page(response, 400, "NUL character")
+        else:
+            assert response.status_code == 200  # SQLite keeps NUL like any other character
