@@ -7,7 +7,8 @@ here (LZW, ASCII hex/85, run length, encryption) is refused rather than trusted 
 The scan does not tell a name from the same characters inside a text string, so a PDF whose text
 itself reads "/JavaScript" is refused too; that errs on the safe side and the message says how to
 get an acceptable file. The short /JS key, common in text ("HTML/JS/CSS"), counts only where a script
-follows it as in a dictionary: a string, a hex string or an indirect reference. Names of two or three letters (/JS, /AA, /XFA, the filter abbreviations)
+follows it as in a dictionary: a string, a hex string or an indirect reference; the filter
+abbreviations (/A85, /RL...) only where a filter is named. Names of two or three letters (/JS, /AA, /XFA, the filter abbreviations)
 count only among printable bytes, because they turn up by chance inside image data.
 """
 
@@ -36,6 +37,14 @@ ACTIVE_NAMES = {
     "GoToR": "links that open other files",
     "GoToE": "links that open attached files",
 }
+# The abbreviations name a filter only where a filter is named: after /Filter (or an inline image's
+# /F), among the other filters of its array, or as an array object of its own that /Filter refers to.
+# Elsewhere "/RL" or "/A85" is text (a web address: https://github.com/ada/RL).
+FILTER_ABBREVIATIONS = {"LZW", "AHx", "A85", "RL"}
+_GAP = rb"(?:[\x00\t\n\x0c\r ]|%[^\r\n]*[\r\n])*"  # white space and comments between tokens
+FILTER_POSITION = re.compile(
+    rb"(?:/Filter|/F|\bobj)" + _GAP + rb"\[?(?:" + _GAP + rb"/[^\x00\t\n\x0c\r ()<>\[\]{}/%]+)*" + _GAP + rb"$"
+)
 # Filters that could hold objects out of sight of this scan (and their abbreviations).
 UNCHECKED_FILTERS = {
     "LZWDecode",
@@ -176,10 +185,19 @@ def _names(chunks: Iterable[bytes], wanted) -> set[str]:
                 continue
             if text == "JS" and not SCRIPT_VALUE.match(buffer, match.end()):
                 continue  # "/JS" in running text, not a key with a script after it
+            if text in FILTER_ABBREVIATIONS and not _in_filter_position(buffer, match.start()):
+                continue
             if len(text) > 3 or _in_pdf_syntax(buffer, match.start(), match.end()):
                 found.add(text)
         carry = buffer[-OVERLAP:]
     return found
+
+
+def _in_filter_position(buffer: bytes, start: int) -> bool:
+    """Whether what stands before a name (escapes decoded, as a reader sees it) is
+    /Filter, /F or the start of an object, with only other names and an opening bracket between."""
+    before = HEX_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), buffer[max(0, start - OVERLAP) : start])
+    return FILTER_POSITION.search(before[-300:]) is not None
 
 
 def _in_pdf_syntax(buffer: bytes, start: int, end: int) -> bool:

@@ -389,3 +389,35 @@ def test_a_cv_whose_text_mentions_html_js_is_accepted(tmp_path):
     path.write_bytes(body)
     FILE_TYPES["pdf"].check_structure(path)
     FILE_TYPES["pdf"].check_active_content(path)  # accepted: no refusal raised
+
+
+@pytest.mark.parametrize(
+    "link", [b"https://example.com/A85", b"https://github.com/ada/RL", b"https://x.example/AHx/LZW"], ids=str
+)
+def test_a_web_address_that_reads_like_a_filter_abbreviation_is_accepted(tmp_path, link):
+    content = pdf(
+        page=b"/Annots[5 0 R]", extra=[b"<</Type/Annot/Subtype/Link/Rect[0 0 9 9]/A<</S/URI/URI(" + link + b")>>>>"]
+    )
+    assert verdict("pdf", content, tmp_path) == "accepted"
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        b"/Filter/A85",
+        b"/Filter [/FlateDecode /AHx]",
+        b"/Fi#6cter/RL",
+        b"/Filter %a comment\n/LZW",
+        b"/Title(%)/Filter/A85",
+        b"/F/A85",
+    ],
+    ids=["plain", "array", "escaped-key", "comment", "percent-in-string", "inline-key"],
+)
+def test_a_filter_abbreviation_where_a_filter_is_named_is_refused(tmp_path, filters):
+    content = pdf(extra=[b"<</Type/ObjStm/N 1/First 4" + filters + b"/Length 4>>\nstream\nabcd\nendstream"])
+    assert "cannot be checked" in verdict("pdf", content, tmp_path)
+
+
+def test_a_filter_array_kept_as_an_object_of_its_own_is_refused(tmp_path):
+    content = pdf(extra=[b"<</Type/ObjStm/N 1/First 4/Filter 6 0 R/Length 4>>\nstream\nabcd\nendstream", b"[/A85]"])
+    assert "cannot be checked" in verdict("pdf", content, tmp_path)
