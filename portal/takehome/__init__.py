@@ -1,0 +1,1 @@
+"""Take-home assignments: the library, the technical-screen choice, the clock and the submissions."""
