@@ -57,7 +57,9 @@ class AssignmentForm(Form):
     )
     allowed_types = MultiCheckboxField(
         "File types a candidate may hand in",
-        choices=choices((name, FILE_TYPES[name].label.capitalize()) for name in SUBMISSION_TYPES),
+        choices=choices(
+            (name, FILE_TYPES[name].label[:1].upper() + FILE_TYPES[name].label[1:]) for name in SUBMISSION_TYPES
+        ),
         validators=[DataRequired("Allow at least one file type.")],
     )
     max_file_mb = IntegerField(

@@ -30,7 +30,7 @@ def test_the_overview_tells_the_limits_and_the_rubric_but_keeps_the_brief_closed
     _choose_take_home(client, screen)
     html = client.get(f"/applications/{screen.application.id}/takehome").get_data(as_text=True)
     assert "4 hours from the moment you start" in html
-    assert "Zip archive or plain text or source code files: at most 5, up to 5 MB each and 20 MB together" in html
+    assert "zip archive or plain text or source code. At most 5 files, up to 5 MB each and 20 MB together" in html
     assert "Diagnosis" in html and "Finds the real cause" in html
     assert "Start the clock now" in html and "(Asia/Tokyo)" in html
     assert "Our importer crashes" not in html and "importer.py" not in html

@@ -1,0 +1,200 @@
+"""Demo take-homes: two briefs from real incidents with small, real starter files, each position's
+technical screen offering both formats, and candidates with a take-home not started and one running."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+from portal.accounts.models import User
+from portal.extensions import db
+from portal.hiring.models import Application, Position
+from portal.takehome import library, screen
+from portal.takehome.library import Criterion
+from portal.takehome.models import Attempt
+
+MB = 1024 * 1024
+
+CRASH_BRIEF = """## The situation
+
+Every night our billing job imports the usage files partners send us. Last night it crashed on the
+file from one partner, so nobody was billed, and it will crash again tonight unless someone fixes it.
+
+The importer is `importer.py`. The file that crashes it is `usage-2026-11-30.csv` (shortened to the
+lines that matter). `test_importer.py` holds the tests we have; they pass.
+
+## What to do
+
+1. **Diagnose**: find out why the importer crashes on this file. Tell us the cause, not only the line
+   that raises.
+2. **Fix** it, keeping every line of the file that is valid, and say what happens to the others.
+3. **Prove it**: add tests that fail before your fix and pass after it.
+
+## What to hand in
+
+Your changed files (or one zip, or a link to a repository), and a short `NOTES.md`: the cause, your
+fix, what you would do next with more time. Plain language is perfect: we read every word.
+"""
+
+IMPORTER = b'''"""Nightly import of partner usage files: one CSV per partner and day."""
+
+import csv
+from decimal import Decimal
+
+
+def read_usage(path):
+    """Total usage per customer, in gigabytes."""
+    totals = {}
+    with open(path, newline="") as handle:
+        for row in csv.DictReader(handle):
+            customer = row["customer_id"]
+            gigabytes = Decimal(row["gigabytes"])
+            totals[customer] = totals.get(customer, 0) + gigabytes
+    return totals
+
+
+if __name__ == "__main__":
+    import sys
+
+    for customer, total in sorted(read_usage(sys.argv[1]).items()):
+        print(customer, total)
+'''
+
+IMPORTER_TESTS = b"""from decimal import Decimal
+
+from importer import read_usage
+
+
+def test_sums_usage_per_customer(tmp_path):
+    path = tmp_path / "usage.csv"
+    path.write_text("customer_id,gigabytes\\nc-1,1.5\\nc-2,2\\nc-1,0.5\\n")
+    assert read_usage(path) == {"c-1": Decimal("2.0"), "c-2": Decimal("2")}
+"""
+
+# A byte-order mark from a spreadsheet export, a decimal comma in quotes, and a blank line.
+CRASHING_CSV = '\ufeffcustomer_id,gigabytes\r\nc-1001,12.5\r\nc-1002,"3,75"\r\n\r\nc-1003,0.25\r\n'.encode("utf-8")
+
+DEPLOY_BRIEF = """## The situation
+
+We release the ticketing service by hand, about twice a week. The steps are in `RUNBOOK.md`: an
+engineer copies a build to two servers over SSH, runs the database migration, restarts the service
+and watches the logs. Last month a release skipped the migration on one server and took bookings
+down for 40 minutes; the one before that restarted both servers at once.
+
+## What to do
+
+Automate this release so that it is **safe to run by anyone on the team**:
+
+- one command (or one pipeline) takes a version and releases it;
+- it stops, loudly, at the first failing step, and never leaves the two servers on different versions;
+- the servers restart one after the other, each checked healthy before the next;
+- a bad release can be rolled back with one command.
+
+Use the tools you would choose at work (a shell script, Make, Ansible, a CI pipeline ...) and say why.
+`deploy_by_hand.sh` is what people paste from today.
+
+## What to hand in
+
+Your files (or one zip, or a repository link) and a `NOTES.md`: how to run it, what it protects
+against, and what you left out on purpose.
+"""
+
+RUNBOOK = b"""# Releasing the ticketing service (by hand)
+
+1. Build: `make dist VERSION=x.y.z` on your laptop; it writes `dist/ticketing-x.y.z.tar.gz`.
+2. For each server (`app1.internal`, `app2.internal`):
+   1. `scp dist/ticketing-x.y.z.tar.gz deploy@SERVER:/srv/ticketing/releases/`
+   2. `ssh deploy@SERVER` and unpack into `/srv/ticketing/releases/x.y.z`
+   3. point `/srv/ticketing/current` at the new folder
+3. On **one** server only: `/srv/ticketing/current/bin/migrate`
+4. On each server: `sudo systemctl restart ticketing`
+5. Watch `journalctl -u ticketing -f` for a minute. If it looks bad, point `current` back and restart.
+
+Health check: `curl -fsS http://SERVER:8080/healthz` answers `ok`.
+"""
+
+DEPLOY_BY_HAND = b"""#!/bin/sh
+# What people paste from today. Do not run this as it is: it has no checks at all.
+VERSION=$1
+make dist VERSION=$VERSION
+for SERVER in app1.internal app2.internal; do
+  scp dist/ticketing-$VERSION.tar.gz deploy@$SERVER:/srv/ticketing/releases/
+  ssh deploy@$SERVER "cd /srv/ticketing/releases && mkdir -p $VERSION && tar -xzf ticketing-$VERSION.tar.gz -C $VERSION && ln -sfn /srv/ticketing/releases/$VERSION /srv/ticketing/current"
+done
+ssh deploy@app1.internal /srv/ticketing/current/bin/migrate
+ssh deploy@app1.internal sudo systemctl restart ticketing &
+ssh deploy@app2.internal sudo systemctl restart ticketing &
+wait
+"""
+
+ASSIGNMENTS = [
+    dict(
+        title="Our importer crashes on a partner's file: diagnose and fix",
+        brief=CRASH_BRIEF,
+        allowed_types=["zip", "text"],
+        max_file_bytes=5 * MB,
+        max_total_bytes=20 * MB,
+        max_files=10,
+        time_limit_hours=4,
+        start_within_days=7,
+        late_submissions_allowed=False,
+        criteria=[
+            Criterion("Diagnosis", "Finds the real causes and explains them plainly.", 3),
+            Criterion("Fix", "Small, keeps every valid line, says what happens to the rest.", 3),
+            Criterion("Tests", "Tests fail before the fix and pass after it.", 2),
+            Criterion("Communication", "NOTES.md is clear about trade-offs and next steps.", 2),
+        ],
+        files=[("importer.py", IMPORTER), ("test_importer.py", IMPORTER_TESTS), ("usage-2026-11-30.csv", CRASHING_CSV)],
+    ),
+    dict(
+        title="This manual deployment is error prone: automate it",
+        brief=DEPLOY_BRIEF,
+        allowed_types=["zip", "text"],
+        max_file_bytes=5 * MB,
+        max_total_bytes=20 * MB,
+        max_files=15,
+        time_limit_hours=6,
+        start_within_days=10,
+        late_submissions_allowed=True,
+        criteria=[
+            Criterion("Safety", "Stops at the first failure; never leaves servers on different versions.", 4),
+            Criterion("Rolling restart and rollback", "One server at a time, health-checked; one-command rollback.", 3),
+            Criterion("Clarity", "Someone new can run it and understand it from NOTES.md.", 2),
+            Criterion("Choice of tools", "Fits the team's size and says why.", 1),
+        ],
+        files=[("RUNBOOK.md", RUNBOOK), ("deploy_by_hand.sh", DEPLOY_BY_HAND)],
+    ),
+]
+
+
+def seed(staff: dict[str, User], positions: list[Position], application_of) -> None:
+    """The library, each engineering position's offer, and two candidates at their take-home."""
+    admin, manager = staff["admin@example.com"], staff["manager@example.com"]
+    made = []
+    for spec in ASSIGNMENTS:
+        spec = dict(spec)
+        files, criteria = spec.pop("files"), spec.pop("criteria")
+        assignment = library.create_assignment(manager, criteria, **spec)
+        for name, content in files:
+            library.add_starter_file(manager, assignment.id, io.BytesIO(content), name)
+        made.append(assignment)
+    backend, sre = positions[0], positions[1]
+    library.set_position_offer(admin, backend, formats="both", assignment_id=made[0].id)
+    library.set_position_offer(admin, sre, formats="both", assignment_id=made[1].id)
+
+    # Tara chose the take-home and has not started; Wren started 90 minutes ago.
+    tara = application_of("takehome@example.com")
+    screen.choose(tara.id, "take_home", tara.candidate)
+    wren = application_of("working@example.com")
+    screen.choose(wren.id, "take_home", wren.candidate)
+    attempt = screen.start(wren.id, wren.candidate)
+    _shift_start(wren, attempt, timedelta(minutes=90))
+
+
+def _shift_start(application: Application, attempt: Attempt, ago: timedelta) -> None:
+    attempt.started_at -= ago
+    attempt.deadline = attempt.deadline_for(attempt.started_at)
+    db.session.expire(application, ["progress"])
+    progress = application.progress
+    progress.waiting_since -= ago
+    db.session.flush()
