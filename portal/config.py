@@ -130,6 +130,10 @@ def load(env: dict[str, str] | None = None, overrides: dict | None = None) -> di
         "OIDC_PROVIDERS": oidc_providers(env),
         # The CV limit, and the default of any upload kind without a limit of its own.
         "MAX_UPLOAD_BYTES": _megabytes(env, "MAX_UPLOAD_MB", 10),
+        # A take-home hand-in's files (each assignment narrows it): the CV limit unless set apart.
+        "TAKEHOME_SUBMISSION_BYTES": _megabytes(env, "TAKEHOME_SUBMISSION_MB", 100)
+        if env.get("TAKEHOME_SUBMISSION_MB")
+        else None,
         # Starter files of take-home briefs: the CV limit unless set apart.
         "TAKEHOME_STARTER_BYTES": _megabytes(env, "TAKEHOME_STARTER_MB", 10)
         if env.get("TAKEHOME_STARTER_MB")
@@ -215,6 +219,11 @@ def upload_kinds(config: dict) -> dict[str, UploadKind]:
             label="starter file",
             types=("text", "zip", "pdf"),
             max_bytes=config.get("TAKEHOME_STARTER_BYTES") or config["MAX_UPLOAD_BYTES"],
+        ),
+        "takehome_submission": UploadKind(
+            label="take-home file",
+            types=("zip", "text", "pdf", "docx"),
+            max_bytes=config.get("TAKEHOME_SUBMISSION_BYTES") or config["MAX_UPLOAD_BYTES"],
         ),
     }
 

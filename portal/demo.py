@@ -49,6 +49,7 @@ CANDIDATES = [
     # At the technical screen with a take-home: chosen but not started, and one whose clock runs.
     ("takehome@example.com", "Tara Takehome", 2, None, 1),
     ("working@example.com", "Wren Working", 2, None, 2),
+    ("handedin@example.com", "Hal Handedin", 2, None, 3),
     ("withdrawn@example.com", "Wes Withdrawn", 1, process.Action.WITHDRAW, 6),
 ]
 
@@ -305,6 +306,6 @@ def logins_text() -> str:
     lines += [
         f"  {'Candidate':<28} {CANDIDATES[0][0]}  (others: applied@, screen@, onsite1@, onsite2@, "
         f"decision@, hired@, rejected@, withdrawn@ example.com; ready@ and loop@ can book interviews; "
-        f"takehome@ has a take-home to start, working@ one under way)"
+        f"takehome@ has a take-home to start, working@ one under way, handedin@ one handed in)"
     ]
     return "\n".join(lines)

@@ -6,12 +6,14 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.hiring.models import Application, Position
-from portal.takehome import library, screen
+from portal.takehome import library, screen, submissions
 from portal.takehome.library import Criterion
-from portal.takehome.models import Attempt
+from portal.takehome.models import Attempt, Submission
 
 MB = 1024 * 1024
 
@@ -127,6 +129,50 @@ ssh deploy@app2.internal sudo systemctl restart ticketing &
 wait
 """
 
+HAL_NOTES = b"""# Notes
+
+## Cause
+Three things in the partner's file, each enough to crash the importer:
+
+1. The file starts with a UTF-8 byte-order mark (a spreadsheet export), so the first column is
+   called "\\ufeffcustomer_id" and `row["customer_id"]` raises KeyError.
+2. One amount uses a decimal comma ("3,75"); `Decimal` refuses it.
+3. A blank line gives a row of empty values.
+
+## Fix
+Open the file with `encoding="utf-8-sig"`, skip blank rows, and accept a decimal comma. A row that is
+still invalid is reported with its line number and skipped, so one bad line no longer stops billing.
+
+## Next
+Ask the partner for a fixed format; alert when more than 1% of the lines are skipped.
+"""
+
+HAL_FIX = b'''"""Nightly import of partner usage files: one CSV per partner and day."""
+
+import csv
+import logging
+from decimal import Decimal, InvalidOperation
+
+log = logging.getLogger(__name__)
+
+
+def read_usage(path):
+    """Total usage per customer, in gigabytes; invalid lines are logged and skipped."""
+    totals = {}
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        for number, row in enumerate(csv.DictReader(handle), start=2):
+            if not any((value or "").strip() for value in row.values()):
+                continue
+            try:
+                customer = row["customer_id"].strip()
+                gigabytes = Decimal(row["gigabytes"].strip().replace(",", "."))
+            except (KeyError, AttributeError, InvalidOperation):
+                log.warning("line %d skipped: %r", number, row)
+                continue
+            totals[customer] = totals.get(customer, 0) + gigabytes
+    return totals
+'''
+
 ASSIGNMENTS = [
     dict(
         title="Our importer crashes on a partner's file: diagnose and fix",
@@ -189,6 +235,24 @@ def seed(staff: dict[str, User], positions: list[Position], application_of) -> N
     screen.choose(wren.id, "take_home", wren.candidate)
     attempt = screen.start(wren.id, wren.candidate)
     _shift_start(wren, attempt, timedelta(minutes=90))
+    # Hal worked for three hours yesterday and handed in his fix with notes: waiting for grading.
+    hal = application_of("handedin@example.com")
+    screen.choose(hal.id, "take_home", hal.candidate)
+    attempt = screen.start(hal.id, hal.candidate)
+    submissions.submit(
+        hal.id,
+        hal.candidate,
+        [
+            submissions.Upload(io.BytesIO(HAL_NOTES), "NOTES.md"),
+            submissions.Upload(io.BytesIO(HAL_FIX), "importer.py"),
+        ],
+    )
+    # Moved back a day afterwards: handed in within the time, judged then by the server's clock.
+    attempt.started_at -= timedelta(days=1)
+    attempt.deadline = attempt.deadline_for(attempt.started_at)
+    version = db.session.scalars(select(Submission).where(Submission.attempt_id == attempt.id)).one()
+    version.submitted_at = attempt.started_at + timedelta(hours=3)
+    db.session.flush()
 
 
 def _shift_start(application: Application, attempt: Attempt, ago: timedelta) -> None:

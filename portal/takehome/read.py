@@ -17,7 +17,7 @@ from portal.hiring.models import Application, TechnicalFormat
 from portal.security import policy
 from portal.storage.filetypes import allowed_text
 from portal.storage.kinds import size_text
-from portal.takehome import library, screen
+from portal.takehome import library, screen, submissions
 from portal.takehome.models import Assignment, Attempt, AttemptStatus
 from portal.templating import markdown
 from portal.timeutil import utcnow
@@ -55,6 +55,16 @@ class StarterFileView:
 
 
 @dataclass(frozen=True)
+class VersionView:
+    version: int
+    submitted_at: datetime
+    late: bool
+    file_count: int
+    total_bytes: int
+    repository_url: str | None
+
+
+@dataclass(frozen=True)
 class AttemptView:
     title: str
     status: str
@@ -74,6 +84,13 @@ class AttemptView:
     criteria: tuple[CriterionView, ...]
     brief_html: Markup | None  # only once the clock runs
     starter_files: tuple[StarterFileView, ...]  # likewise
+    versions: tuple[VersionView, ...] = ()  # handed in, oldest first
+
+    @property
+    def can_submit(self) -> bool:
+        """Whether the page offers the upload form (the service judges the time again)."""
+        running = self.status in (AttemptStatus.IN_PROGRESS.value, AttemptStatus.SUBMITTED.value)
+        return running and (not self.past_deadline or self.late_allowed)
 
 
 @dataclass(frozen=True)
@@ -166,6 +183,12 @@ def attempt_view(attempt: Attempt, *, now: datetime | None = None) -> AttemptVie
         criteria=criteria_of(assignment),
         brief_html=markdown(assignment.brief) if started else None,
         starter_files=files,
+        versions=tuple(
+            VersionView(v.version, v.submitted_at, v.late, v.file_count, v.total_bytes, v.repository_url)
+            for v in submissions.versions_of(attempt.id)
+        )
+        if started
+        else (),
     )
 
 

@@ -18,7 +18,7 @@ from portal.hiring.staff_views import _application_page, _visible_application, r
 from portal.security import policy
 from portal.storage import UploadRejected
 from portal.storage.kinds import upload_kind
-from portal.takehome import library, read, screen
+from portal.takehome import library, read, screen, submissions
 from portal.takehome.forms import AssignmentForm, ChooseFormatForm, OverrideFormatForm, PositionOfferForm
 from portal.takehome.forms import StarterFileForm
 from portal.takehome.models import Assignment
@@ -89,7 +89,15 @@ def overview(application_id: int):
     return _overview_page(application, view)
 
 
-def _overview_page(application, view, *, error: str | None = None, status: int = 200):
+def _overview_page(
+    application,
+    view,
+    *,
+    error: str | None = None,
+    upload_error: str | None = None,
+    repository_url: str = "",
+    status: int = 200,
+):
     return render_template(
         "takehome/overview.html",
         application=application,
@@ -97,6 +105,9 @@ def _overview_page(application, view, *, error: str | None = None, status: int =
         attempt=view.attempt,
         form=EmptyForm(),
         error=error,
+        upload_error=upload_error,
+        repository_url=repository_url,
+        upload_limit=upload_kind("takehome_submission").limit_text,
         now=utcnow(),
     ), status
 
@@ -119,6 +130,48 @@ def start(application_id: int):
         return _overview_page(application, view, error=exc.message, status=409)
     flash("Your clock has started. The brief and the starter files are below.", "success")
     return redirect(url_for("takehome.overview", application_id=application.id))
+
+
+@bp.route("/applications/<int:application_id>/takehome/submissions", methods=["POST"])
+@accepts_upload("takehome_submission")
+@policy.candidate(owns="application")
+def submit(application_id: int):
+    """Hand in files (several, or one zip) and/or a repository link: a new version each time."""
+    application, view, back = _screen_or_back(application_id)
+    if back:
+        return back
+    if view.attempt is None:
+        return redirect(url_for("takehome.choose", application_id=application.id))
+    repository_url = request.form.get("repository_url", "")
+    if not EmptyForm().validate_on_submit():
+        return _overview_page(
+            application, view, upload_error="The form expired. Please choose the files again.", status=400
+        )
+    uploads = [submissions.Upload(f.stream, f.filename or "") for f in request.files.getlist("files")]
+    try:
+        found = submissions.submit(application.id, current_user, uploads, repository_url)
+    except submissions.DeadlinePassed as exc:
+        view = read.technical_screen(own_application(application_id))
+        return _overview_page(application, view, upload_error=exc.message, status=409)
+    except (UploadRejected, DomainError) as exc:
+        view = read.technical_screen(own_application(application_id))
+        return _overview_page(application, view, upload_error=exc.message, repository_url=repository_url, status=400)
+    flash(f"Version {found.version} is handed in. Your receipt is below and in your inbox.", "success")
+    return redirect(url_for("takehome.receipt", application_id=application.id, version=found.version))
+
+
+@bp.route("/applications/<int:application_id>/takehome/submissions/<int:version>")
+@policy.candidate(owns="application")
+def receipt(application_id: int, version: int):
+    """The receipt of one version: file names, sizes and SHA-256 checksums."""
+    application = own_application(application_id)
+    attempt = screen.open_attempt(application) if screen.at_technical_screen(application) else None
+    found = next((v for v in submissions.versions_of(attempt.id) if v.version == version), None) if attempt else None
+    if found is None:
+        abort(404)
+    return render_template(
+        "takehome/receipt.html", application=application, receipt=submissions.receipt(found, attempt)
+    )
 
 
 @bp.route("/applications/<int:application_id>/takehome/files/<int:file_id>")

@@ -142,6 +142,12 @@ TABLE = {
     ("POST", "/applications/<int:application_id>/takehome/start"): row(
         403, anonymous=LOGIN, **{A: 302, B: 404, UNV: VERIFY}
     ),
+    ("POST", "/applications/<int:application_id>/takehome/submissions"): row(
+        403, anonymous=LOGIN, **{A: 302, B: 404, UNV: VERIFY}
+    ),
+    ("GET", "/applications/<int:application_id>/takehome/submissions/<int:version>"): row(
+        403, anonymous=LOGIN, **{A: 404, B: 404, UNV: VERIFY}
+    ),
     ("GET", "/applications/<int:application_id>/takehome/files/<int:file_id>"): row(
         403, anonymous=LOGIN, **{A: 404, B: 404, UNV: VERIFY}
     ),

@@ -56,6 +56,7 @@ URL_ARGS = {
     "assignment_id": lambda w: w.assignment.id,
     # No file has this id: a real one would be deleted by the first identity allowed to post.
     "file_id": lambda w: 999_999,
+    "version": lambda w: 1,
 }
 
 

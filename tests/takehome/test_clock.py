@@ -59,10 +59,12 @@ def test_starting_sets_the_deadline_on_the_server_and_opens_the_brief(screen, cl
     # The brief is sanitised: no script, no javascript: link; the https link stays.
     assert "<script>alert" not in html and "&lt;script&gt;alert" in html and 'href="javascript:' not in html
     assert 'href="https://logs.example/run/1"' in html
-    # The countdown is a same-origin file (the CSP allows scripts from 'self' only), never inline.
+    # The countdown and the upload progress are same-origin files (the CSP allows scripts from 'self'
+    # only), never inline.
     assert re.findall(r"<script[^>]*>", html) == [
         '<script src="/static/js/portal.js" defer>',
         '<script src="/static/js/countdown.js" defer>',
+        '<script src="/static/js/upload.js" defer>',
     ]
 
 
