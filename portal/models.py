@@ -32,4 +32,5 @@ from portal.takehome.models import (  # noqa: F401
     RubricCriterion,
     Submission,
     TechnicalScreenOffer,
+    TimeRequest,
 )

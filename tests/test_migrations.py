@@ -113,6 +113,9 @@ EXPECTED_CHECKS = {
     ("takehome_rubric_criteria", "ck_takehome_rubric_criteria_sensible_weight"),
     ("takehome_submissions", "ck_takehome_submissions_counts_not_negative"),
     ("takehome_submissions", "ck_takehome_submissions_version_positive"),
+    ("takehome_time_requests", "ck_takehome_time_requests_known_kind"),
+    ("takehome_time_requests", "ck_takehome_time_requests_known_status"),
+    ("takehome_time_requests", "ck_takehome_time_requests_sensible_grant"),
 }
 EXPECTED_UNIQUE = {
     ("applications", ("cv_file_id",)),
@@ -180,6 +183,9 @@ EXPECTED_INDEXES = {
     ),
     ("takehome_rubric_criteria", "ix_takehome_rubric_criteria_assignment_id", ("assignment_id",), False, None),
     ("takehome_submissions", "ix_takehome_submissions_attempt_id", ("attempt_id",), False, None),
+    ("takehome_time_requests", "ix_takehome_time_requests_attempt_id", ("attempt_id",), False, None),
+    # One request for more time open per take-home.
+    ("takehome_time_requests", "uq_takehome_time_requests_one_pending", ("attempt_id",), True, "status = 'pending'"),
 }
 
 

@@ -189,9 +189,60 @@ def upgrade():
     )
     with op.batch_alter_table("takehome_submissions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_takehome_submissions_attempt_id"), ["attempt_id"], unique=False)
+    op.create_table(
+        "takehome_time_requests",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("attempt_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("granted_minutes", sa.Integer(), nullable=False),
+        sa.Column("answer", sa.Text(), nullable=False),
+        sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("answered_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("answered_by_id", sa.Integer(), nullable=True),
+        sa.CheckConstraint(
+            "granted_minutes BETWEEN 0 AND 10080", name=op.f("ck_takehome_time_requests_sensible_grant")
+        ),
+        sa.CheckConstraint("kind IN ('accommodation', 'extension')", name=op.f("ck_takehome_time_requests_known_kind")),
+        sa.CheckConstraint(
+            "status IN ('pending', 'granted', 'declined')", name=op.f("ck_takehome_time_requests_known_status")
+        ),
+        sa.ForeignKeyConstraint(
+            ["answered_by_id"],
+            ["users.id"],
+            name=op.f("fk_takehome_time_requests_answered_by_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["attempt_id"],
+            ["takehome_attempts.id"],
+            name=op.f("fk_takehome_time_requests_attempt_id_takehome_attempts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_takehome_time_requests")),
+    )
+    with op.batch_alter_table("takehome_time_requests", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_takehome_time_requests_attempt_id"), ["attempt_id"], unique=False)
+        batch_op.create_index(
+            "uq_takehome_time_requests_one_pending",
+            ["attempt_id"],
+            unique=True,
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        )
 
 
 def downgrade():
+    with op.batch_alter_table("takehome_time_requests", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_takehome_time_requests_one_pending",
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        )
+        batch_op.drop_index(batch_op.f("ix_takehome_time_requests_attempt_id"))
+
+    op.drop_table("takehome_time_requests")
     with op.batch_alter_table("takehome_submissions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_takehome_submissions_attempt_id"))
 

@@ -1,5 +1,5 @@
 """Demo take-homes: two briefs from real incidents with small, real starter files, each position's
-technical screen offering both formats, and candidates with a take-home not started and one running."""
+technical screen offering both formats, and candidates with a take-home not started (asking for extra time), one running and one handed in."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy import select
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.hiring.models import Application, Position
-from portal.takehome import library, screen, submissions
+from portal.takehome import extra_time, library, screen, submissions
 from portal.takehome.library import Criterion
 from portal.takehome.models import Attempt, Submission
 
@@ -231,6 +231,7 @@ def seed(staff: dict[str, User], positions: list[Position], application_of) -> N
     # Tara chose the take-home and has not started; Wren started 90 minutes ago.
     tara = application_of("takehome@example.com")
     screen.choose(tara.id, "take_home", tara.candidate)
+    extra_time.ask(tara.id, tara.candidate, "I have ADHD: a break in the middle helps me. Could I have an extra hour?")
     wren = application_of("working@example.com")
     screen.choose(wren.id, "take_home", wren.candidate)
     attempt = screen.start(wren.id, wren.candidate)

@@ -192,3 +192,44 @@ class Submission(db.Model):
     file_count: Mapped[int] = mapped_column(default=0)
     total_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class TimeRequestKind(str, enum.Enum):
+    ACCOMMODATION = "accommodation"  # before the clock starts: extra time for an accessibility need
+    EXTENSION = "extension"  # while the clock runs: more time, asked before the deadline
+
+
+class TimeRequestStatus(str, enum.Enum):
+    PENDING = "pending"
+    GRANTED = "granted"
+    DECLINED = "declined"
+
+
+class TimeRequest(db.Model):
+    """A candidate's request for more time on their take-home, and the team's answer."""
+
+    __tablename__ = "takehome_time_requests"
+    __table_args__ = (
+        CheckConstraint(f"kind IN ({_sql_list(k.value for k in TimeRequestKind)})", name="known_kind"),
+        CheckConstraint(f"status IN ({_sql_list(s.value for s in TimeRequestStatus)})", name="known_status"),
+        CheckConstraint("granted_minutes BETWEEN 0 AND 10080", name="sensible_grant"),
+        # One question open at a time: the team answers it before the next.
+        Index(
+            "uq_takehome_time_requests_one_pending",
+            "attempt_id",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("takehome_attempts.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default=TimeRequestStatus.PENDING.value)
+    granted_minutes: Mapped[int] = mapped_column(default=0)
+    answer: Mapped[str] = mapped_column(Text, default="")
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

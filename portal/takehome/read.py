@@ -17,7 +17,7 @@ from portal.hiring.models import Application, TechnicalFormat
 from portal.security import policy
 from portal.storage.filetypes import allowed_text
 from portal.storage.kinds import size_text
-from portal.takehome import library, screen, submissions
+from portal.takehome import extra_time, library, screen, submissions
 from portal.takehome.models import Assignment, Attempt, AttemptStatus
 from portal.templating import markdown
 from portal.timeutil import utcnow
@@ -55,6 +55,25 @@ class StarterFileView:
 
 
 @dataclass(frozen=True)
+class TimeRequestView:
+    id: int
+    kind: str
+    status: str
+    reason: str
+    answer: str
+    granted_minutes: int
+    requested_at: datetime
+
+    @property
+    def kind_label(self) -> str:
+        return "Extra time (accommodation)" if self.kind == "accommodation" else "Extension"
+
+    @property
+    def status_label(self) -> str:
+        return {"pending": "Waiting for an answer", "granted": "Granted", "declined": "Not granted"}[self.status]
+
+
+@dataclass(frozen=True)
 class VersionView:
     version: int
     submitted_at: datetime
@@ -85,6 +104,18 @@ class AttemptView:
     brief_html: Markup | None  # only once the clock runs
     starter_files: tuple[StarterFileView, ...]  # likewise
     versions: tuple[VersionView, ...] = ()  # handed in, oldest first
+    time_requests: tuple[TimeRequestView, ...] = ()
+
+    @property
+    def can_ask_time(self) -> bool:
+        """Whether the page offers to ask for more time (the service judges again)."""
+        pending = any(r.status == "pending" for r in self.time_requests)
+        open_ = self.status in (
+            AttemptStatus.NOT_STARTED.value,
+            AttemptStatus.IN_PROGRESS.value,
+            AttemptStatus.SUBMITTED.value,
+        )
+        return open_ and not pending and not self.past_deadline and not self.start_window_passed
 
     @property
     def can_submit(self) -> bool:
@@ -189,6 +220,10 @@ def attempt_view(attempt: Attempt, *, now: datetime | None = None) -> AttemptVie
         )
         if started
         else (),
+        time_requests=tuple(
+            TimeRequestView(r.id, r.kind, r.status, r.reason, r.answer, r.granted_minutes, r.requested_at)
+            for r in extra_time.requests_of(attempt.id)
+        ),
     )
 
 

@@ -18,7 +18,7 @@ from portal.hiring.staff_views import _application_page, _visible_application, r
 from portal.security import policy
 from portal.storage import UploadRejected
 from portal.storage.kinds import upload_kind
-from portal.takehome import library, read, screen, submissions
+from portal.takehome import extra_time, library, read, screen, submissions
 from portal.takehome.forms import AssignmentForm, ChooseFormatForm, OverrideFormatForm, PositionOfferForm
 from portal.takehome.forms import StarterFileForm
 from portal.takehome.models import Assignment
@@ -96,6 +96,8 @@ def _overview_page(
     error: str | None = None,
     upload_error: str | None = None,
     repository_url: str = "",
+    time_error: str | None = None,
+    reason: str = "",
     status: int = 200,
 ):
     return render_template(
@@ -107,7 +109,8 @@ def _overview_page(
         error=error,
         upload_error=upload_error,
         repository_url=repository_url,
-        upload_limit=upload_kind("takehome_submission").limit_text,
+        time_error=time_error,
+        reason=reason,
         now=utcnow(),
     ), status
 
@@ -174,6 +177,27 @@ def receipt(application_id: int, version: int):
     )
 
 
+@bp.route("/applications/<int:application_id>/takehome/time", methods=["POST"])
+@policy.candidate(owns="application")
+def ask_time(application_id: int):
+    """Ask for more time, with a reason: an accommodation before the start, an extension after."""
+    application, view, back = _screen_or_back(application_id)
+    if back:
+        return back
+    if view.attempt is None:
+        return redirect(url_for("takehome.choose", application_id=application.id))
+    reason = request.form.get("reason", "")
+    if not EmptyForm().validate_on_submit():
+        return _overview_page(application, view, time_error="The form expired. Please send it again.", status=400)
+    try:
+        extra_time.ask(application.id, current_user, reason)
+    except DomainError as exc:
+        view = read.technical_screen(own_application(application_id))
+        return _overview_page(application, view, time_error=exc.message, reason=reason, status=400)
+    flash("Your request is sent. Your recruiter answers here and by mail.", "success")
+    return redirect(url_for("takehome.overview", application_id=application.id) + "#time-heading")
+
+
 @bp.route("/applications/<int:application_id>/takehome/files/<int:file_id>")
 @policy.candidate(owns="application")
 def starter_download(application_id: int, file_id: int):
@@ -205,6 +229,39 @@ def override(application_id: int):
     if problem:
         return _application_page(_visible_application(application_id), refusal=problem, status=400)
     flash("The technical-screen format is changed, and the reason is in the audit log.", "success")
+    return redirect(url_for("staff.application", application_id=application_id) + "#technical-heading")
+
+
+@bp.route("/staff/applications/<int:application_id>/takehome/time/<int:request_id>", methods=["POST"])
+@policy.staff(Role.RECRUITER, Role.HIRING_MANAGER, scoped_to_position=True)
+def answer_time(application_id: int, request_id: int):
+    """Grant more time (the minutes move the deadline) or decline it, with the answer the candidate reads."""
+    application = run_application(application_id)
+    attempt = screen.open_attempt(application)
+    if attempt is None or not any(r.id == request_id for r in extra_time.requests_of(attempt.id)):
+        abort(404)
+    problem = None
+    raw = request.form.get("minutes", "").strip()
+    if not EmptyForm().validate_on_submit():
+        problem = "The form expired. Please try again."
+    elif request.form.get("decision") not in ("grant", "decline"):
+        problem = "Choose Grant or Decline."
+    elif request.form.get("decision") == "grant" and not (raw.isdigit() and len(raw) < 6):
+        problem = "Give the minutes to add, as a whole number."
+    else:
+        try:
+            extra_time.answer(
+                request_id,
+                current_user,
+                grant=request.form["decision"] == "grant",
+                minutes=int(raw) if raw.isdigit() and len(raw) < 6 else 0,
+                message=request.form.get("answer", ""),
+            )
+        except DomainError as exc:
+            problem = exc.message
+    if problem:
+        return _application_page(_visible_application(application_id), refusal=problem, status=400)
+    flash("Answered. The candidate is told by mail.", "success")
     return redirect(url_for("staff.application", application_id=application_id) + "#technical-heading")
 
 

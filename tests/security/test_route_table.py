@@ -148,6 +148,9 @@ TABLE = {
     ("GET", "/applications/<int:application_id>/takehome/submissions/<int:version>"): row(
         403, anonymous=LOGIN, **{A: 404, B: 404, UNV: VERIFY}
     ),
+    ("POST", "/applications/<int:application_id>/takehome/time"): row(
+        403, anonymous=LOGIN, **{A: 302, B: 404, UNV: VERIFY}
+    ),
     ("GET", "/applications/<int:application_id>/takehome/files/<int:file_id>"): row(
         403, anonymous=LOGIN, **{A: 404, B: 404, UNV: VERIFY}
     ),
@@ -197,6 +200,10 @@ TABLE = {
     # The technical-screen format of an application: who runs it overrides (an empty form has no reason).
     ("POST", "/staff/applications/<int:application_id>/technical-format"): staff_only(
         by_name(REC=400, HM=400), not_found=(OHM,)
+    ),
+    # Answering a request for more time: who runs the application (a1 has no take-home: not found).
+    ("POST", "/staff/applications/<int:application_id>/takehome/time/<int:request_id>"): staff_only(
+        by_name(REC=404, HM=404), not_found=(OHM,)
     ),
     # The assignment library: admins and hiring managers (any hiring manager: it is shared); an empty
     # form is refused field by field; no starter file has the id asked for.
