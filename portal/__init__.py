@@ -69,11 +69,12 @@ def _init_extensions(app: Flask) -> None:
 
 def _init_capabilities(app: Flask) -> None:
     """Each capability registers its process guards and effects once, here, in this order."""
-    from portal import scheduling
+    from portal import scheduling, takehome
     from portal.hiring import process
 
     process.init_app(app)
     scheduling.init_app(app)
+    takehome.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -92,8 +93,9 @@ def _register_blueprints(app: Flask) -> None:
     from portal.hiring.candidate_views import bp as candidate_bp
     from portal.hiring.staff_views import bp as staff_bp
     from portal.scheduling.views import bp as scheduling_bp
+    from portal.takehome.views import bp as takehome_bp
 
-    for blueprint in (accounts_bp, admin_bp, audit_bp, candidate_bp, staff_bp, scheduling_bp):
+    for blueprint in (accounts_bp, admin_bp, audit_bp, candidate_bp, staff_bp, scheduling_bp, takehome_bp):
         app.register_blueprint(blueprint)
 
 

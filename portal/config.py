@@ -130,6 +130,14 @@ def load(env: dict[str, str] | None = None, overrides: dict | None = None) -> di
         "OIDC_PROVIDERS": oidc_providers(env),
         # The CV limit, and the default of any upload kind without a limit of its own.
         "MAX_UPLOAD_BYTES": _megabytes(env, "MAX_UPLOAD_MB", 10),
+        # A take-home hand-in's files (each assignment narrows it): the CV limit unless set apart.
+        "TAKEHOME_SUBMISSION_BYTES": _megabytes(env, "TAKEHOME_SUBMISSION_MB", 100)
+        if env.get("TAKEHOME_SUBMISSION_MB")
+        else None,
+        # Starter files of take-home briefs: the CV limit unless set apart.
+        "TAKEHOME_STARTER_BYTES": _megabytes(env, "TAKEHOME_STARTER_MB", 10)
+        if env.get("TAKEHOME_STARTER_MB")
+        else None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": secure_cookies,
@@ -205,6 +213,18 @@ def upload_kinds(config: dict) -> dict[str, UploadKind]:
     """What each kind of upload accepts, and its size limit."""
     return {
         "cv": UploadKind(label="CV", types=("pdf", "docx"), max_bytes=config["MAX_UPLOAD_BYTES"]),
+        # Files staff attach to a take-home brief (the code to fix, the script to automate); the text
+        # and zip types are registered by the take-home capability (portal/takehome/filetypes.py).
+        "takehome_starter": UploadKind(
+            label="starter file",
+            types=("text", "zip", "pdf"),
+            max_bytes=config.get("TAKEHOME_STARTER_BYTES") or config["MAX_UPLOAD_BYTES"],
+        ),
+        "takehome_submission": UploadKind(
+            label="take-home file",
+            types=("zip", "text", "pdf", "docx"),
+            max_bytes=config.get("TAKEHOME_SUBMISSION_BYTES") or config["MAX_UPLOAD_BYTES"],
+        ),
     }
 
 

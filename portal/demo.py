@@ -46,6 +46,10 @@ CANDIDATES = [
     # Waiting to choose a time: a recruiter screen, and an on-site round (for trying the booking pages).
     ("ready@example.com", "Robin Ready", 1, None, 1),
     ("loop@example.com", "Lou Loop", 3, None, 2),
+    # At the technical screen with a take-home: chosen but not started, and one whose clock runs.
+    ("takehome@example.com", "Tara Takehome", 2, None, 1),
+    ("working@example.com", "Wren Working", 2, None, 2),
+    ("handedin@example.com", "Hal Handedin", 2, None, 3),
     ("withdrawn@example.com", "Wes Withdrawn", 1, process.Action.WITHDRAW, 6),
 ]
 
@@ -160,6 +164,9 @@ def seed() -> None:
         _age(application.id, days_ago)
     _panels_and_qualifications(staff)
     _scheduling(staff, positions)
+    from portal.takehome import demo as takehome_demo
+
+    takehome_demo.seed(staff, positions, _application_of)
     # A second application for the first candidate, so the dashboard shows more than one.
     casey = User.by_email(CANDIDATES[0][0])
     hiring.apply(
@@ -266,6 +273,12 @@ def _held_round(application: Application, staff: dict[str, User], engineers: lis
     db.session.flush()
 
 
+def _application_of(email: str) -> Application:
+    return db.session.scalars(
+        select(Application).join(User, Application.candidate_id == User.id).where(User.email == email)
+    ).one()
+
+
 def _age(application_id: int, days: int) -> None:
     """Spread the application's history over the past weeks, so SLA flags and day counts show."""
     application = db.session.get(Application, application_id)
@@ -292,6 +305,7 @@ def logins_text() -> str:
     lines += [f"  {', '.join(r.label for r in roles):<28} {email}" for email, _, roles in STAFF]
     lines += [
         f"  {'Candidate':<28} {CANDIDATES[0][0]}  (others: applied@, screen@, onsite1@, onsite2@, "
-        f"decision@, hired@, rejected@, withdrawn@ example.com; ready@ and loop@ can book interviews)"
+        f"decision@, hired@, rejected@, withdrawn@ example.com; ready@ and loop@ can book interviews; "
+        f"takehome@ has a take-home to start, working@ one under way, handedin@ one handed in)"
     ]
     return "\n".join(lines)

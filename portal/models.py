@@ -26,3 +26,11 @@ from portal.scheduling.models import (  # noqa: F401
     SchedulingProfile,
 )
 from portal.storage.models import StoredFile  # noqa: F401
+from portal.takehome.models import (  # noqa: F401
+    Assignment,
+    Attempt,
+    RubricCriterion,
+    Submission,
+    TechnicalScreenOffer,
+    TimeRequest,
+)

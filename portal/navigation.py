@@ -43,6 +43,12 @@ MENU = (
         ("scheduling.availability",),
         staff_only=True,
     ),
+    MenuItem(
+        "takehome.assignments",
+        "Assignments",
+        ("takehome.new_assignment", "takehome.edit_assignment"),
+        staff_only=True,
+    ),
     MenuItem("accounts.invite_candidate", "Invite", staff_only=True),
     MenuItem("admin.staff", "Staff accounts", ("admin.new_staff", "admin.edit_staff"), staff_only=True),
     MenuItem("audit.log", "Audit log", staff_only=True),

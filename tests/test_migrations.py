@@ -97,6 +97,25 @@ EXPECTED_CHECKS = {
     ("stored_files", "ck_stored_files_sha256_hex"),
     ("stages", "ck_stages_sla_not_negative"),
     ("user_roles", "ck_user_roles_known_role"),
+    # The take-home library, each position's offer, the attempt's clock, the versions handed in.
+    ("takehome_assignments", "ck_takehome_assignments_file_limit_positive"),
+    ("takehome_assignments", "ck_takehome_assignments_sensible_file_count"),
+    ("takehome_assignments", "ck_takehome_assignments_sensible_start_window"),
+    ("takehome_assignments", "ck_takehome_assignments_sensible_time_limit"),
+    ("takehome_assignments", "ck_takehome_assignments_total_holds_one_file"),
+    ("takehome_attempts", "ck_takehome_attempts_deadline_after_start"),
+    ("takehome_attempts", "ck_takehome_attempts_deadline_iff_started"),
+    ("takehome_attempts", "ck_takehome_attempts_extra_time_not_negative"),
+    ("takehome_attempts", "ck_takehome_attempts_known_status"),
+    ("takehome_attempts", "ck_takehome_attempts_running_started"),
+    ("takehome_attempts", "ck_takehome_attempts_sensible_time_limit"),
+    ("takehome_position_offers", "ck_takehome_position_offers_known_formats"),
+    ("takehome_rubric_criteria", "ck_takehome_rubric_criteria_sensible_weight"),
+    ("takehome_submissions", "ck_takehome_submissions_counts_not_negative"),
+    ("takehome_submissions", "ck_takehome_submissions_version_positive"),
+    ("takehome_time_requests", "ck_takehome_time_requests_known_kind"),
+    ("takehome_time_requests", "ck_takehome_time_requests_known_status"),
+    ("takehome_time_requests", "ck_takehome_time_requests_sensible_grant"),
 }
 EXPECTED_UNIQUE = {
     ("applications", ("cv_file_id",)),
@@ -113,6 +132,8 @@ EXPECTED_UNIQUE = {
     ("stages", ("template_id", "order")),
     ("stored_files", ("storage_key",)),
     ("users", ("email",)),
+    ("takehome_rubric_criteria", ("assignment_id", "order")),
+    ("takehome_submissions", ("attempt_id", "version")),
 }
 # (table, index name, columns, unique, partial condition or None)
 EXPECTED_INDEXES = {
@@ -151,6 +172,20 @@ EXPECTED_INDEXES = {
     ("sign_in_failures", "ix_sign_in_failures_at", ("at",), False, None),
     ("stage_events", "ix_stage_events_application_id", ("application_id",), False, None),
     ("stored_files", "ix_stored_files_owner", ("owner_type", "owner_id"), False, None),
+    ("takehome_attempts", "ix_takehome_attempts_application_id", ("application_id",), False, None),
+    # One take-home open per application and stage; cancelled ones stay as history.
+    (
+        "takehome_attempts",
+        "uq_takehome_attempts_one_open",
+        ("application_id", "stage_id"),
+        True,
+        "status <> 'cancelled'",
+    ),
+    ("takehome_rubric_criteria", "ix_takehome_rubric_criteria_assignment_id", ("assignment_id",), False, None),
+    ("takehome_submissions", "ix_takehome_submissions_attempt_id", ("attempt_id",), False, None),
+    ("takehome_time_requests", "ix_takehome_time_requests_attempt_id", ("attempt_id",), False, None),
+    # One request for more time open per take-home.
+    ("takehome_time_requests", "uq_takehome_time_requests_one_pending", ("attempt_id",), True, "status = 'pending'"),
 }
 
 

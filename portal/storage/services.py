@@ -6,7 +6,7 @@ import unicodedata
 
 from portal import audit
 from portal.extensions import db
-from portal.storage import filetypes
+from portal.storage import UploadRejected, filetypes
 from portal.storage.backends import get_storage
 from portal.storage.kinds import upload_kind
 from portal.storage.models import StoredFile
@@ -14,17 +14,32 @@ from portal.unit_of_work import on_rollback, transactional
 
 
 @transactional
-def store_upload(stream, filename: str, kind: str, owner, actor) -> StoredFile:
+def store_upload(
+    stream,
+    filename: str,
+    kind: str,
+    owner,
+    actor,
+    *,
+    types: tuple[str, ...] | None = None,
+    max_bytes: int | None = None,
+) -> StoredFile:
     """Store `stream` (sent as `filename`) as an upload of `kind` belonging to `owner`.
 
+    `types` and `max_bytes` narrow the kind's own for one owner (a take-home assignment's allowed
+    types and per-file limit); they never widen it.
     Refuses with UploadRejected (nothing kept) when the name, size or content is not acceptable.
     If the surrounding transaction fails later, the stored bytes are deleted with it.
     """
     allowed = upload_kind(kind)
-    file_type = filetypes.type_for(filename, allowed.types)
+    accepted = tuple(t for t in allowed.types if types is None or t in types)
+    if not accepted:
+        raise UploadRejected("No file type is accepted here.")
+    limit = min(allowed.max_bytes, max_bytes) if max_bytes else allowed.max_bytes
+    file_type = filetypes.type_for(filename, accepted)
     suffix = filetypes.extension(filename)
     backend = get_storage()
-    saved = backend.save(stream, prefix=kind, suffix=suffix, max_bytes=allowed.max_bytes, check=file_type.inspect)
+    saved = backend.save(stream, prefix=kind, suffix=suffix, max_bytes=limit, check=file_type.inspect)
     on_rollback(lambda: backend.delete(saved.key))
     record = StoredFile(
         owner_type=owner.__tablename__,

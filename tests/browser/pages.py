@@ -30,6 +30,9 @@ ROLES: dict[str, str | None] = {
     "screen": "screen@example.com",
     "ready": "ready@example.com",
     "loop": "loop@example.com",
+    "takehome": "takehome@example.com",
+    "working": "working@example.com",
+    "handedin": "handedin@example.com",
     "recruiter": "recruiter@example.com",
     "manager": "manager@example.com",
     "interviewer": "interviewer@example.com",
@@ -185,6 +188,47 @@ PAGES: list[PageSpec] = [
         submit="Save weekly hours",
         screenshot=False,
     ),
+    # The technical screen: the choice, the take-home before and after its start, the library
+    P("candidate", "technical-choice", "/applications/{app_casey}/technical"),
+    P(
+        "candidate",
+        "technical-choice-errors",
+        "/applications/{app_casey}/technical",
+        status=400,
+        submit="Confirm my choice",
+        screenshot=False,
+    ),
+    P("takehome", "application", "/applications/{app_takehome}", screenshot=False),
+    P("takehome", "technical-chosen", "/applications/{app_takehome}/technical", screenshot=False),
+    P("takehome", "takehome-overview", "/applications/{app_takehome}/takehome"),
+    P("working", "takehome-running", "/applications/{app_working}/takehome"),
+    P("working", "application", "/applications/{app_working}", screenshot=False),
+    P("handedin", "takehome-handed-in", "/applications/{app_handedin}/takehome", screenshot=False),
+    P("handedin", "takehome-receipt", "/applications/{app_handedin}/takehome/submissions/1"),
+    P("recruiter", "application-takehome", "/staff/applications/{app_working}", screenshot=False),
+    P("recruiter", "application-takehome-time", "/staff/applications/{app_takehome}", screenshot=False),
+    P(
+        "working",
+        "takehome-time-errors",
+        "/applications/{app_working}/takehome",
+        status=400,
+        submit="Ask for more time",
+        screenshot=False,
+    ),
+    P("recruiter", "position-technical-screen", "/staff/positions/{backend}/technical-screen"),
+    P("manager", "assignments", "/staff/assignments"),
+    P("manager", "new-assignment", "/staff/assignments/new", screenshot=False),
+    P(
+        "manager",
+        "new-assignment-errors",
+        "/staff/assignments/new",
+        status=400,
+        fill={"Title": "", "Time limit (hours)": "0"},
+        submit="Create assignment",
+        screenshot=False,
+    ),
+    P("manager", "edit-assignment", "/staff/assignments/{assignment_crash}"),
+    P("admin", "assignments", "/staff/assignments", screenshot=False),
     # Staff
     P("recruiter", "home", "/staff/"),
     P("recruiter", "positions", "/staff/positions"),
@@ -296,9 +340,22 @@ def demo_ids() -> dict[str, int]:
         "app_decision": application("decision@example.com"),
         "app_onsite1": application("onsite1@example.com"),
         "stage_screen": next(s.id for s in backend.process.stages if s.key == "recruiter_screen"),
+        "app_takehome": application("takehome@example.com"),
+        "app_working": application("working@example.com"),
+        "app_handedin": application("handedin@example.com"),
+        "assignment_crash": _assignment_id("Our importer crashes"),
         **_booking_ids(application),
         "staff_recruiter": User.by_email("recruiter@example.com").id,
     }
+
+
+def _assignment_id(title_start: str) -> int:
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.takehome.models import Assignment
+
+    return db.session.scalar(select(Assignment.id).where(Assignment.title.startswith(title_start)))
 
 
 def _booking_ids(application) -> dict[str, str | int]:

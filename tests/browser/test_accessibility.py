@@ -36,6 +36,9 @@ NOT_PAGES = {
     "scheduling.candidate_invite",
     "scheduling.staff_invite",
     "scheduling.feed",
+    # Take-home starter files, downloads.
+    "takehome.starter_download",
+    "takehome.staff_starter_download",
 }
 
 

@@ -132,6 +132,28 @@ TABLE = {
     ("POST", "/applications/<int:application_id>/accommodation"): row(
         403, anonymous=LOGIN, **{A: 400, B: 404, UNV: VERIFY}
     ),
+    # The technical screen: a1 is at the recruiter screen, so A is sent back to its page (and its
+    # starter files are not found); B reaches nothing of A's.
+    ("GET", "/applications/<int:application_id>/technical"): row(403, anonymous=LOGIN, **{A: 302, B: 404, UNV: VERIFY}),
+    ("POST", "/applications/<int:application_id>/technical"): row(
+        403, anonymous=LOGIN, **{A: 302, B: 404, UNV: VERIFY}
+    ),
+    ("GET", "/applications/<int:application_id>/takehome"): row(403, anonymous=LOGIN, **{A: 302, B: 404, UNV: VERIFY}),
+    ("POST", "/applications/<int:application_id>/takehome/start"): row(
+        403, anonymous=LOGIN, **{A: 302, B: 404, UNV: VERIFY}
+    ),
+    ("POST", "/applications/<int:application_id>/takehome/submissions"): row(
+        403, anonymous=LOGIN, **{A: 302, B: 404, UNV: VERIFY}
+    ),
+    ("GET", "/applications/<int:application_id>/takehome/submissions/<int:version>"): row(
+        403, anonymous=LOGIN, **{A: 404, B: 404, UNV: VERIFY}
+    ),
+    ("POST", "/applications/<int:application_id>/takehome/time"): row(
+        403, anonymous=LOGIN, **{A: 302, B: 404, UNV: VERIFY}
+    ),
+    ("GET", "/applications/<int:application_id>/takehome/files/<int:file_id>"): row(
+        403, anonymous=LOGIN, **{A: 404, B: 404, UNV: VERIFY}
+    ),
     # A private calendar feed: its address is the secret, and a wrong one is not found.
     ("GET", "/calendar/<token>.ics"): row(404),
     # Staff: every role
@@ -175,6 +197,35 @@ TABLE = {
     ),
     # An interview's outcome: its interviewer or who runs the application (no interview has this id).
     ("POST", "/staff/interviews/<int:interview_id>/outcome"): staff_only({who: 404 for who in STAFF}),
+    # The technical-screen format of an application: who runs it overrides (an empty form has no reason).
+    ("POST", "/staff/applications/<int:application_id>/technical-format"): staff_only(
+        by_name(REC=400, HM=400), not_found=(OHM,)
+    ),
+    # Answering a request for more time: who runs the application (a1 has no take-home: not found).
+    ("POST", "/staff/applications/<int:application_id>/takehome/time/<int:request_id>"): staff_only(
+        by_name(REC=404, HM=404), not_found=(OHM,)
+    ),
+    # The assignment library: admins and hiring managers (any hiring manager: it is shared); an empty
+    # form is refused field by field; no starter file has the id asked for.
+    ("GET", "/staff/assignments"): staff_only(by_name(HM=200, ADM=200, OHM=200)),
+    ("GET", "/staff/assignments/new"): staff_only(by_name(HM=200, ADM=200, OHM=200)),
+    ("POST", "/staff/assignments/new"): staff_only(by_name(HM=400, ADM=400, OHM=400)),
+    ("GET", "/staff/assignments/<int:assignment_id>"): staff_only(by_name(HM=200, ADM=200, OHM=200)),
+    ("POST", "/staff/assignments/<int:assignment_id>"): staff_only(by_name(HM=400, ADM=400, OHM=400)),
+    ("POST", "/staff/assignments/<int:assignment_id>/files"): staff_only(by_name(HM=400, ADM=400, OHM=400)),
+    ("GET", "/staff/assignments/<int:assignment_id>/files/<int:file_id>"): staff_only(
+        by_name(HM=404, ADM=404, OHM=404)
+    ),
+    ("POST", "/staff/assignments/<int:assignment_id>/files/<int:file_id>/delete"): staff_only(
+        by_name(HM=404, ADM=404, OHM=404)
+    ),
+    # A position's technical screen: who manages the position.
+    ("GET", "/staff/positions/<int:position_id>/technical-screen"): staff_only(
+        by_name(REC=200, HM=200, ADM=200), not_found=(OHM,)
+    ),
+    ("POST", "/staff/positions/<int:position_id>/technical-screen"): staff_only(
+        by_name(REC=400, HM=400, ADM=400), not_found=(OHM,)
+    ),
     # Positions: recruiters, hiring managers and admins; a position's own pages only for who holds it.
     ("GET", "/staff/positions"): staff_only(by_name(REC=200, HM=200, ADM=200, OHM=200)),
     ("GET", "/staff/positions/new"): staff_only(by_name(REC=200, HM=200, ADM=200, OHM=200)),

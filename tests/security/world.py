@@ -35,6 +35,7 @@ class World:
     position: object
     other_position: object
     a1: object
+    assignment: object = None
     clients: dict[str, object] = field(default_factory=dict)
 
     def user(self, who: str) -> User:
@@ -52,6 +53,10 @@ URL_ARGS = {
     "group_id": lambda w: "no-such-booking",
     "interview_id": lambda w: 1,
     "request_id": lambda w: 1,
+    "assignment_id": lambda w: w.assignment.id,
+    # No file has this id: a real one would be deleted by the first identity allowed to post.
+    "file_id": lambda w: 999_999,
+    "version": lambda w: 1,
 }
 
 
@@ -77,7 +82,23 @@ def build_world(factory) -> World:
     for role in (Role.INTERVIEWER.value, Role.HR.value):
         hiring.add_to_panel(recruiter, a1, staff[role])
     users = {CANDIDATE_A: a, CANDIDATE_B: b, UNVERIFIED: unverified, OTHER_HM: other_hm, OFF_PANEL: off_panel, **staff}
-    return World(users=users, position=position, other_position=other_position, a1=a1)
+    from portal.takehome import library
+
+    # One assignment in the library, offered by the position's technical screen.
+    assignment = library.create_assignment(
+        staff[Role.HIRING_MANAGER.value],
+        [library.Criterion("Diagnosis", "Finds the cause.", 1)],
+        title="Diagnose the crash",
+        brief="Our app crashes under this input.",
+        allowed_types=["zip"],
+        max_file_bytes=1024 * 1024,
+        max_total_bytes=1024 * 1024,
+        max_files=1,
+        time_limit_hours=4,
+        start_within_days=7,
+    )
+    library.set_position_offer(recruiter, position, formats="both", assignment_id=assignment.id)
+    return World(users=users, position=position, other_position=other_position, a1=a1, assignment=assignment)
 
 
 def sign_in_everyone(app, world: World, identities=IDENTITIES) -> None:

@@ -1,0 +1,15 @@
+"""Take-home assignments: the library, the technical-screen choice, the clock and the submissions."""
+
+from __future__ import annotations
+
+
+def init_app(app) -> None:
+    """Register the take-home file types and page helpers (called once by create_app).
+
+    Reaching the technical screen leaves the move with the team until the candidate chooses (the
+    team answers for a candidate who never does); choosing hands it to the candidate."""
+    from portal.takehome import filetypes, read
+
+    filetypes.register()
+    # The application pages of candidates and staff show the technical screen through these.
+    app.jinja_env.globals.update(takehome_for_candidate=read.for_candidate_page, takehome_for_staff=read.for_staff_page)
