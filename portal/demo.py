@@ -160,6 +160,9 @@ def seed() -> None:
         _age(application.id, days_ago)
     _panels_and_qualifications(staff)
     _scheduling(staff, positions)
+    from portal.feedback import demo as feedback_demo
+
+    feedback_demo.seed()
     # A second application for the first candidate, so the dashboard shows more than one.
     casey = User.by_email(CANDIDATES[0][0])
     hiring.apply(

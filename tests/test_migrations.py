@@ -113,6 +113,16 @@ EXPECTED_CHECKS = {
     ("takehome_rubric_criteria", "ck_takehome_rubric_criteria_sensible_weight"),
     ("takehome_submissions", "ck_takehome_submissions_counts_not_negative"),
     ("takehome_submissions", "ck_takehome_submissions_version_positive"),
+    # Scorecards: competencies by area, complete submissions, ratings 1 to 4, versions counted from 1.
+    ("feedback_competencies", "ck_feedback_competencies_known_area"),
+    ("feedback_competencies", "ck_feedback_competencies_kind_iff_competency"),
+    ("feedback_ratings", "ck_feedback_ratings_known_rating"),
+    ("feedback_scorecard_versions", "ck_feedback_scorecard_versions_version_positive"),
+    ("feedback_scorecards", "ck_feedback_scorecards_known_keeper_answer"),
+    ("feedback_scorecards", "ck_feedback_scorecards_known_recommendation"),
+    ("feedback_scorecards", "ck_feedback_scorecards_known_status"),
+    ("feedback_scorecards", "ck_feedback_scorecards_submitted_is_complete"),
+    ("feedback_scorecards", "ck_feedback_scorecards_version_positive"),
 }
 EXPECTED_UNIQUE = {
     ("applications", ("cv_file_id",)),
@@ -131,6 +141,8 @@ EXPECTED_UNIQUE = {
     ("users", ("email",)),
     ("takehome_rubric_criteria", ("assignment_id", "order")),
     ("takehome_submissions", ("attempt_id", "version")),
+    ("feedback_scorecards", ("interview_id", "interviewer_id")),
+    ("feedback_scorecard_versions", ("scorecard_id", "version")),
 }
 # (table, index name, columns, unique, partial condition or None)
 EXPECTED_INDEXES = {
@@ -180,6 +192,16 @@ EXPECTED_INDEXES = {
     ),
     ("takehome_rubric_criteria", "ix_takehome_rubric_criteria_assignment_id", ("assignment_id",), False, None),
     ("takehome_submissions", "ix_takehome_submissions_attempt_id", ("attempt_id",), False, None),
+    ("feedback_competencies", "ix_feedback_competencies_kind", ("kind_key", "order"), False, None),
+    ("feedback_scorecards", "ix_feedback_scorecards_application", ("application_id", "status"), False, None),
+    ("feedback_scorecards", "ix_feedback_scorecards_interviewer", ("interviewer_id",), False, None),
+    (
+        "feedback_scorecard_versions",
+        "ix_feedback_scorecard_versions_scorecard_id",
+        ("scorecard_id",),
+        False,
+        None,
+    ),
 }
 
 

@@ -56,6 +56,8 @@ URL_ARGS = {
     "assignment_id": lambda w: w.assignment.id,
     # No file has this id: a real one would be deleted by the first identity allowed to post.
     "file_id": lambda w: 999_999,
+    "scorecard_id": lambda w: 999_999,
+    "kind_key": lambda w: "coding",
 }
 
 
