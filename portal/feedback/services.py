@@ -151,7 +151,7 @@ def save(interview_id: int, actor: User, data: ScorecardInput, *, submit: bool) 
     scorecard = db.session.scalar(
         select(Scorecard)
         .where(Scorecard.interview_id == interview.id, Scorecard.interviewer_id == actor.id)
-        .with_for_update()
+        .with_for_update(of=Scorecard)
     )
     if scorecard is not None and scorecard.is_submitted:
         raise AlreadySubmitted("This scorecard is already submitted: to change it, amend it with a reason.")
@@ -213,7 +213,7 @@ def amend(interview_id: int, actor: User, data: ScorecardInput, reason: str) -> 
     scorecard = db.session.scalar(
         select(Scorecard)
         .where(Scorecard.interview_id == interview.id, Scorecard.interviewer_id == actor.id)
-        .with_for_update()
+        .with_for_update(of=Scorecard)
     )
     if scorecard is None or not scorecard.is_submitted:
         raise DomainError("Only a submitted scorecard is amended; a draft is simply saved.")
