@@ -123,6 +123,9 @@ EXPECTED_CHECKS = {
     ("feedback_scorecards", "ck_feedback_scorecards_known_status"),
     ("feedback_scorecards", "ck_feedback_scorecards_submitted_is_complete"),
     ("feedback_scorecards", "ck_feedback_scorecards_version_positive"),
+    # The decision: a vote is hire or no hire, with a reason.
+    ("feedback_votes", "ck_feedback_votes_known_choice"),
+    ("feedback_votes", "ck_feedback_votes_reason_given"),
 }
 EXPECTED_UNIQUE = {
     ("applications", ("cv_file_id",)),
@@ -143,6 +146,7 @@ EXPECTED_UNIQUE = {
     ("takehome_submissions", ("attempt_id", "version")),
     ("feedback_scorecards", ("interview_id", "interviewer_id")),
     ("feedback_scorecard_versions", ("scorecard_id", "version")),
+    ("feedback_votes", ("application_id", "voter_id")),
 }
 # (table, index name, columns, unique, partial condition or None)
 EXPECTED_INDEXES = {
@@ -195,6 +199,7 @@ EXPECTED_INDEXES = {
     ("feedback_competencies", "ix_feedback_competencies_kind", ("kind_key", "order"), False, None),
     ("feedback_scorecards", "ix_feedback_scorecards_application", ("application_id", "status"), False, None),
     ("feedback_scorecards", "ix_feedback_scorecards_interviewer", ("interviewer_id",), False, None),
+    ("feedback_votes", "ix_feedback_votes_application_id", ("application_id",), False, None),
     (
         "feedback_scorecard_versions",
         "ix_feedback_scorecard_versions_scorecard_id",

@@ -1,4 +1,4 @@
-"""Scorecards and interview kits (this slice); candidate-facing feedback, decisions and outcomes next."""
+"""Scorecards, interview kits and the team's decision; candidate-facing feedback and outcomes next."""
 
 from __future__ import annotations
 
@@ -10,8 +10,11 @@ def init_app(app) -> None:
     """Add the kit and scorecard links to the interviewer's interviews, and the staff page's section
     (called once by create_app)."""
     from portal import scheduling
-    from portal.feedback import queries
+    from portal.feedback import decision, queries
+    from portal.hiring.process import Action
 
+    # Hire only through the decision: a guard of the transition itself, whatever route asks for it.
+    app.extensions["candor.process"].add_guard(decision.hire_guard, Action.HIRE)
     scheduling.add_interview_link(app, kit_link)
     scheduling.add_interview_link(app, scorecard_link)
     app.jinja_env.globals.update(scorecards_for_staff=queries.for_staff_page)

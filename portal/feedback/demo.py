@@ -88,3 +88,40 @@ def seed() -> None:
             scorecard = services.save(interview.id, interview.interviewer, _input(interview), submit=True)
         _dated(scorecard, interview, 3)
     db.session.flush()
+
+
+def _all_submitted(application) -> list[Interview]:
+    interviews = list(
+        db.session.scalars(
+            select(Interview).where(
+                Interview.application_id == application.id, Interview.status == InterviewStatus.COMPLETED.value
+            )
+        )
+    )
+    for interview in interviews:
+        scorecard = services.save(interview.id, interview.interviewer, _input(interview), submit=True)
+        _dated(scorecard, interview, 3)
+    return interviews
+
+
+def decision_with_a_dissent(application) -> None:
+    """Dana's decision is open: every scorecard in, four votes for hire and one against."""
+    from portal.feedback import decision
+
+    for interview in _all_submitted(application):
+        dissent = interview.kind_key == "data_structures"
+        decision.vote(
+            application.id,
+            interview.interviewer,
+            "no_hire" if dissent else "hire",
+            "Struggled to reason about cost at scale." if dissent else "Strong across the board.",
+        )
+
+
+def unanimous_hire(application, manager) -> None:
+    """Hana was hired: every interviewer voted hire, and the hiring manager recorded it."""
+    from portal.feedback import decision
+
+    for interview in _all_submitted(application):
+        decision.vote(application.id, interview.interviewer, "hire", "Would raise the bar of the team.")
+    decision.record(application.id, manager)

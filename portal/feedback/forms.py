@@ -87,3 +87,24 @@ class KitForm(Form):
         render_kw={"rows": 6},
     )
     competencies = FieldList(FormField(CompetencyForm), min_entries=0, max_entries=30)
+
+
+class VoteForm(Form):
+    choice = RadioField(
+        "Your vote",
+        choices=choices((("hire", "Hire"), ("no_hire", "No hire"))),
+        validators=[DataRequired("Vote hire or no hire.")],
+    )
+    reason = TextAreaField(
+        "Why, in a sentence or two",
+        validators=[DataRequired("Give a short reason for your vote."), Length(max=500)],
+        render_kw={"rows": 2},
+    )
+
+
+class RecordDecisionForm(Form):
+    feedback = TextAreaField(
+        "Feedback for the candidate (needed when the vote is not unanimous)",
+        validators=[Length(max=5000)],
+        render_kw={"rows": 4},
+    )

@@ -192,3 +192,31 @@ class ScorecardVersion(db.Model):
     amended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     scorecard: Mapped[Scorecard] = relationship(back_populates="versions")
+
+
+class VoteChoice(str, enum.Enum):
+    HIRE = "hire"
+    NO_HIRE = "no_hire"
+
+    @property
+    def label(self) -> str:
+        return {"hire": "Hire", "no_hire": "No hire"}[self.value]
+
+
+class Vote(db.Model):
+    """An on-site interviewer's vote in an application's decision, with a short reason; a hire needs
+    every one of them to be "hire" (the guard of the hire transition, portal.feedback.decision)."""
+
+    __tablename__ = "feedback_votes"
+    __table_args__ = (
+        UniqueConstraint("application_id", "voter_id", name="uq_feedback_votes_application_voter"),
+        CheckConstraint(f"choice IN ({_sql_list(c.value for c in VoteChoice)})", name="known_choice"),
+        CheckConstraint("length(reason) > 0", name="reason_given"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    voter_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    choice: Mapped[str] = mapped_column(String(8))
+    reason: Mapped[str] = mapped_column(Text)
+    voted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -156,9 +156,12 @@ def _side_by_side(application_id: int):
     for scorecard_id, rating, area, name, order, competency_id in rated:
         key = f"{area}:{name}"
         by_card[scorecard_id][key] = rating
-        names[area].setdefault(key, (order, competency_id, name))
+        # A kind's competencies stay together, in the order of the columns that rated them.
+        column = ids.index(scorecard_id) if area == CompetencyGroup.COMPETENCY.value else 0
+        entry = (column, order, competency_id, name)
+        names[area][key] = min(names[area].get(key, entry), entry)
     rows = tuple(
-        (group.label, tuple((key, entry[2]) for key, entry in sorted(names[group.value].items(), key=lambda kv: kv[1])))
+        (group.label, tuple((key, entry[3]) for key, entry in sorted(names[group.value].items(), key=lambda kv: kv[1])))
         for group in CompetencyGroup
         if names[group.value]
     )

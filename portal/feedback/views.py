@@ -12,7 +12,7 @@ from portal.accounts.models import Role
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.feedback import queries, services
-from portal.feedback.forms import KitForm, scorecard_form
+from portal.feedback.forms import KitForm, RecordDecisionForm, VoteForm, scorecard_form
 from portal.feedback.models import (
     KEEPER_ANSWERS,
     RATINGS,
@@ -259,3 +259,82 @@ def edit_kit(kind_key: str):
         return render_template("feedback/edit_kit.html", kind=kind, form=form), 400
     flash(f"The kit for {kind.name} is saved.", "success")
     return redirect(url_for("feedback.edit_kit", kind_key=kind_key))
+
+
+# --- the decision ----------------------------------------------------------------------------------
+
+
+def _decision_page(application, *, error=None, status=200, vote_form=None, record_form=None):
+    from portal.feedback import decision
+    from portal.feedback.models import VoteChoice
+
+    found = decision.tally(application.id)
+    return render_template(
+        "feedback/decision.html",
+        application=application,
+        tally=found,
+        me=found.voter(current_user.id),
+        sees_votes=policy.submitted_own_scorecard(current_user, application),
+        is_hiring_manager=application.position.hiring_manager_id == current_user.id
+        and current_user.has_role(Role.HIRING_MANAGER),
+        choices=list(VoteChoice),
+        error=error,
+        vote_form=vote_form or VoteForm(formdata=None),
+        record_form=record_form or RecordDecisionForm(formdata=None),
+    ), status
+
+
+def _decision_application(application_id: int):
+    from portal.hiring.models import Application
+
+    application = db.session.get(Application, application_id)
+    policy.require(application is not None and policy.sees_application(current_user, application))
+    return application
+
+
+@bp.route("/staff/applications/<int:application_id>/decision")
+@policy.staff(*SCORECARD_READERS)
+def decision(application_id: int):
+    """Who votes, who is missing or dissenting, each vote's reason; the vote, and recording it."""
+    return _decision_page(_decision_application(application_id))
+
+
+@bp.route("/staff/applications/<int:application_id>/decision/vote", methods=["POST"])
+@policy.staff(*SCORECARD_READERS)
+def vote(application_id: int):
+    """Cast or change one's vote."""
+    from portal.feedback import decision as decisions
+
+    application = _decision_application(application_id)
+    form = VoteForm()
+    if not form.validate_on_submit():
+        return _decision_page(application, status=400, vote_form=form)
+    try:
+        decisions.vote(application.id, current_user, form.choice.data, form.reason.data)
+    except DomainError as exc:
+        return _decision_page(application, error=exc.message, status=exc.status, vote_form=form)
+    flash("Your vote is recorded.", "success")
+    return redirect(url_for("feedback.decision", application_id=application.id))
+
+
+@bp.route("/staff/applications/<int:application_id>/decision/record", methods=["POST"])
+@policy.staff(Role.HIRING_MANAGER)
+def record_decision(application_id: int):
+    """The hiring manager records the outcome of the vote."""
+    from portal.feedback import decision as decisions
+
+    application = _decision_application(application_id)
+    form = RecordDecisionForm()
+    if not form.validate_on_submit():
+        return _decision_page(application, status=400, record_form=form)
+    try:
+        taken = decisions.record(application.id, current_user, form.feedback.data or "")
+    except DomainError as exc:
+        return _decision_page(application, error=exc.message, status=exc.status, record_form=form)
+    flash(
+        "Hire recorded: the candidate is told by email."
+        if taken == "hire"
+        else "Recorded: not selected. The candidate is told with your feedback.",
+        "success",
+    )
+    return redirect(url_for("staff.application", application_id=application.id))

@@ -279,6 +279,18 @@ PAGES: list[PageSpec] = [
     P("recruiter", "application-scorecards-overdue", "/staff/applications/{app_onsite1}", screenshot=False),
     P("recruiter", "scorecard-versions", "/staff/scorecards/{scorecard_amended}"),
     P("manager", "application-scorecards", "/staff/applications/{app_onsite2}", screenshot=False),
+    # Dana's decision: every scorecard in, four votes for hire and one against.
+    P("manager", "decision", "/staff/applications/{app_decision}/decision"),
+    P(
+        "manager",
+        "decision-errors",
+        "/staff/applications/{app_decision}/decision",
+        status=409,
+        submit="Record: not selected",
+        screenshot=False,
+    ),
+    P("interviewer", "decision", "/staff/applications/{app_decision}/decision", screenshot=False),
+    P("recruiter", "decision", "/staff/applications/{app_decision}/decision", screenshot=False),
     P("admin", "kits", "/admin/kits"),
     P("admin", "edit-kit", "/admin/kits/coding"),
     P(

@@ -1,5 +1,6 @@
 """Whatever interviewers write in a scorecard (ratings, the Keeper Test, the recommendation, private
-notes, the suggested feedback, an amendment's reason) reaches no page, mail or file a candidate gets."""
+notes, the suggested feedback, an amendment's reason) or a vote reaches no page, mail or file a
+candidate gets."""
 
 from __future__ import annotations
 
@@ -18,9 +19,20 @@ MARKERS = {
     "strengths": "SUGGESTED-STRENGTH-ZX81",
     "growth": "SUGGESTED-GROWTH-ZX81",
     "reason": "AMENDMENT-REASON-ZX81",
+    "vote": "VOTE-REASON-ZX81",
 }
 # Words only a scorecard puts on a page.
-SCORECARD_WORDS = ("Keeper Test", "Strong yes", "Strong no", "Scorecard", "scorecard", "Strong concerns", "Outstanding")
+SCORECARD_WORDS = (
+    "Keeper Test",
+    "Strong yes",
+    "Strong no",
+    "Scorecard",
+    "scorecard",
+    "Strong concerns",
+    "Outstanding",
+    "No hire",
+    "Dissent",
+)
 
 
 def _candidate_pages(app, application) -> list[str]:
@@ -73,9 +85,17 @@ def test_no_scorecard_content_reaches_any_candidate_page_or_mail(app, team, roun
         response = candidate.get(path, follow_redirects=True)
         assert response.status_code < 500, path
         _assert_clean(response.get_data(as_text=True), path)
-    # Moving on and the outcome: still nothing of the scorecards, in pages or in mail.
-    hiring.move(application.id, process.Action.ADVANCE, team.recruiter)
-    hiring.move(application.id, process.Action.REJECT, team.recruiter, feedback="Thank you for your time.")
+    # The decision, a dissent, and the outcome: still nothing of the scorecards or votes, in pages or mail.
+    from portal.feedback import decision
+
+    for _ in range(2):
+        hiring.move(application.id, process.Action.ADVANCE, team.recruiter)
+    for person in [*team.engineers[:4], team.hr]:
+        choice = "no_hire" if person is team.hr else "hire"
+        decision.vote(application.id, person, choice, MARKERS["vote"])
+    for path in pages:
+        _assert_clean(candidate.get(path, follow_redirects=True).get_data(as_text=True), path)
+    decision.record(application.id, team.manager, "Thank you for your time.")
     for path in pages:
         _assert_clean(candidate.get(path, follow_redirects=True).get_data(as_text=True), path)
     mails = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_addr == application.candidate.email))
