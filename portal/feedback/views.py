@@ -293,14 +293,14 @@ def _decision_application(application_id: int):
 
 
 @bp.route("/staff/applications/<int:application_id>/decision")
-@policy.staff(*SCORECARD_READERS)
+@policy.staff(*SCORECARD_READERS, scoped_to_position=True)
 def decision(application_id: int):
     """Who votes, who is missing or dissenting, each vote's reason; the vote, and recording it."""
     return _decision_page(_decision_application(application_id))
 
 
 @bp.route("/staff/applications/<int:application_id>/decision/vote", methods=["POST"])
-@policy.staff(*SCORECARD_READERS)
+@policy.staff(*SCORECARD_READERS, scoped_to_position=True)
 def vote(application_id: int):
     """Cast or change one's vote."""
     from portal.feedback import decision as decisions
@@ -318,7 +318,7 @@ def vote(application_id: int):
 
 
 @bp.route("/staff/applications/<int:application_id>/decision/record", methods=["POST"])
-@policy.staff(Role.HIRING_MANAGER)
+@policy.staff(Role.HIRING_MANAGER, scoped_to_position=True)
 def record_decision(application_id: int):
     """The hiring manager records the outcome of the vote."""
     from portal.feedback import decision as decisions
