@@ -69,12 +69,13 @@ def _init_extensions(app: Flask) -> None:
 
 def _init_capabilities(app: Flask) -> None:
     """Each capability registers its process guards and effects once, here, in this order."""
-    from portal import scheduling, takehome
+    from portal import feedback, scheduling, takehome
     from portal.hiring import process
 
     process.init_app(app)
     scheduling.init_app(app)
     takehome.init_app(app)
+    feedback.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -94,8 +95,10 @@ def _register_blueprints(app: Flask) -> None:
     from portal.hiring.staff_views import bp as staff_bp
     from portal.scheduling.views import bp as scheduling_bp
     from portal.takehome.views import bp as takehome_bp
+    from portal.feedback.views import bp as feedback_bp
 
-    for blueprint in (accounts_bp, admin_bp, audit_bp, candidate_bp, staff_bp, scheduling_bp, takehome_bp):
+    blueprints = (accounts_bp, admin_bp, audit_bp, candidate_bp, staff_bp, scheduling_bp, takehome_bp, feedback_bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
 

@@ -129,6 +129,8 @@ def seed() -> None:
             hiring.create_position(recruiter, hiring_manager_id=owner.id, recruiter_id=recruiter.id, **spec)
         )
     backend = positions[0]
+    # A hire needs the team's unanimous vote: recorded once the interviews and scorecards exist.
+    hires = []
     for index, (email, name, advances, final, days_ago) in enumerate(CANDIDATES):
         user = accounts.sign_up(name=name, email=email, password=PASSWORD, timezone="Europe/Amsterdam")
         user.email_verified_at = utcnow()
@@ -160,13 +162,26 @@ def seed() -> None:
         elif final is process.Action.WITHDRAW:
             hiring.move(application.id, final, user)
         elif final is process.Action.HIRE:
-            hiring.move(application.id, final, manager)
+            hires.append((application.id, days_ago))
+            continue
         _age(application.id, days_ago)
     _panels_and_qualifications(staff)
     _scheduling(staff, positions)
     from portal.takehome import demo as takehome_demo
 
     takehome_demo.seed(staff, positions, _application_of)
+    from portal.feedback import demo as feedback_demo
+
+    feedback_demo.seed()
+    engineers = ["interviewer@example.com", "jordan@example.com", "kim@example.com", "lee@example.com"]
+    dana = _application_of("decision@example.com")
+    _held_round(dana, staff, engineers, days_ago=4)
+    feedback_demo.decision_with_a_dissent(dana)
+    for application_id, days_ago in hires:
+        application = db.session.get(Application, application_id)
+        _held_round(application, staff, engineers, days_ago=days_ago + 7)
+        feedback_demo.unanimous_hire(application, manager)
+        _age(application_id, days_ago)
     # A second application for the first candidate, so the dashboard shows more than one.
     casey = User.by_email(CANDIDATES[0][0])
     hiring.apply(
@@ -241,6 +256,12 @@ def _scheduling(staff: dict[str, User], positions) -> None:
     # Noor's first round was held last week; Olu's this week, so Olu's is ready for review.
     _held_round(application_of("onsite2@example.com"), staff, engineers, days_ago=8)
     _held_round(application_of("onsite1@example.com"), staff, engineers, days_ago=2)
+
+
+def _application_of(email: str) -> Application:
+    return db.session.scalars(
+        select(Application).join(User, Application.candidate_id == User.id).where(User.email == email)
+    ).one()
 
 
 def _held_round(application: Application, staff: dict[str, User], engineers: list[str], *, days_ago: int) -> None:

@@ -40,7 +40,7 @@ MENU = (
     MenuItem(
         "scheduling.my_interviews",
         "My interviews",
-        ("scheduling.availability",),
+        ("scheduling.availability", "feedback.kit", "feedback.scorecard"),
         staff_only=True,
     ),
     MenuItem(
@@ -50,6 +50,7 @@ MENU = (
         staff_only=True,
     ),
     MenuItem("accounts.invite_candidate", "Invite", staff_only=True),
+    MenuItem("feedback.kits", "Interview kits", ("feedback.edit_kit",), staff_only=True),
     MenuItem("admin.staff", "Staff accounts", ("admin.new_staff", "admin.edit_staff"), staff_only=True),
     MenuItem("audit.log", "Audit log", staff_only=True),
     MenuItem(

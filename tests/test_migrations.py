@@ -116,6 +116,19 @@ EXPECTED_CHECKS = {
     ("takehome_time_requests", "ck_takehome_time_requests_known_kind"),
     ("takehome_time_requests", "ck_takehome_time_requests_known_status"),
     ("takehome_time_requests", "ck_takehome_time_requests_sensible_grant"),
+    # Scorecards: competencies by area, complete submissions, ratings 1 to 4, versions counted from 1.
+    ("feedback_competencies", "ck_feedback_competencies_known_area"),
+    ("feedback_competencies", "ck_feedback_competencies_kind_iff_competency"),
+    ("feedback_ratings", "ck_feedback_ratings_known_rating"),
+    ("feedback_scorecard_versions", "ck_feedback_scorecard_versions_version_positive"),
+    ("feedback_scorecards", "ck_feedback_scorecards_known_keeper_answer"),
+    ("feedback_scorecards", "ck_feedback_scorecards_known_recommendation"),
+    ("feedback_scorecards", "ck_feedback_scorecards_known_status"),
+    ("feedback_scorecards", "ck_feedback_scorecards_submitted_is_complete"),
+    ("feedback_scorecards", "ck_feedback_scorecards_version_positive"),
+    # The decision: a vote is hire or no hire, with a reason.
+    ("feedback_votes", "ck_feedback_votes_known_choice"),
+    ("feedback_votes", "ck_feedback_votes_reason_given"),
 }
 EXPECTED_UNIQUE = {
     ("applications", ("cv_file_id",)),
@@ -134,6 +147,9 @@ EXPECTED_UNIQUE = {
     ("users", ("email",)),
     ("takehome_rubric_criteria", ("assignment_id", "order")),
     ("takehome_submissions", ("attempt_id", "version")),
+    ("feedback_scorecards", ("interview_id", "interviewer_id")),
+    ("feedback_scorecard_versions", ("scorecard_id", "version")),
+    ("feedback_votes", ("application_id", "voter_id")),
 }
 # (table, index name, columns, unique, partial condition or None)
 EXPECTED_INDEXES = {
@@ -186,6 +202,17 @@ EXPECTED_INDEXES = {
     ("takehome_time_requests", "ix_takehome_time_requests_attempt_id", ("attempt_id",), False, None),
     # One request for more time open per take-home.
     ("takehome_time_requests", "uq_takehome_time_requests_one_pending", ("attempt_id",), True, "status = 'pending'"),
+    ("feedback_competencies", "ix_feedback_competencies_kind", ("kind_key", "order"), False, None),
+    ("feedback_scorecards", "ix_feedback_scorecards_application", ("application_id", "status"), False, None),
+    ("feedback_scorecards", "ix_feedback_scorecards_interviewer", ("interviewer_id",), False, None),
+    ("feedback_votes", "ix_feedback_votes_application_id", ("application_id",), False, None),
+    (
+        "feedback_scorecard_versions",
+        "ix_feedback_scorecard_versions_scorecard_id",
+        ("scorecard_id",),
+        False,
+        None,
+    ),
 }
 
 

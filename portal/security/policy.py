@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import ColumnElement, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, false, not_, or_, select, true
 
 from portal.accounts.models import ROLE_VALUES, Role
 from portal.extensions import db
@@ -233,6 +233,51 @@ on_interview_panel = Rule("on_interview_panel", Application, _on_panel, _panel_c
 # Who opens a staff application page.
 sees_application = runs_application | on_interview_panel
 
+
+def _scorecards_condition(user) -> ColumnElement[bool]:
+    # Imported here: the feedback models sit above scheduling, which sits above this module's models.
+    from portal.feedback.models import Scorecard, ScorecardStatus
+    from portal.scheduling.models import Interview, InterviewStatus
+
+    if not is_staff(user):
+        return false()
+    submitted = ScorecardStatus.SUBMITTED.value
+    # An interview of theirs that happened or is still to come, without their submitted scorecard: until
+    # it has one they judge alone (a no-show or a cancelled interview asks for none).
+    outstanding = exists().where(
+        Interview.application_id == Application.id,
+        Interview.interviewer_id == user.id,
+        Interview.status.in_((InterviewStatus.BOOKED.value, InterviewStatus.COMPLETED.value)),
+        not_(
+            exists().where(
+                Scorecard.interview_id == Interview.id,
+                Scorecard.interviewer_id == user.id,
+                Scorecard.status == submitted,
+            )
+        ),
+    )
+    own_submitted = exists().where(
+        Scorecard.application_id == Application.id, Scorecard.interviewer_id == user.id, Scorecard.status == submitted
+    )
+    runs = Application.position_id.in_(select(Position.id).where(_position_runner_condition(user)))
+    return and_(not_(outstanding), or_(runs, and_(_panel_condition(user), own_submitted)))
+
+
+def _sees_scorecards(user, application) -> bool:
+    if not is_staff(user):
+        return False
+    return (
+        db.session.scalar(select(exists().where(Application.id == application.id, _scorecards_condition(user))))
+        or False
+    )
+
+
+# Independence: the scorecards (and later the grades and votes) of an application are open to whoever
+# runs it or sits on its panel, and to an interviewer only once their own scorecard for every interview
+# of theirs in it is submitted; a recruiter or hiring manager who interviews waits the same way. Pages,
+# downloads and exports all ask this one rule.
+submitted_own_scorecard = Rule("submitted_own_scorecard", Application, _sees_scorecards, _scorecards_condition)
+
 # Who edits and closes a position: admins, and whoever runs it.
 manages_position = Rule(
     "manages_position",
@@ -260,6 +305,7 @@ def register_jinja_tests(app) -> None:
         runs_position=runs_position,
         runs_application=runs_application,
         on_interview_panel=on_interview_panel,
+        submitted_own_scorecard=submitted_own_scorecard,
         admin=is_admin,
     )
     app.jinja_env.globals.update(runs_any_pipeline=runs_any_pipeline, Role=Role)

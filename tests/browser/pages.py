@@ -305,6 +305,47 @@ PAGES: list[PageSpec] = [
     P("admin", "audit-log", "/admin/audit"),
     P("admin", "audit-log-filtered", "/admin/audit?action=application.advance&who=recruiter", screenshot=False),
     P("admin", "positions", "/staff/positions", screenshot=False),
+    # Scorecards and interview kits: Olu's first round is held and the interviewer's scorecard is
+    # overdue; Noor's is all submitted, the interviewer's amended once.
+    P("interviewer", "kit", "/staff/interviews/{interview_olu}/kit"),
+    P("interviewer", "scorecard", "/staff/interviews/{interview_olu}/scorecard"),
+    P(
+        "interviewer",
+        "scorecard-errors",
+        "/staff/interviews/{interview_olu}/scorecard",
+        status=400,
+        submit="Submit",
+        screenshot=False,
+    ),
+    P("interviewer", "scorecard-amend", "/staff/interviews/{interview_noor}/scorecard", screenshot=False),
+    P("interviewer", "application-scorecards", "/staff/applications/{app_onsite2}", screenshot=False),
+    P("recruiter", "application-scorecards", "/staff/applications/{app_onsite2}"),
+    P("recruiter", "application-scorecards-overdue", "/staff/applications/{app_onsite1}", screenshot=False),
+    P("recruiter", "scorecard-versions", "/staff/scorecards/{scorecard_amended}"),
+    P("manager", "application-scorecards", "/staff/applications/{app_onsite2}", screenshot=False),
+    # Dana's decision: every scorecard in, four votes for hire and one against.
+    P("manager", "decision", "/staff/applications/{app_decision}/decision"),
+    P(
+        "manager",
+        "decision-errors",
+        "/staff/applications/{app_decision}/decision",
+        status=409,
+        submit="Record: not selected",
+        screenshot=False,
+    ),
+    P("interviewer", "decision", "/staff/applications/{app_decision}/decision", screenshot=False),
+    P("recruiter", "decision", "/staff/applications/{app_decision}/decision", screenshot=False),
+    P("admin", "kits", "/admin/kits"),
+    P("admin", "edit-kit", "/admin/kits/coding"),
+    P(
+        "admin",
+        "edit-kit-errors",
+        "/admin/kits/coding",
+        status=400,
+        fill={"What to probe (Markdown)": ""},
+        submit="Save",
+        screenshot=False,
+    ),
 ]
 
 
@@ -339,6 +380,8 @@ def demo_ids() -> dict[str, int]:
         "app_withdrawn": application("withdrawn@example.com"),
         "app_decision": application("decision@example.com"),
         "app_onsite1": application("onsite1@example.com"),
+        "app_onsite2": application("onsite2@example.com"),
+        **_scorecard_ids(application),
         "stage_screen": next(s.id for s in backend.process.stages if s.key == "recruiter_screen"),
         "app_takehome": application("takehome@example.com"),
         "app_working": application("working@example.com"),
@@ -356,6 +399,32 @@ def _assignment_id(title_start: str) -> int:
     from portal.takehome.models import Assignment
 
     return db.session.scalar(select(Assignment.id).where(Assignment.title.startswith(title_start)))
+
+
+def _scorecard_ids(application) -> dict[str, int]:
+    """The interviewer's coding interviews of the demo's held rounds, and their amended scorecard."""
+    from sqlalchemy import select
+
+    from portal.accounts.models import User
+    from portal.extensions import db
+    from portal.feedback.models import Scorecard
+    from portal.scheduling.models import Interview
+
+    interviewer = User.by_email(ROLES["interviewer"])
+
+    def interview_of(email: str) -> int:
+        return db.session.scalar(
+            select(Interview.id).where(
+                Interview.application_id == application(email), Interview.interviewer_id == interviewer.id
+            )
+        )
+
+    noor = interview_of("onsite2@example.com")
+    return {
+        "interview_olu": interview_of("onsite1@example.com"),
+        "interview_noor": noor,
+        "scorecard_amended": db.session.scalar(select(Scorecard.id).where(Scorecard.interview_id == noor)),
+    }
 
 
 def _booking_ids(application) -> dict[str, str | int]:

@@ -14,6 +14,7 @@ from portal.hiring import process
 from portal.hiring import services as hiring
 from portal.hiring.models import Application
 from portal.timeutil import utcnow
+from tests.feedback.helpers import unanimous_team
 from tests.helpers import PDF, field_error, login, outbox, race
 from tests.storage.documents import MACRO_MAIN, docx, pdf, relationship
 
@@ -302,7 +303,7 @@ def test_a_hired_candidate_cannot_apply_again_to_the_same_position(app, candidat
     recruiter = factory.staff("recruiter")
     position = factory.position(recruiter)
     application = factory.application(candidate_client.candidate, position, advances=5, actor=recruiter)
-    hiring.move(application.id, process.Action.HIRE, recruiter)
+    hiring.move(application.id, process.Action.HIRE, unanimous_team(application))
     response = _apply(candidate_client, position)
     assert response.status_code == 409 and "already have an offer" in response.get_data(as_text=True)
     assert _applications() == 1

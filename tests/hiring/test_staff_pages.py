@@ -14,6 +14,7 @@ from portal.hiring import queries
 from portal.hiring.models import Application, Position
 from portal.hiring.queries import late_entry_ranges
 from portal.timeutil import add_working_days
+from tests.feedback.helpers import unanimous_team
 from tests.helpers import login, outbox, queries_for
 
 
@@ -175,7 +176,12 @@ def test_recruiter_advances_rejects_and_hires_through_the_pages(app, client, fac
     assert response.status_code == 302
     assert db.session.get(Application, first.id).status == "rejected"
 
-    assert client.post(f"/staff/applications/{second.id}/hire", data={"stage_id": second.stage_id}).status_code == 302
+    # The recruiter cannot record a hire: only the hiring manager, with the team's unanimous vote.
+    response = client.post(f"/staff/applications/{second.id}/hire", data={"stage_id": second.stage_id})
+    assert response.status_code == 409 and db.session.get(Application, second.id).status == "active"
+    manager = app.test_client()
+    login(manager, unanimous_team(second))
+    assert manager.post(f"/staff/applications/{second.id}/hire", data={"stage_id": second.stage_id}).status_code == 302
     assert db.session.get(Application, second.id).status == "hired"
     # An illegal move is refused with a message, and changes nothing.
     response = client.post(f"/staff/applications/{second.id}/advance", data={"stage_id": second.stage_id})
@@ -369,7 +375,7 @@ def test_a_hired_candidate_is_not_offered_to_apply_again(app, client, factory):
     from portal.hiring import process
     from portal.hiring import services as hiring
 
-    hiring.move(application.id, process.Action.HIRE, recruiter)
+    hiring.move(application.id, process.Action.HIRE, unanimous_team(application))
     login(client, application.candidate)
     page = client.get(f"/positions/{application.position_id}").get_data(as_text=True)
     assert "Apply for this position" not in page and "You already have an offer" in page

@@ -19,6 +19,7 @@ from portal.hiring import process
 from portal.hiring import services as hiring
 from portal.hiring.models import Application, ApplicationStatus, StageEvent
 from portal.notifications.models import OutboxStatus
+from tests.feedback.helpers import unanimous_team
 from tests.helpers import PASSWORD, PDF, link_in, outbox
 
 
@@ -223,7 +224,7 @@ def test_hiring_queues_the_offer_mail(app, factory):
     application = factory.application(advances=5)
     assert application.stage.is_decision
 
-    hiring.move(application.id, process.Action.HIRE, application.position.recruiter)
+    hiring.move(application.id, process.Action.HIRE, unanimous_team(application))
 
     [mail] = outbox("application_hire")
     assert application.status == ApplicationStatus.HIRED.value

@@ -247,6 +247,27 @@ TABLE = {
     ("POST", "/staff/positions/<int:position_id>/schedule"): staff_only(by_name(REC=400, HM=400), not_found=(OHM,)),
     ("GET", "/auth/invitations/new"): staff_only(by_name(REC=200, HM=200, ADM=200, OHM=200)),
     ("POST", "/auth/invitations/new"): staff_only(by_name(REC=422, HM=422, ADM=422, OHM=422)),
+    # Scorecards and kits: only the interview's own interviewer (no interview has this id, so nobody);
+    # a scorecard read by the hiring team behind the independence rule (none has this id either).
+    ("GET", "/staff/interviews/<int:interview_id>/kit"): staff_only({who: 404 for who in STAFF}),
+    ("GET", "/staff/interviews/<int:interview_id>/scorecard"): staff_only({who: 404 for who in STAFF}),
+    ("POST", "/staff/interviews/<int:interview_id>/scorecard"): staff_only({who: 404 for who in STAFF}),
+    ("GET", "/staff/scorecards/<int:scorecard_id>"): staff_only(
+        by_name(REC=404, HM=404, INT=404, HR=404, OHM=404, OFF=404)
+    ),
+    # The decision of an application: who sees it; an empty vote names no choice (400); the hiring
+    # manager records it, but a1 is not at the Decision stage (409).
+    ("GET", "/staff/applications/<int:application_id>/decision"): staff_only(
+        by_name(REC=200, HM=200, INT=200, HR=200), not_found=(OHM, OFF)
+    ),
+    ("POST", "/staff/applications/<int:application_id>/decision/vote"): staff_only(
+        by_name(REC=400, HM=400, INT=400, HR=400), not_found=(OHM, OFF)
+    ),
+    ("POST", "/staff/applications/<int:application_id>/decision/record"): staff_only(by_name(HM=409), not_found=(OHM,)),
+    # The interview kits, edited by admins; an empty form lacks what to probe.
+    ("GET", "/admin/kits"): staff_only(by_name(ADM=200)),
+    ("GET", "/admin/kits/<kind_key>"): staff_only(by_name(ADM=200)),
+    ("POST", "/admin/kits/<kind_key>"): staff_only(by_name(ADM=400)),
     # Admin
     ("GET", "/admin/staff"): staff_only(by_name(ADM=200)),
     ("GET", "/admin/staff/new"): staff_only(by_name(ADM=200)),

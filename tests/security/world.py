@@ -57,6 +57,8 @@ URL_ARGS = {
     # No file has this id: a real one would be deleted by the first identity allowed to post.
     "file_id": lambda w: 999_999,
     "version": lambda w: 1,
+    "scorecard_id": lambda w: 999_999,
+    "kind_key": lambda w: "coding",
 }
 
 

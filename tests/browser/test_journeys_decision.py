@@ -1,0 +1,69 @@
+"""Scorecards and the decision in a real browser, over the demo data: an interviewer submits the
+overdue scorecard from My interviews and then sees the others side by side; the hiring manager
+records Dana's decision, where one interviewer dissents, as not selected with feedback; Dana reads
+the outcome and the date she may reapply, and nothing of the votes."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the browser fixtures skip these tests with the reason (or fail them on CI)
+    expect = None
+
+from tests.browser.support import sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_an_interviewer_submits_a_scorecard_and_then_sees_the_others(new_browser_context, live_server):
+    page = new_browser_context().new_page()
+    sign_in(page, "interviewer@example.com")
+    page.goto("/staff/interviews")
+    page.get_by_role("link", name=re.compile(r"^Scorecard overdue for Olu Onsite")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Scorecard: Coding")
+    # Submitting with nothing chosen says what is missing, next to each question.
+    page.get_by_role("button", name="Submit").click()
+    expect(page.get_by_role("alert").first).to_contain_text("Some answers are missing")
+    for group in page.locator("fieldset.radio-group").all():
+        radios = group.get_by_role("radio")
+        radios.nth(min(2, radios.count() - 1)).check()  # "3: Good", or the last answer offered
+    page.get_by_label("Private notes").fill("Solid tests, explained every step.")
+    page.get_by_role("button", name="Submit").click()
+    expect(page.get_by_text("Your scorecard is submitted.")).to_be_visible()
+    page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="My interviews").click()
+    page.get_by_role("link", name="Olu Onsite").first.click()
+    section = page.locator("section", has=page.locator("#scorecards-heading"))
+    expect(section.get_by_role("table")).to_contain_text("Jordan Engineer")
+    expect(section.get_by_role("table")).to_contain_text("Solid tests, explained every step.")
+
+
+def test_a_dissent_ends_as_not_selected_and_the_candidate_sees_the_reapply_date(new_browser_context, live_server):
+    manager = new_browser_context().new_page()
+    sign_in(manager, "manager@example.com")
+    manager.goto("/staff/positions")
+    manager.get_by_role("link", name="Site Reliability Engineer").first.click()
+    manager.get_by_role("link", name="Dana Decision").first.click()
+    manager.get_by_role("link", name="The team's decision: votes").click()
+    expect(manager.get_by_text("Dissenting")).to_be_visible()
+    manager.get_by_role("button", name="Record: not selected").click()
+    expect(manager.get_by_role("alert").first).to_contain_text("write feedback")
+    manager.get_by_label(re.compile("Feedback for the candidate")).fill(
+        "Thank you. Strengths: clear reasoning. To grow: cost at scale."
+    )
+    manager.get_by_role("button", name="Record: not selected").click()
+    expect(manager.get_by_text("Recorded: not selected")).to_be_visible()
+
+    candidate = new_browser_context().new_page()
+    sign_in(candidate, "decision@example.com")
+    candidate.goto("/dashboard")
+    candidate.get_by_role("link", name=re.compile("Site Reliability Engineer")).first.click()
+    main = candidate.get_by_role("main")
+    expect(main).to_contain_text("Not selected")
+    expect(main).to_contain_text("To grow: cost at scale.")
+    expect(main).to_contain_text(re.compile(r"apply again", re.I))
+    for secret in ("No hire", "Struggled to reason about cost at scale.", "Keeper Test", "Noor reasoned"):
+        expect(main).not_to_contain_text(secret)
