@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from portal import audit
 from portal.accounts.models import User
+from portal.forms import typed_text
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
 from portal.notifications.services import queue_mail
@@ -42,11 +43,9 @@ def ask(application_id: int, actor: User, reason: str) -> TimeRequest:
     attempt = screen.open_attempt(application) if screen.at_technical_screen(application) else None
     if attempt is None:
         raise DomainError("There is no take-home to ask more time for.")
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError("Tell us why you need more time: your recruiter reads it.")
-    if len(reason) > 2000:
-        raise DomainError("Please keep the reason under 2,000 characters.")
+    reason = typed_text(
+        reason, max_length=2000, multi_line=True, required="Tell us why you need more time: your recruiter reads it."
+    )
     if attempt.started_at is not None and now > attempt.deadline:
         raise DomainError("An extension is asked before the deadline. Please write to your recruiter.")
     if any(r.status == TimeRequestStatus.PENDING.value for r in requests_of(attempt.id)):
@@ -80,9 +79,9 @@ def answer(request_id: int, actor: User, *, grant: bool, minutes: int, message: 
         raise NotAllowed("Only the position's recruiter or hiring manager can answer.")
     if request.status != TimeRequestStatus.PENDING.value:
         raise DomainError("This request has an answer already.")
-    message = (message or "").strip()
-    if not message:
-        raise DomainError("Write the answer the candidate will read.")
+    message = typed_text(
+        message, max_length=2000, multi_line=True, required="Write the answer the candidate will read."
+    )
     if grant and not 15 <= minutes <= MAX_GRANT_MINUTES:
         raise DomainError("Grant from 15 minutes to 7 days (10,080 minutes).")
     now = utcnow()

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from portal import audit
 from portal.accounts.models import User
+from portal.forms import typed_text
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
 from portal.hiring import progress as stage_progress
@@ -163,14 +164,17 @@ def override(application_id: int, technical_format: str, actor: User, reason: st
     sends the cancelled invite). A take-home clock that runs is stopped: the attempt stays, cancelled,
     as the history of what happened."""
     now = utcnow()
-    reason = (reason or "").strip()
     application = _locked_application(application_id)
     if not policy.runs_application(actor, application):
         raise NotAllowed("Only the position's recruiter or hiring manager can change the format.")
     if not at_technical_screen(application):
         raise DomainError("The application is not at the technical screen.")
-    if not reason:
-        raise DomainError("Write why you change the format (it is kept in the audit log).")
+    reason = typed_text(
+        reason,
+        max_length=500,
+        multi_line=True,
+        required="Write why you change the format (it is kept in the audit log).",
+    )
     if technical_format not in {f.value for f in TechnicalFormat}:
         raise DomainError("Choose the live screen or the take-home.")
     if technical_format == TechnicalFormat.TAKE_HOME.value and offer_for(application.position_id).assignment is None:

@@ -93,8 +93,9 @@ def test_a_declined_request_keeps_the_deadline_and_tells_the_candidate_why(scree
 
 def test_bad_requests_are_refused_with_a_message_and_nothing_stored(screen, client, app, factory):
     base = _chosen(client, screen)
-    response = client.post(f"{base}/time", data={"reason": "   "})
-    assert response.status_code == 400 and 'id="time-error"' in response.get_data(as_text=True)
+    for reason in ("   ", "\u200b", "Dyslexia\x00", "late \u202ebus"):
+        response = client.post(f"{base}/time", data={"reason": reason})
+        assert response.status_code == 400 and 'id="time-error"' in response.get_data(as_text=True), reason
     assert db.session.scalar(select(func.count(TimeRequest.id))) == 0
     client.post(f"{base}/time", data={"reason": "Dyslexia."})
     response = client.post(f"{base}/time", data={"reason": "Again."})
@@ -106,6 +107,7 @@ def test_bad_requests_are_refused_with_a_message_and_nothing_stored(screen, clie
     login(recruiter, screen.recruiter)
     for data, message in (
         ({"decision": "grant", "minutes": "60", "answer": ""}, "Write the answer"),
+        ({"decision": "grant", "minutes": "60", "answer": "Ok\x00"}, "control characters"),
         ({"decision": "grant", "minutes": "5", "answer": "Ok."}, "from 15 minutes"),
         ({"decision": "grant", "minutes": "lots", "answer": "Ok."}, "whole number"),
         ({"decision": "maybe", "minutes": "60", "answer": "Ok."}, "Grant or Decline"),
