@@ -64,7 +64,7 @@ MENU = (
 
 
 def main_menu(user=None) -> list[MenuItem]:
-    user = user if user is not None else current_user
+    user = user if user is not None else current_user._get_current_object()  # the proxy, resolved once
     staff = policy.is_staff(user)
     return [
         item

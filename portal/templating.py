@@ -9,6 +9,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import nh3
+from flask import g, has_request_context
 from flask_login import current_user
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -36,8 +37,20 @@ def _zone(user=None) -> ZoneInfo:
     if user is None:
         user = _reader.get()
         if user is _SIGNED_IN:
-            user = current_user if current_user else None
+            return _viewer_zone()
     return zone_of(user)
+
+
+def _viewer_zone() -> ZoneInfo:
+    """The signed-in viewer's zone, looked up once per request: a page shows dozens of times."""
+    if not has_request_context():
+        return zone_of(current_user if current_user else None)
+    viewer = current_user._get_current_object() if current_user else None
+    cached = g.get("candor_viewer_zone")
+    if cached is None or cached[0] is not viewer or cached[1] != getattr(viewer, "timezone", None):
+        cached = (viewer, getattr(viewer, "timezone", None), zone_of(viewer))
+        g.candor_viewer_zone = cached
+    return cached[2]
 
 
 def local_datetime(value: datetime | None, fmt: str = "%a %d %b %Y, %H:%M", user=None) -> str:

@@ -85,6 +85,15 @@ def transactional(func: Callable) -> Callable:
     return wrapper
 
 
+_KEPT = "candor.kept_for_request"
+
+
+def keep_for_request(*objects) -> None:
+    """Hold loaded objects until the request ends: the session's identity map holds them only weakly,
+    and a later part of the same page (a capability's section) then finds them without a query."""
+    db.session.info.setdefault(_KEPT, []).extend(objects)
+
+
 def end_request(error: BaseException | None = None) -> None:
     """End the request's reading transaction (teardown, before the session is removed).
 
@@ -94,6 +103,7 @@ def end_request(error: BaseException | None = None) -> None:
     change nobody saved through a unit of work) is rolled back when the session is removed.
     """
     session = db.session()
+    session.info.pop(_KEPT, None)
     if error is not None or in_transaction() or not session.in_transaction():
         return
     if session.new or session.dirty or session.deleted or session.info.pop(_FLUSHED_OUTSIDE, False):

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal.accounts.models import User
+from portal import unit_of_work
 from portal.extensions import db
 from portal.hiring import queries
 from portal.hiring.forms import QUESTIONS
@@ -222,6 +223,8 @@ def application_for(candidate: User, application_id: int) -> ApplicationView | N
     )
     if application is None:
         return None
+    # The page's capability sections (the technical screen...) read the same application and stages.
+    unit_of_work.keep_for_request(application)
     return _view(application, _candidate_events(application), detail=True)
 
 

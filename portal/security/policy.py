@@ -89,20 +89,21 @@ def enforce() -> None:
         abort(403)
     if policy.kind == PUBLIC:
         return None
-    if not current_user.is_authenticated:
+    user = current_user._get_current_object()  # once: each use of the proxy looks the user up again
+    if not user.is_authenticated:
         if request.method in ("GET", "HEAD"):
             return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
         return redirect(url_for("accounts.login"))
     if policy.kind == SIGNED_IN:
         return None
     if policy.kind == CANDIDATE:
-        if current_user.is_staff:
+        if user.is_staff:
             abort(403)
-        if not current_user.email_verified:
+        if not user.email_verified:
             return redirect(url_for("accounts.verify_pending"))
         return None
     if policy.kind == STAFF:
-        if not current_user.is_staff or not current_user.has_role(*policy.roles):
+        if not user.is_staff or not user.has_role(*policy.roles):
             abort(403)
         return None
     abort(403)

@@ -250,9 +250,15 @@ def technical_screen(application: Application) -> TechnicalScreenView | None:
 
 
 def for_candidate_page(application_id: int) -> TechnicalScreenView | None:
-    """For the signed-in candidate's own application page."""
-    application = db.session.scalar(Application.for_candidate(current_user).where(Application.id == application_id))
-    return technical_screen(application) if application is not None else None
+    """For the signed-in candidate's own application page.
+
+    The page loaded the application (with its stages and progress) in this session just before, so
+    the identity map answers without a query; the ownership check is the policy's, as in the query.
+    """
+    application = db.session.get(Application, application_id)
+    if application is None or not policy.owns_application(current_user, application):
+        return None
+    return technical_screen(application)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from portal.extensions import db
 from portal.hiring.models import Application
 from tests.helpers import login, queries_for
@@ -59,3 +61,29 @@ def test_position_description_is_markdown_without_script(app, client, factory):
     assert 'href="https://example.com/team"' in page
     assert "<script>alert" not in page and 'href="javascript' not in page and "<img" not in page
     assert "&lt;script&gt;alert(1)" in page  # shown as the text it is
+
+
+def test_the_technical_screen_section_reuses_the_application_the_page_loaded(app, client, factory):
+    # The take-home section of the candidate's page asks for the application by id; the page loaded it
+    # (with its stages and progress) a moment before, and reading it again cost three queries a view.
+    from sqlalchemy import event
+
+    candidate = factory.candidate()
+    recruiter = factory.staff("recruiter")
+    application = factory.application(candidate, factory.position(recruiter), advances=2, actor=recruiter)
+    login(client, candidate)
+    url = f"/applications/{application.id}"
+    statements = []
+
+    def record(_conn, _cursor, statement, *_):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        page = client.get(url)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert page.status_code == 200
+    assert "Your technical screen" in page.get_data(as_text=True)
+    reads = [s for s in statements if re.search(r"\bFROM applications\b", s)]
+    assert len(reads) == 1, "\n\n".join(reads)
