@@ -173,6 +173,9 @@ def submit_grade(code: str, actor: User, data: GradeInput) -> Grade:
         raise NotAllowed("Only an assigned grader grades this take-home.")
     if grade.is_submitted:
         raise DomainError("Your grade is already submitted.")
+    if not db.session.get(Application, attempt.application_id).is_active:
+        # Said without why: whether the candidate withdrew or was turned down is not the grader's to know.
+        raise DomainError("This take-home is no longer being graded. Thank you all the same.")
     submission = latest_submission(attempt.id)
     if submission is None:
         raise DomainError("Nothing is handed in to grade.")
