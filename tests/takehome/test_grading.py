@@ -505,3 +505,42 @@ def test_the_to_grade_list_shows_own_take_homes_by_code(app, screen, handed_in):
     assert code in page and "To grade" in page
     assert code not in _signed_in(app, screen_engineer(screen, 1)).get("/staff/grading").get_data(as_text=True)
     assert grading_read.tasks_of(grader)[0].code == code
+
+
+def test_the_candidate_never_sees_grades_graders_or_the_code(app, screen, factory):
+    application, candidate = _marked_application(factory, screen)
+    _hand_in(app, application, candidate)
+    grader = screen_engineer(screen, 0)
+    code = _assign(screen, application, grader)
+    _signed_in(app, grader).post(f"/staff/grading/{code}", data=_form(application, comment="GRADER-SUMMARY"))
+    client = _signed_in(app, candidate)
+    for path in (
+        "/dashboard",
+        f"/applications/{application.id}",
+        f"/applications/{application.id}/takehome",
+        f"/applications/{application.id}/takehome/submissions/1",
+    ):
+        body = client.get(path).get_data(as_text=True)
+        for secret in (code, "GRADER-SUMMARY", "Engineer 1", "2.80", "Weighted"):
+            assert secret not in body, (path, secret)
+    assert client.get(f"/staff/grading/{code}").status_code == 403
+    for message in outbox():
+        if message.to_addr == candidate.email:
+            assert code not in message.body_text and "GRADER-SUMMARY" not in message.body_text
+
+
+def test_a_closed_application_is_not_graded_and_the_grader_is_not_told_why(app, screen, factory):
+    application, candidate = _marked_application(factory, screen)
+    _hand_in(app, application, candidate)
+    grader = screen_engineer(screen, 0)
+    code = _assign(screen, application, grader)
+    hiring.move(application.id, "withdraw", candidate)
+    client = _signed_in(app, grader)
+    before = _rows()
+    response = client.post(f"/staff/grading/{code}", data=_form(application))
+    assert response.status_code == 409
+    body = response.get_data(as_text=True)
+    assert "no longer being graded" in body and "withdr" not in body.lower()
+    assert _rows() == before
+    with pytest.raises(Exception, match="closed"):
+        grading.assign_grader(application.id, screen.recruiter, screen_engineer(screen, 1).id)
