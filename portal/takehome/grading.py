@@ -226,6 +226,12 @@ def submit_grade(code: str, actor: User, data: GradeInput) -> Grade:
     return grade
 
 
+@transactional
+def record_download(attempt: Attempt, actor: User, number: int) -> None:
+    """A grader downloaded a file of the take-home: who, which take-home and which file, in the audit log."""
+    audit.record("takehome.grading_download", attempt, actor=actor, code=attempt.code, file=number)
+
+
 def audit_outcome(transition) -> None:
     """Process effect: passing (advance) or rejecting at the technical screen after grading is audited
     with the grades the team had before it, whichever button or script took the action."""

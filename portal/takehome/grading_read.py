@@ -17,7 +17,7 @@ from portal.extensions import db
 from portal.security import policy
 from portal.storage.models import StoredFile
 from portal.takehome import grading, submissions
-from portal.takehome.models import SCORES, Attempt, Grade, GradeRecommendation, GradeStatus
+from portal.takehome.models import SCORES, Attempt, Grade, GradeRecommendation, GradeStatus, Submission
 from portal.takehome.read import CriterionView, criteria_of
 from portal.templating import markdown
 
@@ -109,8 +109,6 @@ def graded_files(attempt: Attempt) -> list[tuple[GradedFile, StoredFile]]:
 
 
 def _versions(grades: list[Grade]) -> dict[int, int]:
-    from portal.takehome.models import Submission
-
     ids = {g.submission_id for g in grades if g.submission_id}
     if not ids:
         return {}

@@ -45,8 +45,7 @@ def to_grade():
 
 def _input_from(form, criterion_ids) -> grading.GradeInput:
     def score(criterion_id):
-        value = whole_number(getattr(form, f"score_{criterion_id}").data or "", max_digits=1)
-        return value
+        return whole_number(getattr(form, f"score_{criterion_id}").data or "", max_digits=1)
 
     return grading.GradeInput(
         scores={cid: score(cid) for cid in criterion_ids},
@@ -99,9 +98,15 @@ def grading_file(code: str, number: int):
     if found is None:
         abort(404)
     neutral, record = found
-    response = send_stored(record)
+    response = send_stored(record)  # a file gone from the store is a 404, and nobody saw it
     # The stored name is the candidate's own (it may carry their name): the grader gets the neutral one.
     response.headers["Content-Disposition"] = content_disposition(neutral.name)
+    if request.method != "HEAD":
+        try:
+            grading.record_download(attempt, current_user, neutral.number)
+        except BaseException:
+            response.close()  # no download without its audit entry
+            raise
     return response
 
 

@@ -143,6 +143,8 @@ def test_a_grader_sees_the_work_brief_and_rubric_and_nothing_of_the_candidate(ap
         assert download.headers["Content-Disposition"] == f'attachment; filename="{code}-file-{number}{suffix}"'
         assert download.headers["X-Content-Type-Options"] == "nosniff"
     assert client.get(f"/staff/grading/{code}/files/3").status_code == 404
+    downloads = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "takehome.grading_download")).all()
+    assert sorted((e.actor_id, e.data["file"]) for e in downloads) == [(grader.id, 1), (grader.id, 2)]
 
     # After grading, the page with the grades is as blind.
     response = client.post(f"/staff/grading/{code}", data=_form(handed_in))
