@@ -61,6 +61,10 @@ def _init_extensions(app: Flask) -> None:
     else:
         _ping_idle_connections(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    # The request's size cap is set per route before anything reads the body (the CSRF check does).
+    from portal.files import cap_request
+
+    app.before_request(cap_request)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

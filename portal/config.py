@@ -130,6 +130,8 @@ def load(env: dict[str, str] | None = None, overrides: dict | None = None) -> di
         "OIDC_PROVIDERS": oidc_providers(env),
         # The CV limit, and the default of any upload kind without a limit of its own.
         "MAX_UPLOAD_BYTES": _megabytes(env, "MAX_UPLOAD_MB", 10),
+        # The most a request without an upload may send (a form: the longest are briefs and kits).
+        "MAX_FORM_BYTES": _megabytes(env, "MAX_FORM_MB", 1),
         # A take-home hand-in's files (each assignment narrows it): the CV limit unless set apart.
         "TAKEHOME_SUBMISSION_BYTES": _megabytes(env, "TAKEHOME_SUBMISSION_MB", 100)
         if env.get("TAKEHOME_SUBMISSION_MB")

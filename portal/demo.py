@@ -51,6 +51,8 @@ CANDIDATES = [
     ("working@example.com", "Wren Working", 2, None, 2),
     ("handedin@example.com", "Hal Handedin", 2, None, 3),
     ("withdrawn@example.com", "Wes Withdrawn", 1, process.Action.WITHDRAW, 6),
+    # A take-home graded blind by two engineers: the weighted score waits for the recruiter's move.
+    ("graded@example.com", "Gale Graded", 2, None, 4),
 ]
 
 POSITIONS = [
@@ -327,6 +329,7 @@ def logins_text() -> str:
     lines += [
         f"  {'Candidate':<28} {CANDIDATES[0][0]}  (others: applied@, screen@, onsite1@, onsite2@, "
         f"decision@, hired@, rejected@, withdrawn@ example.com; ready@ and loop@ can book interviews; "
-        f"takehome@ has a take-home to start, working@ one under way, handedin@ one handed in)"
+        f"takehome@ has a take-home to start, working@ one under way, handedin@ one handed in and waiting "
+        f"for its graders, graded@ one graded; interviewer@ has take-homes to grade)"
     ]
     return "\n".join(lines)

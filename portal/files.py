@@ -55,6 +55,19 @@ def accepts_upload(kind: str):
     return mark
 
 
+def cap_request() -> None:
+    """before_request (ahead of the CSRF check, which reads the form): the most this request may send.
+
+    MAX_CONTENT_LENGTH follows the largest upload kind, so without a cap per route a sign-in form or
+    a CV would take a body the size of a take-home hand-in. A view that takes an upload may receive up
+    to three times its kind's limit (a file somewhat too large is then refused next to its field, with
+    the rest of the form kept); any other view, MAX_FORM_BYTES."""
+    ceiling = current_app.config.get("MAX_CONTENT_LENGTH")
+    kind = upload_kind_of_request()
+    cap = 3 * kind.max_bytes if kind is not None else current_app.config["MAX_FORM_BYTES"]
+    request.max_content_length = min(cap, ceiling) if ceiling else cap
+
+
 def upload_kind_of_request() -> UploadKind | None:
     view = current_app.view_functions.get(request.endpoint or "")
     name = getattr(view, "upload_kind", None)

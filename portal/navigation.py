@@ -43,6 +43,7 @@ MENU = (
         ("scheduling.availability", "feedback.kit", "feedback.scorecard"),
         staff_only=True,
     ),
+    MenuItem("takehome.to_grade", "To grade", ("takehome.grade",), staff_only=True),
     MenuItem(
         "takehome.assignments",
         "Assignments",

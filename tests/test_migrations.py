@@ -129,6 +129,13 @@ EXPECTED_CHECKS = {
     # The decision: a vote is hire or no hire, with a reason.
     ("feedback_votes", "ck_feedback_votes_known_choice"),
     ("feedback_votes", "ck_feedback_votes_reason_given"),
+    # Blind grading: known statuses and recommendations, complete submissions, scores 1 to 4.
+    ("takehome_grades", "ck_takehome_grades_known_status"),
+    ("takehome_grades", "ck_takehome_grades_known_recommendation"),
+    ("takehome_grades", "ck_takehome_grades_submitted_is_complete"),
+    ("takehome_grades", "ck_takehome_grades_score_in_range"),
+    ("takehome_criterion_scores", "ck_takehome_criterion_scores_known_score"),
+    ("takehome_criterion_scores", "ck_takehome_criterion_scores_sensible_weight"),
 }
 EXPECTED_UNIQUE = {
     ("applications", ("cv_file_id",)),
@@ -150,6 +157,8 @@ EXPECTED_UNIQUE = {
     ("feedback_scorecards", ("interview_id", "interviewer_id")),
     ("feedback_scorecard_versions", ("scorecard_id", "version")),
     ("feedback_votes", ("application_id", "voter_id")),
+    ("takehome_grades", ("attempt_id", "grader_id")),
+    ("takehome_criterion_scores", ("grade_id", "order")),
 }
 # (table, index name, columns, unique, partial condition or None)
 EXPECTED_INDEXES = {
@@ -206,6 +215,11 @@ EXPECTED_INDEXES = {
     ("feedback_scorecards", "ix_feedback_scorecards_application", ("application_id", "status"), False, None),
     ("feedback_scorecards", "ix_feedback_scorecards_interviewer", ("interviewer_id",), False, None),
     ("feedback_votes", "ix_feedback_votes_application_id", ("application_id",), False, None),
+    # A take-home's code names one take-home; a grader's list reads their grades by status.
+    ("takehome_attempts", "uq_takehome_attempts_code", ("code",), True, None),
+    ("takehome_grades", "ix_takehome_grades_attempt_id", ("attempt_id",), False, None),
+    ("takehome_grades", "ix_takehome_grades_grader", ("grader_id", "status"), False, None),
+    ("takehome_criterion_scores", "ix_takehome_criterion_scores_grade_id", ("grade_id",), False, None),
     (
         "feedback_scorecard_versions",
         "ix_feedback_scorecard_versions_scorecard_id",

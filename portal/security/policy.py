@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, and_, exists, false, not_, or_, select, tr
 from portal.accounts.models import ROLE_VALUES, Role
 from portal.extensions import db
 from portal.hiring.models import Application, PanelMember, Position
+from portal.takehome.models import Attempt, Grade, GradeStatus
 
 PUBLIC = "public"  # anyone, signed in or not
 SIGNED_IN = "signed_in"  # any signed-in account, candidate or staff
@@ -279,6 +280,62 @@ def _sees_scorecards(user, application) -> bool:
 # downloads and exports all ask this one rule.
 submitted_own_scorecard = Rule("submitted_own_scorecard", Application, _sees_scorecards, _scorecards_condition)
 
+
+def _grader_condition(user, *, submitted: bool | None = None) -> ColumnElement[bool]:
+    if not is_staff(user):
+        return false()
+    conditions = [Grade.attempt_id == Attempt.id, Grade.grader_id == user.id]
+    if submitted is not None:
+        status = Grade.status == GradeStatus.SUBMITTED.value
+        conditions.append(status if submitted else not_(status))
+    return exists().where(*conditions)
+
+
+def _is_grader(user, attempt, *, submitted: bool | None = None) -> bool:
+    if not is_staff(user):
+        return False
+    conditions = [Grade.attempt_id == attempt.id, Grade.grader_id == user.id]
+    if submitted is not None:
+        status = Grade.status == GradeStatus.SUBMITTED.value
+        conditions.append(status if submitted else not_(status))
+    return db.session.scalar(select(exists().where(*conditions))) or False
+
+
+# A grader is assigned to one take-home (an Attempt): that opens its grading page, its files, its
+# brief and rubric, and nothing else of the application (not the staff application page).
+grades_submission = Rule(
+    "grades_submission", Attempt, lambda user, attempt: _is_grader(user, attempt), lambda user: _grader_condition(user)
+)
+
+
+def _grades_condition(user) -> ColumnElement[bool]:
+    if not is_staff(user):
+        return false()
+    runs = Attempt.application_id.in_(
+        select(Application.id).where(
+            Application.position_id.in_(select(Position.id).where(_position_runner_condition(user)))
+        )
+    )
+    outstanding = _grader_condition(user, submitted=False)
+    return and_(not_(outstanding), or_(runs, _grader_condition(user, submitted=True)))
+
+
+def _sees_grades(user, attempt) -> bool:
+    if not is_staff(user):
+        return False
+    if _is_grader(user, attempt, submitted=False):
+        return False
+    if _is_grader(user, attempt, submitted=True):
+        return True
+    application = db.session.get(Application, attempt.application_id)
+    return _runs_position(user, application.position) if application is not None else False
+
+
+# Independence for take-homes: the grades of a take-home are open to who runs its application, and to
+# a grader only once their own grade is submitted; a recruiter or hiring manager who also grades it
+# waits the same way. The staff application page, the grading page and grade_summary's callers ask it.
+submitted_own_grade = Rule("submitted_own_grade", Attempt, _sees_grades, _grades_condition)
+
 # Who edits and closes a position: admins, and whoever runs it.
 manages_position = Rule(
     "manages_position",
@@ -307,6 +364,8 @@ def register_jinja_tests(app) -> None:
         runs_application=runs_application,
         on_interview_panel=on_interview_panel,
         submitted_own_scorecard=submitted_own_scorecard,
+        grades_submission=grades_submission,
+        submitted_own_grade=submitted_own_grade,
         admin=is_admin,
     )
     app.jinja_env.globals.update(runs_any_pipeline=runs_any_pipeline, Role=Role)

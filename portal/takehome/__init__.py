@@ -1,4 +1,4 @@
-"""Take-home assignments: the library, the technical-screen choice, the clock and the submissions."""
+"""Take-home assignments: the library, the technical-screen choice, the clock, the submissions and blind grading."""
 
 from __future__ import annotations
 
@@ -8,8 +8,15 @@ def init_app(app) -> None:
 
     Reaching the technical screen leaves the move with the team until the candidate chooses (the
     team answers for a candidate who never does); choosing hands it to the candidate."""
-    from portal.takehome import filetypes, read
+    from portal.hiring.process import Action
+    from portal.takehome import filetypes, grading, grading_read, read
 
     filetypes.register()
     # The application pages of candidates and staff show the technical screen through these.
-    app.jinja_env.globals.update(takehome_for_candidate=read.for_candidate_page, takehome_for_staff=read.for_staff_page)
+    app.jinja_env.globals.update(
+        takehome_for_candidate=read.for_candidate_page,
+        takehome_for_staff=read.for_staff_page,
+        takehome_grading_for_staff=grading_read.for_staff_page,
+    )
+    # Passing or rejecting a graded take-home is audited with its grades, whatever takes the action.
+    app.extensions["candor.process"].add_effect(grading.audit_outcome, Action.ADVANCE, Action.REJECT)

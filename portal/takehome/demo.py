@@ -1,5 +1,6 @@
 """Demo take-homes: two briefs from real incidents with small, real starter files, each position's
-technical screen offering both formats, and candidates with a take-home not started (asking for extra time), one running and one handed in."""
+technical screen offering both formats, and candidates with a take-home not started (asking for extra time), one running,
+one handed in and waiting for its graders, and one graded blind by two engineers."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.hiring.models import Application, Position
-from portal.takehome import extra_time, library, screen, submissions
+from portal.takehome import extra_time, grading, library, screen, submissions
 from portal.takehome.library import Criterion
 from portal.takehome.models import Attempt, Submission
 
@@ -254,6 +255,99 @@ def seed(staff: dict[str, User], positions: list[Position], application_of) -> N
     version = db.session.scalars(select(Submission).where(Submission.attempt_id == attempt.id)).one()
     version.submitted_at = attempt.started_at + timedelta(hours=3)
     db.session.flush()
+    # Two engineers are asked to grade it, blind; neither has yet.
+    recruiter = staff["recruiter@example.com"]
+    for email in ("interviewer@example.com", "jordan@example.com"):
+        grading.assign_grader(hal.id, recruiter, staff[email].id)
+
+    # Gale (on the SRE position) automated the release two days ago; two engineers graded it and the weighted score waits for the team.
+    gale = application_of("graded@example.com")
+    screen.choose(gale.id, "take_home", gale.candidate)
+    attempt = screen.start(gale.id, gale.candidate)
+    submissions.submit(
+        gale.id,
+        gale.candidate,
+        [
+            submissions.Upload(io.BytesIO(GALE_NOTES), "NOTES.md"),
+            submissions.Upload(io.BytesIO(GALE_SCRIPT), "release.sh"),
+        ],
+    )
+    attempt.started_at -= timedelta(days=2)
+    attempt.deadline = attempt.deadline_for(attempt.started_at)
+    version = db.session.scalars(select(Submission).where(Submission.attempt_id == attempt.id)).one()
+    version.submitted_at = attempt.started_at + timedelta(hours=3, minutes=40)
+    db.session.flush()
+    code = None
+    for email, (scores, recommendation, comments, summary) in GALE_GRADES.items():
+        grading.assign_grader(gale.id, recruiter, staff[email].id)
+        code = code or db.session.get(Attempt, attempt.id).code
+        criteria = attempt.assignment.criteria
+        grading.submit_grade(
+            code,
+            staff[email],
+            grading.GradeInput(
+                scores={c.id: score for c, score in zip(criteria, scores)},
+                comments={c.id: comment for c, comment in zip(criteria, comments)},
+                recommendation=recommendation,
+                comment=summary,
+            ),
+        )
+
+
+GALE_NOTES = b"""# Notes
+
+## How to run it
+
+    ./release.sh 2.14.0      # release a version
+    ./release.sh --rollback  # back to the version before
+
+## What it protects against
+
+- `set -eu` and a check after every step: the first failure stops the release and says which step.
+- The migration runs once, before any restart, and the release stops if it fails.
+- One server at a time: restart, then wait for /health to answer 200 before the next.
+- The previous build stays in place, so a rollback is a symlink switch and a restart.
+
+## Left out on purpose
+
+Ansible or a pipeline would fit a bigger team; for two servers a script anyone can read is safer.
+"""
+
+GALE_SCRIPT = b"""#!/bin/sh
+# Release the ticketing service: one server at a time, stop at the first failure, keep a rollback.
+set -eu
+VERSION="$1"
+SERVERS="tickets-1 tickets-2"
+for server in $SERVERS; do
+    scp "build/tickets-$VERSION.tar.gz" "$server:/srv/tickets/releases/"
+done
+ssh tickets-1 "cd /srv/tickets && ./migrate --to $VERSION"
+for server in $SERVERS; do
+    ssh "$server" "ln -sfn /srv/tickets/releases/$VERSION /srv/tickets/current && systemctl restart tickets"
+    curl --fail --retry 10 --retry-delay 3 "https://$server/health"
+done
+"""
+
+# (scores per criterion in the rubric's order, recommendation, comments per criterion, summary)
+GALE_GRADES = {
+    "kim@example.com": (
+        (4, 4, 3, 3),
+        "strong_yes",
+        (
+            "Stops at the first failure and runs the migration once, before any restart.",
+            "One server at a time with a health check; rollback is a symlink switch.",
+            "NOTES.md is short and clear; the rollback flag is not in the script yet.",
+            "A plain script, with a good reason given.",
+        ),
+        "Safe by design and easy to read: what we would want from anyone on the team.",
+    ),
+    "interviewer@example.com": (
+        (3, 4, 3, 2),
+        "yes",
+        ("A failed health check leaves one server on the new version.", "Solid.", "", "Would like CI to run it."),
+        "Good judgement about safety; the half-released state needs a word. Worth meeting.",
+    ),
+}
 
 
 def _shift_start(application: Application, attempt: Attempt, ago: timedelta) -> None:

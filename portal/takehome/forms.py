@@ -13,7 +13,7 @@ from portal.storage.filetypes import FILE_TYPES
 from portal.storage.kinds import MB
 from portal.takehome.filetypes import SUBMISSION_TYPES
 from portal.takehome.library import Criterion
-from portal.takehome.models import FormatOffer
+from portal.takehome.models import SCORES, FormatOffer, GradeRecommendation
 from portal.takehome.read import FORMAT_NAMES
 
 RUBRIC_ROWS = 8  # rows shown on the form; empty ones are ignored
@@ -176,3 +176,44 @@ class PositionOfferForm(Form):
     def validate_assignment_id(self, field) -> None:
         if self.formats.data in (FormatOffer.BOTH.value, FormatOffer.TAKE_HOME.value) and not field.data:
             raise ValidationError("A take-home needs an assignment: choose one, or offer the live screen only.")
+
+
+SCORE_CHOICES = choices((str(value), f"{value}: {label}") for value, label in SCORES.items())
+
+
+class GradeBase(Form):
+    recommendation = RadioField(
+        "Your recommendation",
+        choices=choices((r.value, r.label) for r in GradeRecommendation),
+        validators=[InputRequired("Choose your recommendation.")],
+    )
+    comment = TextAreaField(
+        "Your summary for the hiring team",
+        validators=[DataRequired("Sum up your grade for the team."), Length(max=10_000)],
+        description="What convinced you, and what did not. The candidate never reads it.",
+        render_kw={"rows": 5},
+    )
+
+
+def grade_form(criteria, **kwargs) -> GradeBase:
+    """The grade form for a rubric: a score from 1 to 4 and a comment per criterion."""
+
+    class GradeForm(GradeBase):
+        pass
+
+    for criterion in criteria:
+        setattr(
+            GradeForm,
+            f"score_{criterion.id}",
+            RadioField(
+                criterion.name,
+                choices=SCORE_CHOICES,
+                validators=[InputRequired(f"Score “{criterion.name}” from 1 to {max(SCORES)}.")],
+            ),
+        )
+        setattr(
+            GradeForm,
+            f"comment_{criterion.id}",
+            TextAreaField(f"Comment on “{criterion.name}”", validators=[Length(max=5_000)], render_kw={"rows": 3}),
+        )
+    return GradeForm(**kwargs)

@@ -132,6 +132,7 @@ class Attempt(db.Model):
         CheckConstraint("status NOT IN ('in_progress', 'submitted') OR started_at IS NOT NULL", name="running_started"),
         CheckConstraint("deadline IS NULL OR deadline > started_at", name="deadline_after_start"),
         # One take-home per application and stage at a time; cancelled ones stay as history.
+        Index("uq_takehome_attempts_code", "code", unique=True),
         Index(
             "uq_takehome_attempts_one_open",
             "application_id",
@@ -155,6 +156,9 @@ class Attempt(db.Model):
     # Extra time granted by staff: an extension asked for while working, an accommodation before the start.
     extension_minutes: Mapped[int] = mapped_column(default=0)
     accommodation_minutes: Mapped[int] = mapped_column(default=0)
+    # What graders know the take-home by ("TH-7K3Q"): random, set when the first grader is assigned,
+    # so nothing a grader reads leads back to the application or the candidate.
+    code: Mapped[str | None] = mapped_column(String(12))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -233,3 +237,98 @@ class TimeRequest(db.Model):
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+# Grading: each criterion of the rubric is scored on this scale (the scorecards' scale, so a team
+# reads both the same way); the weighted score is the weighted mean, from 1 to 4.
+SCORES = {1: "Strong concerns", 2: "Some concerns", 3: "Good", 4: "Outstanding"}
+
+
+class GradeStatus(str, enum.Enum):
+    ASSIGNED = "assigned"  # the grader is asked; nothing scored yet
+    SUBMITTED = "submitted"  # final: scores, comments and the recommendation
+
+
+class GradeRecommendation(str, enum.Enum):
+    STRONG_YES = "strong_yes"
+    YES = "yes"
+    NO = "no"
+    STRONG_NO = "strong_no"
+
+    @property
+    def label(self) -> str:
+        return {"strong_yes": "Strong yes", "yes": "Yes", "no": "No", "strong_no": "Strong no"}[self.value]
+
+    @property
+    def passes(self) -> bool:
+        return self in (GradeRecommendation.STRONG_YES, GradeRecommendation.YES)
+
+
+class Grade(db.Model):
+    """One grader's blind grade of an application's take-home (its latest version when submitted).
+
+    The row is made when who runs the application assigns the grader, and completed once, on submit."""
+
+    __tablename__ = "takehome_grades"
+    __table_args__ = (
+        # One grade per grader and take-home, however many assignments race.
+        UniqueConstraint("attempt_id", "grader_id", name="uq_takehome_grades_attempt_grader"),
+        CheckConstraint(f"status IN ({_sql_list(s.value for s in GradeStatus)})", name="known_status"),
+        CheckConstraint(
+            f"recommendation IS NULL OR recommendation IN ({_sql_list(r.value for r in GradeRecommendation)})",
+            name="known_recommendation",
+        ),
+        # A submitted grade is complete and dated, and names the version it graded.
+        CheckConstraint(
+            "status = 'assigned' OR (recommendation IS NOT NULL AND submitted_at IS NOT NULL "
+            "AND submission_id IS NOT NULL AND weighted_score IS NOT NULL)",
+            name="submitted_is_complete",
+        ),
+        CheckConstraint("weighted_score IS NULL OR weighted_score BETWEEN 100 AND 400", name="score_in_range"),
+        Index("ix_takehome_grades_grader", "grader_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("takehome_attempts.id", ondelete="CASCADE"), index=True)
+    grader_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), default=GradeStatus.ASSIGNED.value)
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("takehome_submissions.id", ondelete="SET NULL"))
+    recommendation: Mapped[str | None] = mapped_column(String(16))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    # The weighted mean of the scores, in hundredths (1.00 to 4.00 as 100 to 400): kept, so the figure
+    # the team read stays the figure even if the rubric is edited later.
+    weighted_score: Mapped[int | None]
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    scores: Mapped[list[CriterionScore]] = relationship(
+        back_populates="grade", order_by="CriterionScore.order", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == GradeStatus.SUBMITTED.value
+
+
+class CriterionScore(db.Model):
+    """A grader's score of one rubric criterion, with the criterion's name and weight as they were."""
+
+    __tablename__ = "takehome_criterion_scores"
+    __table_args__ = (
+        UniqueConstraint("grade_id", "order", name="uq_takehome_criterion_scores_order"),
+        CheckConstraint(f"score BETWEEN {min(SCORES)} AND {max(SCORES)}", name="known_score"),
+        CheckConstraint("weight BETWEEN 1 AND 100", name="sensible_weight"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grade_id: Mapped[int] = mapped_column(ForeignKey("takehome_grades.id", ondelete="CASCADE"), index=True)
+    # The rubric line scored; the rubric may be edited later, so its name and weight are copied.
+    criterion_id: Mapped[int | None] = mapped_column(ForeignKey("takehome_rubric_criteria.id", ondelete="SET NULL"))
+    order: Mapped[int]
+    name: Mapped[str] = mapped_column(String(120))
+    weight: Mapped[int]
+    score: Mapped[int]
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+    grade: Mapped[Grade] = relationship(back_populates="scores")

@@ -278,3 +278,11 @@ def for_staff_page(application: Application) -> StaffTechnicalView | None:
         (key, name) for key, name in FORMAT_NAMES.items() if key == TechnicalFormat.LIVE.value or has_assignment
     )
     return StaffTechnicalView(found, policy.runs_application(current_user, application), formats)
+
+
+def grade_summary(application_id: int):
+    """The weighted score and the recommendations of the application's take-home, as plain data (see
+    grading_read.GradeSummary); None if nothing was handed in. Callers check submitted_own_grade."""
+    from portal.takehome.grading_read import grade_summary as summary
+
+    return summary(application_id)

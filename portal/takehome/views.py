@@ -396,3 +396,7 @@ def position_offer(position_id: int):
             return redirect(url_for("takehome.position_offer", position_id=position.id))
     status = 400 if request.method == "POST" else 200
     return render_template("takehome/position_offer.html", form=form, position=position, assignments=found), status
+
+
+# Blind grading: its routes are on this blueprint, in a module of their own.
+from portal.takehome import grading_views  # noqa: E402, F401

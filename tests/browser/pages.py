@@ -33,6 +33,7 @@ ROLES: dict[str, str | None] = {
     "takehome": "takehome@example.com",
     "working": "working@example.com",
     "handedin": "handedin@example.com",
+    "graded": "graded@example.com",
     "recruiter": "recruiter@example.com",
     "manager": "manager@example.com",
     "interviewer": "interviewer@example.com",
@@ -216,6 +217,27 @@ PAGES: list[PageSpec] = [
         screenshot=False,
     ),
     P("recruiter", "position-technical-screen", "/staff/positions/{backend}/technical-screen"),
+    # Blind grading: the grader's list, a take-home to grade (and its form refused empty), one graded
+    # with the other grader's grade; who runs the application sees the graders and the weighted score.
+    P("interviewer", "to-grade", "/staff/grading"),
+    P("interviewer", "grade", "/staff/grading/{code_handedin}"),
+    P(
+        "interviewer",
+        "grade-errors",
+        "/staff/grading/{code_handedin}",
+        status=400,
+        submit="Submit the grade",
+        screenshot=False,
+    ),
+    P("interviewer", "graded", "/staff/grading/{code_graded}"),
+    P("interviewer", "graded-application-hidden", "/staff/applications/{app_graded}", status=404, screenshot=False),
+    P("manager", "to-grade", "/staff/grading", screenshot=False),
+    P("hr", "to-grade", "/staff/grading", screenshot=False),
+    P("admin", "to-grade", "/staff/grading", screenshot=False),
+    P("recruiter", "application-grading", "/staff/applications/{app_handedin}", screenshot=False),
+    P("recruiter", "application-graded", "/staff/applications/{app_graded}"),
+    P("manager", "application-graded", "/staff/applications/{app_graded}", screenshot=False),
+    P("graded", "takehome-graded", "/applications/{app_graded}", screenshot=False),
     P("manager", "assignments", "/staff/assignments"),
     P("manager", "new-assignment", "/staff/assignments/new", screenshot=False),
     P(
@@ -386,10 +408,19 @@ def demo_ids() -> dict[str, int]:
         "app_takehome": application("takehome@example.com"),
         "app_working": application("working@example.com"),
         "app_handedin": application("handedin@example.com"),
+        "app_graded": application("graded@example.com"),
+        "code_handedin": _grading_code(application("handedin@example.com")),
+        "code_graded": _grading_code(application("graded@example.com")),
         "assignment_crash": _assignment_id("Our importer crashes"),
         **_booking_ids(application),
         "staff_recruiter": User.by_email("recruiter@example.com").id,
     }
+
+
+def _grading_code(application_id: int) -> str:
+    from portal.takehome import grading
+
+    return grading.graded_attempt(application_id).code
 
 
 def _assignment_id(title_start: str) -> int:

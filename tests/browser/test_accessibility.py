@@ -39,6 +39,8 @@ NOT_PAGES = {
     # Take-home starter files, downloads.
     "takehome.starter_download",
     "takehome.staff_starter_download",
+    # A take-home's file, downloaded by its grader.
+    "takehome.grading_file",
 }
 
 

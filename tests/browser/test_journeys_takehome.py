@@ -1,6 +1,7 @@
 """The take-home in a real browser: choose it over the live screen, start the clock, watch the
-countdown, hand in with the progress bar, hand in again, read the receipt; and without JavaScript the
-same form posts plainly and the deadline reads as text."""
+countdown, hand in with the progress bar, hand in again, read the receipt, then an engineer grades it
+blind and the recruiter reads the weighted score; and without JavaScript the same form posts plainly
+and the deadline reads as text."""
 
 from __future__ import annotations
 
@@ -94,6 +95,52 @@ def test_choose_start_hand_in_with_progress_hand_in_again_and_read_the_receipt(b
     expect(page.get_by_role("link", name="Version 1")).to_be_visible()
     expect(page.get_by_role("link", name="Version 2")).to_be_visible()
     context.close()
+    _graded_blind_and_scored(browser, live_server, application_id)
+
+
+def _graded_blind_and_scored(browser, live_server, application_id: int) -> None:
+    """The recruiter asks an engineer to grade; the engineer grades by the code alone, never seeing
+    who handed it in; the recruiter reads the weighted score and the recommendation."""
+    recruiter = new_context(browser, live_server.url)
+    staff = recruiter.new_page()
+    sign_in(staff, "recruiter@example.com")
+    staff.goto(f"/staff/applications/{application_id}")
+    staff.get_by_label("Ask a grader from the position's interviewer pool").select_option(label="Kim Engineer")
+    staff.get_by_role("button", name="Assign the grader").click()
+    expect(staff.get_by_text("Kim Engineer is asked to grade it, blind")).to_be_visible()
+    code = re.search(r"TH-[A-Z0-9]{6}", staff.get_by_role("region", name="Take-home grading").inner_text()).group(0)
+
+    grader_context = new_context(browser, live_server.url)
+    grader = grader_context.new_page()
+    sign_in(grader, "kim@example.com")
+    grader.get_by_role("link", name="To grade").first.click()
+    grader.get_by_role("link", name=code).click()
+    expect(grader.get_by_role("heading", name=f"Take-home {code}")).to_be_visible()
+    for trace in ("Kai", "Keyboard", "kai.takehome"):
+        assert trace not in grader.content(), trace
+    with grader.expect_download() as download:
+        grader.get_by_role("link", name=f"{code}-file-1.md").click()
+    assert download.value.suggested_filename == f"{code}-file-1.md"
+    for criterion, score in (("Diagnosis", 4), ("Fix", 3), ("Tests", 3), ("Communication", 4)):
+        group = grader.get_by_role("group", name=criterion, exact=True)
+        group.get_by_label(re.compile(rf"{score}: ")).check()
+    grader.get_by_label("Comment on “Diagnosis”").fill("Found the byte-order mark and said why it matters.")
+    grader.get_by_role("group", name="Your recommendation").get_by_label("Yes", exact=True).check()
+    grader.get_by_label("Your summary for the hiring team").fill("A careful diagnosis; worth meeting.")
+    grader.get_by_role("button", name="Submit the grade").click()
+    expect(grader.get_by_text("Your grade is submitted.")).to_be_visible()
+    expect(grader.get_by_role("heading", name="Yours: 3.50 of 4 · Yes")).to_be_visible()
+    assert "Kai" not in grader.content()
+    # Grading opened the grading pages, not the application.
+    assert grader.goto(f"/staff/applications/{application_id}").status == 404
+    grader_context.close()
+
+    staff.reload()
+    section = staff.get_by_role("region", name="Take-home grading")
+    expect(section.get_by_text("Weighted score: 3.50 of 4")).to_be_visible()
+    expect(section.get_by_role("row", name=re.compile("Kim Engineer 3.50 Yes"))).to_be_visible()
+    expect(section.get_by_role("button", name="Pass: move to On-site, round 1")).to_be_visible()
+    recruiter.close()
 
 
 def test_without_javascript_the_deadline_is_text_and_the_form_posts_plainly(browser, live_server, tmp_path):

@@ -205,6 +205,16 @@ TABLE = {
     ("POST", "/staff/applications/<int:application_id>/takehome/time/<int:request_id>"): staff_only(
         by_name(REC=404, HM=404), not_found=(OHM,)
     ),
+    # Blind grading: anyone who may sit in an interviewer pool has a list of take-homes to grade (empty
+    # here); a grading page and its files open only to the take-home's graders (no take-home has this
+    # code, so nobody); graders are assigned by who runs the application (a1 has nothing handed in).
+    ("GET", "/staff/grading"): staff_only(by_name(REC=200, INT=200, HM=200, HR=200, ADM=200, OHM=200, OFF=200)),
+    ("GET", "/staff/grading/<code>"): staff_only({who: 404 for who in STAFF}),
+    ("POST", "/staff/grading/<code>"): staff_only({who: 404 for who in STAFF}),
+    ("GET", "/staff/grading/<code>/files/<int:number>"): staff_only({who: 404 for who in STAFF}),
+    ("POST", "/staff/applications/<int:application_id>/takehome/graders"): staff_only(
+        by_name(REC=404, HM=404), not_found=(OHM,)
+    ),
     # The assignment library: admins and hiring managers (any hiring manager: it is shared); an empty
     # form is refused field by field; no starter file has the id asked for.
     ("GET", "/staff/assignments"): staff_only(by_name(HM=200, ADM=200, OHM=200)),

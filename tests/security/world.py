@@ -59,6 +59,9 @@ URL_ARGS = {
     "version": lambda w: 1,
     "scorecard_id": lambda w: 999_999,
     "kind_key": lambda w: "coding",
+    # A take-home's grading code: this one is well formed and names no take-home.
+    "code": lambda w: "TH-2345AB",
+    "number": lambda w: 1,
 }
 
 
