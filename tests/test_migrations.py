@@ -129,6 +129,13 @@ EXPECTED_CHECKS = {
     # The decision: a vote is hire or no hire, with a reason.
     ("feedback_votes", "ck_feedback_votes_known_choice"),
     ("feedback_votes", "ck_feedback_votes_reason_given"),
+    # Outcomes: feedback published with its date, an offer answered once, stage ratings 1 to 5.
+    ("feedback_published", "ck_feedback_published_known_status"),
+    ("feedback_published", "ck_feedback_published_published_is_dated"),
+    ("feedback_offers", "ck_feedback_offers_known_status"),
+    ("feedback_offers", "ck_feedback_offers_answered_iff_not_offered"),
+    ("feedback_offers", "ck_feedback_offers_role_title_given"),
+    ("feedback_stage_ratings", "ck_feedback_stage_ratings_rating_1_to_5"),
 }
 EXPECTED_UNIQUE = {
     ("applications", ("cv_file_id",)),
@@ -150,6 +157,10 @@ EXPECTED_UNIQUE = {
     ("feedback_scorecards", ("interview_id", "interviewer_id")),
     ("feedback_scorecard_versions", ("scorecard_id", "version")),
     ("feedback_votes", ("application_id", "voter_id")),
+    # One feedback and one rating per application and stage; one offer per application.
+    ("feedback_published", ("application_id", "stage_id")),
+    ("feedback_offers", ("application_id",)),
+    ("feedback_stage_ratings", ("application_id", "stage_id")),
 }
 # (table, index name, columns, unique, partial condition or None)
 EXPECTED_INDEXES = {
@@ -206,6 +217,7 @@ EXPECTED_INDEXES = {
     ("feedback_scorecards", "ix_feedback_scorecards_application", ("application_id", "status"), False, None),
     ("feedback_scorecards", "ix_feedback_scorecards_interviewer", ("interviewer_id",), False, None),
     ("feedback_votes", "ix_feedback_votes_application_id", ("application_id",), False, None),
+    ("feedback_stage_ratings", "ix_feedback_stage_ratings_position_stage", ("position_id", "stage_id"), False, None),
     (
         "feedback_scorecard_versions",
         "ix_feedback_scorecard_versions_scorecard_id",

@@ -59,6 +59,8 @@ URL_ARGS = {
     "version": lambda w: 1,
     "scorecard_id": lambda w: 999_999,
     "kind_key": lambda w: "coding",
+    # a1's current stage (the recruiter screen): staff may write its feedback, the candidate not rate it yet.
+    "stage_id": lambda w: w.a1.stage_id,
 }
 
 
