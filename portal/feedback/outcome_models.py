@@ -44,7 +44,8 @@ class StageFeedback(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    stage: Mapped[Stage] = relationship(lazy="joined")
+    # Loaded on demand: the row is read FOR UPDATE, which PostgreSQL refuses across an outer join.
+    stage: Mapped[Stage] = relationship()
 
     @property
     def is_published(self) -> bool:

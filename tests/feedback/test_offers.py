@@ -144,3 +144,15 @@ def test_a_hire_never_comes_from_the_offer_route(app, team, factory):
     _client(app, team.recruiter).post(f"/staff/applications/{application.id}/offer", data=_offer_form())
     db.session.expire_all()
     assert _offer(application) is None
+
+
+def test_answers_racing_at_once_leave_exactly_one_answer(app, team, hired):
+    from tests.helpers import race_requests
+
+    _client(app, team.recruiter).post(f"/staff/applications/{hired.id}/offer", data=_offer_form())
+    statuses = race_requests(
+        app, hired.candidate, 4, "post", f"/applications/{hired.id}/offer", data={"answer": "accept"}
+    )
+    assert sorted(statuses) == [302, 409, 409, 409]
+    assert _offer(hired).status == "accepted"
+    assert len(db.session.scalars(select(AuditEntry).where(AuditEntry.action == "offer.accepted")).all()) == 1

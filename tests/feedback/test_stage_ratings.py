@@ -101,3 +101,21 @@ def test_interviewers_cannot_open_the_ratings(app, team):
     url = f"/staff/positions/{team.position.id}/satisfaction"
     assert _client(app, team.engineers[0]).get(url).status_code == 403
     assert _client(app, team.hr).get(url).status_code == 403
+
+
+def test_ratings_racing_at_once_keep_exactly_one(app, team, past_screen):
+    from tests.helpers import race_requests
+
+    application = past_screen[0]
+    stage = _screen(team.position)
+    prefix = f"stage{stage.id}-"
+    statuses = race_requests(
+        app,
+        application.candidate,
+        4,
+        "post",
+        f"/applications/{application.id}/stages/{stage.id}/rating",
+        data={prefix + "rating": "4"},
+    )
+    assert sorted(statuses) == [302, 409, 409, 409]
+    assert len(db.session.scalars(select(StageRating)).all()) == 1
