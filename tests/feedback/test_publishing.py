@@ -117,3 +117,18 @@ def test_a_rejections_feedback_is_published_as_the_outcomes_and_shown_once(app, 
     assert page.count("Keep practising") == 1
     mails = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "application_reject")).all()
     assert len(mails) == 1
+
+
+def test_the_candidates_page_reads_its_feedback_in_a_constant_number_of_queries(app, team, round_one):
+    from tests.helpers import queries_for
+
+    application = round_one.application
+    candidate = _client(app, application.candidate)
+    url = f"/applications/{application.id}"
+    publishing_client = _client(app, team.recruiter)
+    publishing_client.post(_url(application, "recruiter_screen"), data={"body": "One.", "action": "publish"})
+    queries_for(candidate, url)
+    one = queries_for(candidate, url)
+    for key in ("technical_screen", "onsite_1"):
+        publishing_client.post(_url(application, key), data={"body": f"For {key}.", "action": "publish"})
+    assert queries_for(candidate, url) == one
