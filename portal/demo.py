@@ -184,6 +184,7 @@ def seed() -> None:
         _held_round(application, staff, engineers, days_ago=days_ago + 7)
         feedback_demo.unanimous_hire(application, manager)
         _age(application_id, days_ago)
+    feedback_demo.outcomes(recruiter)
     # A second application for the first candidate, so the dashboard shows more than one.
     casey = User.by_email(CANDIDATES[0][0])
     hiring.apply(

@@ -4,6 +4,7 @@ from portal.accounts.models import ExternalIdentity, OneTimeToken, User, UserRol
 from portal.accounts.throttle import SignInFailure  # noqa: F401
 from portal.audit.models import AuditEntry  # noqa: F401
 from portal.feedback.models import Competency, InterviewKit, Rating, Scorecard, ScorecardVersion, Vote  # noqa: F401
+from portal.feedback.outcome_models import Offer, StageFeedback, StageRating  # noqa: F401
 from portal.hiring.models import (  # noqa: F401
     Application,
     InterviewKind,

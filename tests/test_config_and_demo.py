@@ -125,6 +125,20 @@ def test_demo_seed_has_every_role_and_every_stage_once(app):
         "decision",
     }
     assert {a.status for a in applications} == {"active", "hired", "rejected", "withdrawn"}
+    # Outcomes: an offer waiting for its answer, feedback published (and a rejection's), a draft, and
+    # stage ratings enough for one stage of the backend position to show and too few for another.
+    from portal.feedback import stage_ratings
+    from portal.feedback.outcome_models import Offer, StageFeedback
+
+    assert [o.status for o in db.session.scalars(select(Offer))] == ["offered"]
+    feedback = db.session.scalars(select(StageFeedback)).all()
+    assert {f.status for f in feedback} == {"draft", "published"}
+    assert any(f.stage.is_outcome for f in feedback) and any(
+        not f.stage.is_outcome and f.is_published for f in feedback
+    )
+    backend = next(a.position for a in applications if a.candidate.email == "hired@example.com")
+    shown = {s.stage_name: s.shown for s in stage_ratings.satisfaction(backend)}
+    assert shown["Recruiter screen"] and not shown["Technical screen"]
     again = runner.invoke(args=["seed-demo"])
     assert "already present" in again.output
     assert len(db.session.scalars(select(Application)).all()) == len(applications)

@@ -136,6 +136,13 @@ EXPECTED_CHECKS = {
     ("takehome_grades", "ck_takehome_grades_score_in_range"),
     ("takehome_criterion_scores", "ck_takehome_criterion_scores_known_score"),
     ("takehome_criterion_scores", "ck_takehome_criterion_scores_sensible_weight"),
+    # Outcomes: feedback published with its date, an offer answered once, stage ratings 1 to 5.
+    ("feedback_published", "ck_feedback_published_known_status"),
+    ("feedback_published", "ck_feedback_published_published_is_dated"),
+    ("feedback_offers", "ck_feedback_offers_known_status"),
+    ("feedback_offers", "ck_feedback_offers_answered_iff_not_offered"),
+    ("feedback_offers", "ck_feedback_offers_role_title_given"),
+    ("feedback_stage_ratings", "ck_feedback_stage_ratings_rating_1_to_5"),
 }
 EXPECTED_UNIQUE = {
     ("applications", ("cv_file_id",)),
@@ -159,6 +166,10 @@ EXPECTED_UNIQUE = {
     ("feedback_votes", ("application_id", "voter_id")),
     ("takehome_grades", ("attempt_id", "grader_id")),
     ("takehome_criterion_scores", ("grade_id", "order")),
+    # One feedback and one rating per application and stage; one offer per application.
+    ("feedback_published", ("application_id", "stage_id")),
+    ("feedback_offers", ("application_id",)),
+    ("feedback_stage_ratings", ("application_id", "stage_id")),
 }
 # (table, index name, columns, unique, partial condition or None)
 EXPECTED_INDEXES = {
@@ -220,6 +231,7 @@ EXPECTED_INDEXES = {
     ("takehome_grades", "ix_takehome_grades_attempt_id", ("attempt_id",), False, None),
     ("takehome_grades", "ix_takehome_grades_grader", ("grader_id", "status"), False, None),
     ("takehome_criterion_scores", "ix_takehome_criterion_scores_grade_id", ("grade_id",), False, None),
+    ("feedback_stage_ratings", "ix_feedback_stage_ratings_position_stage", ("position_id", "stage_id"), False, None),
     (
         "feedback_scorecard_versions",
         "ix_feedback_scorecard_versions_scorecard_id",

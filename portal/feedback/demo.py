@@ -125,3 +125,68 @@ def unanimous_hire(application, manager) -> None:
     for interview in _all_submitted(application):
         decision.vote(application.id, interview.interviewer, "hire", "Would raise the bar of the team.")
     decision.record(application.id, manager)
+
+
+# Candidates' ratings of the backend position's stages: six for the recruiter screen (enough to show),
+# three for the technical screen (hidden until five answer).
+STAGE_RATINGS = {
+    "recruiter_screen": [
+        ("candidate@example.com", 5, "Clear about the whole process from the first call."),
+        ("onsite1@example.com", 4, "Friendly, and I knew what came next."),
+        ("onsite2@example.com", 4, ""),
+        ("hired@example.com", 5, "Felt like a conversation, not an interrogation."),
+        ("rejected@example.com", 3, "A little rushed at the end."),
+        ("takehome@example.com", 4, ""),
+    ],
+    "technical_screen": [
+        ("onsite1@example.com", 4, "I liked choosing the take-home."),
+        ("onsite2@example.com", 5, ""),
+        ("hired@example.com", 4, ""),
+    ],
+}
+
+
+def outcomes(recruiter) -> None:
+    """Published feedback for Noor's first round and a draft for her screen; Hana's offer to answer
+    (with the team's feedback); Remy's rejection already carries its published feedback; and the
+    candidates' ratings of the backend position's stages."""
+    from portal.feedback import offers, publishing, stage_ratings
+    from portal.timeutil import utcnow
+
+    noor = _application_of("onsite2@example.com")
+    process = noor.position.process
+    publishing.publish(
+        noor.id,
+        process.stage_by_key("onsite_1").id,
+        recruiter,
+        "Thank you for a strong first round.\n\n**Strengths:** you structured problems clearly and explained "
+        "your trade-offs.\n\n**To grow:** test the edge cases before you call a solution done.",
+    )
+    publishing.save_draft(
+        noor.id, process.stage_by_key("recruiter_screen").id, recruiter, "Great conversation about your motivation."
+    )
+    hana = _application_of("hired@example.com")
+    offers.make(
+        hana.id,
+        recruiter,
+        role_title=hana.position.title,
+        start_date=utcnow().date() + timedelta(days=45),
+        note="Your recruiter will call you to go through the package.",
+        feedback="The whole team voted to hire you.\n\n**What stood out:** calm, structured problem solving and "
+        "candour in the culture interview.\n\n**To grow in your first months:** system design at our scale.",
+    )
+    for stage_key, answers in STAGE_RATINGS.items():
+        for email, rating, comment in answers:
+            application = _application_of(email)
+            stage = application.position.process.stage_by_key(stage_key)
+            stage_ratings.rate(application.id, application.candidate, stage.id, rating, comment)
+
+
+def _application_of(email: str) -> Application:
+    return db.session.scalars(
+        select(Application)
+        .join(User, Application.candidate_id == User.id)
+        .where(User.email == email)
+        .order_by(Application.id)
+        .limit(1)
+    ).one()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wtforms import FieldList, Form as SubForm, FormField, HiddenField, RadioField, StringField
+from wtforms import DateField, FieldList, Form as SubForm, FormField, HiddenField, RadioField, StringField
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -107,4 +107,54 @@ class RecordDecisionForm(Form):
         "Feedback for the candidate (needed when the vote is not unanimous)",
         validators=[Length(max=5000)],
         render_kw={"rows": 4},
+    )
+
+
+class StageFeedbackForm(Form):
+    body = TextAreaField(
+        "Feedback for the candidate (Markdown)",
+        validators=[DataRequired("Write the feedback the candidate will read."), Length(max=10_000)],
+        description="Strengths first, then growth areas. The candidate reads it exactly as the preview shows.",
+        render_kw={"rows": 12},
+    )
+
+
+class OfferForm(Form):
+    role_title = StringField("Role offered", validators=[DataRequired("Name the role offered."), Length(max=160)])
+    start_date = DateField("Start date", validators=[DataRequired("Give the start date, as YYYY-MM-DD.")])
+    note = TextAreaField(
+        "A note with the offer (optional)",
+        validators=[Length(max=5000)],
+        description="Plain text: salary details, who to contact, next steps.",
+        render_kw={"rows": 4},
+    )
+    feedback = TextAreaField(
+        "Feedback for the candidate (Markdown)",
+        validators=[DataRequired("Write the team's feedback for the candidate."), Length(max=10_000)],
+        description="What convinced the team, and what to grow in the first months.",
+        render_kw={"rows": 8},
+    )
+
+
+class OfferAnswerForm(Form):
+    answer = RadioField(
+        "Your answer",
+        choices=choices((("accept", "I accept the offer"), ("decline", "I decline the offer"))),
+        validators=[DataRequired("Choose accept or decline.")],
+    )
+
+
+class StageRatingForm(Form):
+    rating = RadioField(
+        "How was this stage for you?",
+        choices=choices(
+            (str(k), f"{k}: {v}") for k, v in ((1, "Very poor"), (2, "Poor"), (3, "OK"), (4, "Good"), (5, "Excellent"))
+        ),
+        validators=[DataRequired("Choose a rating from 1 to 5.")],
+    )
+    comment = TextAreaField(
+        "Anything to tell us? (optional)",
+        validators=[Length(max=2000)],
+        description="Anonymous: interviewers never see it, and recruiters only read answers of five or more candidates together.",
+        render_kw={"rows": 3},
     )

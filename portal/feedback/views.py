@@ -338,3 +338,7 @@ def record_decision(application_id: int):
         "success",
     )
     return redirect(url_for("staff.application", application_id=application.id))
+
+
+# The outcome pages share this blueprint.
+from portal.feedback import outcome_views  # noqa: E402,F401

@@ -69,6 +69,15 @@ class ApplicationView:
     can_withdraw: bool
     bookings: tuple = ()  # portal.scheduling.read.Booking: interviews booked, soonest first
     can_book: bool = False  # the current step's interviews wait for the candidate to choose a time
+    # portal.feedback.read: feedback published per stage, the offer, the stages still to rate.
+    feedback: tuple = ()
+    offer: object = None
+    rateable: tuple = ()
+
+    @property
+    def outcome_feedback(self):
+        """The published feedback of the outcome (a rejection's or an offer's), if any."""
+        return next((f for f in self.feedback if f.is_outcome), None)
 
 
 def _timeline_text(event: StageEvent) -> str:
@@ -84,6 +93,12 @@ def _timeline_text(event: StageEvent) -> str:
         return "Offer: the team decided to hire"
     if event.action == "close":
         return f"Position closed at {event.from_stage.name}"
+    if event.action == "feedback":
+        return f"Feedback published for {event.from_stage.name}"
+    if event.action == "offer":
+        return "Offer sent"
+    if event.action in ("offer_accepted", "offer_declined"):
+        return f"Offer {event.action.removeprefix('offer_')}"
     return event.action.replace("_", " ").capitalize()
 
 
@@ -155,6 +170,7 @@ def _view(application: Application, events: list, *, detail: bool) -> Applicatio
         cv_filename=(application.cv_file.name if application.cv_file else "") if detail else "",
         can_withdraw=detail and process.Action.WITHDRAW in process.allowed_actions(application, application.candidate),
         **(_scheduling(application) if detail else {}),
+        **(_outcomes(application) if detail else {}),
     )
 
 
@@ -167,6 +183,12 @@ def _scheduling(application: Application) -> dict:
         "bookings": bookings,
         "can_book": application.is_active and not booked_now and bool(services.planned_interviews(application)),
     }
+
+
+def _outcomes(application: Application) -> dict:
+    from portal.feedback import read
+
+    return read.for_application(application)
 
 
 def for_mail(application: Application) -> ApplicationView:

@@ -1,7 +1,8 @@
 """Scorecards and the decision in a real browser, over the demo data: an interviewer submits the
 overdue scorecard from My interviews and then sees the others side by side; the hiring manager
 records Dana's decision, where one interviewer dissents, as not selected with feedback; Dana reads
-the outcome and the date she may reapply, and nothing of the votes."""
+the outcome and the date she may reapply, and nothing of the votes. The recruiter previews and publishes
+feedback that the candidate then reads, and the hired candidate accepts her offer."""
 
 from __future__ import annotations
 
@@ -67,3 +68,55 @@ def test_a_dissent_ends_as_not_selected_and_the_candidate_sees_the_reapply_date(
     expect(main).to_contain_text(re.compile(r"apply again", re.I))
     for secret in ("No hire", "Struggled to reason about cost at scale.", "Keeper Test", "Noor reasoned"):
         expect(main).not_to_contain_text(secret)
+
+
+def test_the_recruiter_publishes_feedback_after_a_preview_and_the_hired_candidate_accepts_the_offer(
+    new_browser_context, live_server
+):
+    recruiter = new_browser_context().new_page()
+    sign_in(recruiter, "recruiter@example.com")
+    recruiter.goto("/staff/positions")
+    recruiter.get_by_role("link", name="Senior Backend Engineer").first.click()
+    recruiter.get_by_role("link", name="Noor Second").first.click()
+    feedback = recruiter.locator("section", has=recruiter.locator("#candidate-feedback-heading"))
+    expect(feedback).to_contain_text("draft saved, not published")
+    feedback.get_by_role("link", name="Recruiter screen").click()
+    expect(recruiter.get_by_role("heading", level=1)).to_have_text("Feedback for Recruiter screen")
+    editor = recruiter.get_by_label("Feedback for the candidate (Markdown)")
+    editor.fill("**Strengths:** a clear story about your work.\n\n**To grow:** bring numbers.")
+    recruiter.get_by_role("button", name="Preview").click()
+    preview = recruiter.locator("section", has=recruiter.locator("#preview-heading"))
+    expect(preview.locator("strong").first).to_have_text("Strengths:")
+    expect(recruiter.get_by_label("Feedback for the candidate (Markdown)")).to_have_value(re.compile("bring numbers"))
+    recruiter.get_by_role("button", name="Publish to the candidate").click()
+    expect(recruiter.get_by_text("Published: the candidate reads it")).to_be_visible()
+
+    noor = new_browser_context().new_page()
+    sign_in(noor, "onsite2@example.com")
+    noor.goto("/dashboard")
+    noor.get_by_role("link", name=re.compile("Senior Backend Engineer")).first.click()
+    section = noor.locator("section", has=noor.locator("#feedback-heading"))
+    expect(section).to_contain_text("Feedback: Recruiter screen")
+    expect(section).to_contain_text("bring numbers")
+    for secret in ("Keeper Test", "reasoned out loud", "Strong yes", "draft"):
+        expect(noor.get_by_role("main")).not_to_contain_text(secret)
+
+    hana = new_browser_context().new_page()
+    sign_in(hana, "hired@example.com")
+    hana.goto("/dashboard")
+    hana.get_by_role("link", name=re.compile("Senior Backend Engineer")).first.click()
+    offer = hana.locator("section", has=hana.locator("#offer-heading"))
+    expect(offer).to_contain_text("Waiting for your answer")
+    expect(hana.get_by_role("main")).to_contain_text("What stood out")
+    hana.get_by_label("I accept the offer").check()
+    hana.get_by_role("button", name="Send my answer").click()
+    expect(hana.get_by_text("Welcome aboard!")).to_be_visible()
+    expect(offer).to_contain_text("Accepted")
+    expect(hana.get_by_role("button", name="Send my answer")).to_have_count(0)
+
+    # Closed applications are off the pipeline's default view: the recruiter opens Hana's from the mail.
+    application_id = re.search(r"/applications/(\d+)", hana.url).group(1)
+    recruiter.goto(f"/staff/applications/{application_id}")
+    expect(recruiter.locator("section", has=recruiter.locator("#candidate-feedback-heading"))).to_contain_text(
+        "Accepted"
+    )

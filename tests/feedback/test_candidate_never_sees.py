@@ -103,3 +103,55 @@ def test_no_scorecard_content_reaches_any_candidate_page_or_mail(app, team, roun
     assert mails
     for message in mails:
         _assert_clean(f"{message.subject}\n{message.body_text}\n{message.body_html}", f"the mail {message.kind}")
+
+
+def test_feedback_an_offer_and_its_answer_carry_nothing_of_the_scorecards_or_votes(app, team, round_one):
+    """A unanimous hire with markers in every scorecard and vote; the recruiter publishes stage feedback
+    and the offer from the suggestions page, and the candidate answers: pages and mail stay clean."""
+    from datetime import timedelta
+
+    from portal.feedback import decision
+    from portal.timeutil import utcnow
+
+    application = round_one.application
+    for person in [*team.engineers[:4], team.hr]:
+        client = app.test_client()
+        login(client, person)
+        submit(client, round_one.of(person), notes=MARKERS["notes"], strengths=MARKERS["strengths"])
+    recruiter = app.test_client()
+    login(recruiter, team.recruiter)
+    onsite = application.position.process.stage_by_key("onsite_1")
+    compose = recruiter.get(f"/staff/applications/{application.id}/feedback/{onsite.id}").get_data(as_text=True)
+    assert MARKERS["strengths"] in compose  # the suggestions are the staff's to read ...
+    published = recruiter.post(
+        f"/staff/applications/{application.id}/feedback/{onsite.id}",
+        data={"body": "You reasoned clearly about trade-offs.", "action": "publish"},
+    )
+    assert published.status_code == 302  # ... and only what staff write for the candidate is published
+    for _ in range(2):
+        hiring.move(application.id, process.Action.ADVANCE, team.recruiter)
+    for person in [*team.engineers[:4], team.hr]:
+        decision.vote(application.id, person, "hire", MARKERS["vote"])
+    decision.record(application.id, team.manager)
+    offer = recruiter.post(
+        f"/staff/applications/{application.id}/offer",
+        data={
+            "role_title": "Engineer",
+            "start_date": (utcnow().date() + timedelta(days=20)).isoformat(),
+            "feedback": "The team was impressed.",
+            "action": "publish",
+        },
+    )
+    assert offer.status_code == 302
+    candidate = app.test_client()
+    login(candidate, application.candidate)
+    pages = _candidate_pages(app, application)
+    for path in pages:
+        _assert_clean(candidate.get(path, follow_redirects=True).get_data(as_text=True), path)
+    assert candidate.post(f"/applications/{application.id}/offer", data={"answer": "accept"}).status_code == 302
+    for path in pages:
+        _assert_clean(candidate.get(path, follow_redirects=True).get_data(as_text=True), path)
+    mails = list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_addr == application.candidate.email)))
+    assert {"feedback_published", "offer_made"} <= {m.kind for m in mails}
+    for message in mails:
+        _assert_clean(f"{message.subject}\n{message.body_text}\n{message.body_html}", f"the mail {message.kind}")

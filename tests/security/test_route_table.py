@@ -274,6 +274,23 @@ TABLE = {
         by_name(REC=400, HM=400, INT=400, HR=400), not_found=(OHM, OFF)
     ),
     ("POST", "/staff/applications/<int:application_id>/decision/record"): staff_only(by_name(HM=409), not_found=(OHM,)),
+    # Candidate-facing feedback of a1's current stage, composed by whoever runs the position (an empty
+    # form names no action: 400); the offer needs a hire, which a1 has not (409); the candidates'
+    # ratings of each stage in aggregate, for the position's runners.
+    ("GET", "/staff/applications/<int:application_id>/feedback/<int:stage_id>"): staff_only(
+        by_name(REC=200, HM=200), not_found=(OHM,)
+    ),
+    ("POST", "/staff/applications/<int:application_id>/feedback/<int:stage_id>"): staff_only(
+        by_name(REC=400, HM=400), not_found=(OHM,)
+    ),
+    ("GET", "/staff/applications/<int:application_id>/offer"): staff_only(by_name(REC=200, HM=200), not_found=(OHM,)),
+    ("POST", "/staff/applications/<int:application_id>/offer"): staff_only(by_name(REC=409, HM=409), not_found=(OHM,)),
+    ("GET", "/staff/positions/<int:position_id>/satisfaction"): staff_only(by_name(REC=200, HM=200), not_found=(OHM,)),
+    # The candidate answers an offer (a1 has none: 404) and rates a stage (an empty form has no rating: 400).
+    ("POST", "/applications/<int:application_id>/offer"): row(403, anonymous=LOGIN, **{A: 404, B: 404, UNV: VERIFY}),
+    ("POST", "/applications/<int:application_id>/stages/<int:stage_id>/rating"): row(
+        403, anonymous=LOGIN, **{A: 400, B: 404, UNV: VERIFY}
+    ),
     # The interview kits, edited by admins; an empty form lacks what to probe.
     ("GET", "/admin/kits"): staff_only(by_name(ADM=200)),
     ("GET", "/admin/kits/<kind_key>"): staff_only(by_name(ADM=200)),

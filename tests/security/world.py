@@ -62,6 +62,8 @@ URL_ARGS = {
     # A take-home's grading code: this one is well formed and names no take-home.
     "code": lambda w: "TH-2345AB",
     "number": lambda w: 1,
+    # a1's current stage (the recruiter screen): staff may write its feedback, the candidate not rate it yet.
+    "stage_id": lambda w: w.a1.stage_id,
 }
 
 
