@@ -2,7 +2,7 @@
 candidate's anonymous rating of each stage
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-07 02:51:43.482232
 
 """
@@ -13,7 +13,6 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0014"
-# Re-chained onto the parallel branch's 0013 when the two are merged.
 down_revision = "0013"
 branch_labels = None
 depends_on = None
