@@ -24,6 +24,7 @@ from portal.feedback.models import (
 from portal.hiring.models import InterviewKind
 from portal.scheduling.models import Interview, InterviewStatus
 from portal.security import policy
+from portal.takehome.grading_read import GradeSummary, grade_summary
 from portal.timeutil import utcnow
 
 # A scorecard not submitted this long after its interview ended is flagged.
@@ -76,6 +77,7 @@ class StaffScorecards:
     ratings: dict
     keeper_answers: dict
     total_submitted: int
+    takehome: GradeSummary | None = None  # the take-home's blind grades, beside the scorecards
 
     @property
     def overdue(self) -> tuple[Waiting, ...]:
@@ -120,9 +122,10 @@ def for_staff_page(application, user, now: datetime | None = None) -> StaffScore
     )
     total = sum(1 for *_, status in interviews if status == ScorecardStatus.SUBMITTED.value)
     may_see = policy.submitted_own_scorecard(user, application)
-    columns, rows = (), ()
+    columns, rows, takehome = (), (), None
     if may_see:
         columns, rows = _side_by_side(application.id)
+        takehome = grade_summary(application.id, reader=user)
     return StaffScorecards(
         may_see=may_see,
         columns=columns,
@@ -132,6 +135,7 @@ def for_staff_page(application, user, now: datetime | None = None) -> StaffScore
         ratings=RATINGS,
         keeper_answers=KEEPER_ANSWERS,
         total_submitted=total,
+        takehome=takehome,
     )
 
 

@@ -242,12 +242,19 @@ class GradeSummary:
     recommendations: tuple[tuple[str, str], ...]  # (grader's name, recommendation label), submitted only
 
 
-def grade_summary(application_id: int) -> GradeSummary | None:
+def grade_summary(application_id: int, reader=None) -> GradeSummary | None:
     """The weighted score and recommendations of an application's take-home, or None without one.
-    It answers for the application whoever asks: callers check submitted_own_grade first."""
+
+    Callers check who may read the application's assessments; given the `reader`, this keeps the
+    graders' independence too: a reader asked to grade it who has not submitted their own grade gets
+    None, whatever else they may see.
+    """
     attempt = grading.graded_attempt(application_id)
     if attempt is None:
         return None
+    if reader is not None and policy.grades_submission(reader, attempt):
+        if not policy.submitted_own_grade(reader, attempt):
+            return None
     grades = grading.grades_of(attempt.id)
     views = [v for v in _grade_views(grades) if v.submitted]
     mean = grading.mean_score([v.weighted_score for v in views])

@@ -546,3 +546,46 @@ def test_a_closed_application_is_not_graded_and_the_grader_is_not_told_why(app, 
     assert _rows() == before
     with pytest.raises(Exception, match="closed"):
         grading.assign_grader(application.id, screen.recruiter, screen_engineer(screen, 1).id)
+
+
+# --- beside the scorecards ----------------------------------------------------------------------------
+
+
+def test_the_take_home_grade_shows_beside_the_scorecards_only_to_who_may_read_both(app, screen, team, handed_in):
+    # Graders: engineer 1 (grades) and engineer 2 (asked, not done). Then the on-site round with
+    # engineers 1 to 4 and HR: engineer 3 is an interviewer who never graded.
+    from portal.feedback import catalogue
+    from tests.feedback.conftest import held_round
+    from tests.feedback.helpers import submit
+
+    catalogue.ensure_defaults()
+    db.session.commit()
+
+    first, second, third = (screen_engineer(screen, i) for i in range(3))
+    code = _assign(screen, handed_in, first, second)
+    assert _signed_in(app, first).post(f"/staff/grading/{code}", data=_form(handed_in, (4, 2))).status_code == 302
+    hiring.move(handed_in.id, "advance", screen.recruiter)
+    db.session.expire_all()
+    onsite = held_round(db.session.get(Application, handed_in.id), team)
+    page = f"/staff/applications/{handed_in.id}"
+
+    def section(user) -> str:
+        body = _signed_in(app, user).get(page)
+        assert body.status_code == 200
+        return body.get_data(as_text=True)
+
+    # The interviewer who has not submitted a scorecard sees no assessment of anyone, the grade included.
+    assert "Take-home, graded blind" not in section(third)
+    submit(_signed_in(app, third), onsite.of(third))
+    shown = section(third)
+    assert "Take-home, graded blind" in shown and "Weighted score <strong>3.20</strong>" in shown
+    assert "1 of 2 graders" in shown
+
+    # A grader whose own grade is still outstanding waits, even with their scorecard submitted.
+    submit(_signed_in(app, second), onsite.of(second))
+    assert "Take-home, graded blind" not in section(second)
+    assert _signed_in(app, second).post(f"/staff/grading/{code}", data=_form(handed_in, (2, 2))).status_code == 302
+    assert "2 of 2 graders" in section(second)
+
+    # Who runs the application reads it beside the scorecards too (and in the grading section).
+    assert "Take-home, graded blind" in section(screen.recruiter)
