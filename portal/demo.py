@@ -53,6 +53,8 @@ CANDIDATES = [
     ("withdrawn@example.com", "Wes Withdrawn", 1, process.Action.WITHDRAW, 6),
     # A take-home graded blind by two engineers: the weighted score waits for the recruiter's move.
     ("graded@example.com", "Gale Graded", 2, None, 4),
+    # At the decision with every vote for hire: the hiring manager has yet to record it.
+    ("unanimous@example.com", "Uma Unanimous", 5, None, 2),
 ]
 
 POSITIONS = [
@@ -179,6 +181,10 @@ def seed() -> None:
     dana = _application_of("decision@example.com")
     _held_round(dana, staff, engineers, days_ago=4)
     feedback_demo.decision_with_a_dissent(dana)
+    uma = _application_of("unanimous@example.com")
+    # Held further back than every other round, so the same interviewers are never booked twice at once.
+    _held_round(uma, staff, engineers, days_ago=15)
+    feedback_demo.unanimous_votes(uma)
     for application_id, days_ago in hires:
         application = db.session.get(Application, application_id)
         _held_round(application, staff, engineers, days_ago=days_ago + 7)

@@ -118,12 +118,19 @@ def decision_with_a_dissent(application) -> None:
         )
 
 
-def unanimous_hire(application, manager) -> None:
-    """Hana was hired: every interviewer voted hire, and the hiring manager recorded it."""
+def unanimous_votes(application) -> None:
+    """Every scorecard in and every interviewer for hire: the decision waits for the hiring manager."""
     from portal.feedback import decision
 
     for interview in _all_submitted(application):
         decision.vote(application.id, interview.interviewer, "hire", "Would raise the bar of the team.")
+
+
+def unanimous_hire(application, manager) -> None:
+    """Hana was hired: every interviewer voted hire, and the hiring manager recorded it."""
+    from portal.feedback import decision
+
+    unanimous_votes(application)
     decision.record(application.id, manager)
 
 

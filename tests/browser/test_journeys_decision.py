@@ -2,7 +2,8 @@
 overdue scorecard from My interviews and then sees the others side by side; the hiring manager
 records Dana's decision, where one interviewer dissents, as not selected with feedback; Dana reads
 the outcome and the date she may reapply, and nothing of the votes. The recruiter previews and publishes
-feedback that the candidate then reads, and the hired candidate accepts her offer."""
+feedback that the candidate then reads, and the hired candidate accepts her offer. Uma's team voted
+hire as one: the hiring manager records the hire, makes the offer, and Uma accepts it."""
 
 from __future__ import annotations
 
@@ -120,3 +121,40 @@ def test_the_recruiter_publishes_feedback_after_a_preview_and_the_hired_candidat
     expect(recruiter.locator("section", has=recruiter.locator("#candidate-feedback-heading"))).to_contain_text(
         "Accepted"
     )
+
+
+def test_a_unanimous_vote_is_recorded_as_a_hire_and_the_candidate_accepts_the_offer(new_browser_context, live_server):
+    manager = new_browser_context().new_page()
+    sign_in(manager, "manager@example.com")
+    manager.goto("/staff/positions")
+    manager.get_by_role("link", name="Senior Backend Engineer").first.click()
+    manager.get_by_role("link", name="Uma Unanimous").first.click()
+    manager.get_by_role("link", name="The team's decision: votes").click()
+    expect(manager.get_by_role("main")).not_to_contain_text("Dissenting")
+    manager.get_by_role("button", name="Record: hire").click()
+    expect(manager.get_by_text("Hire recorded")).to_be_visible()
+
+    # The offer comes from the hire, made on the same application page, by keyboard alone.
+    manager.get_by_role("link", name="Make the offer").focus()
+    manager.keyboard.press("Enter")
+    expect(manager.get_by_role("heading", level=1)).to_have_text("Offer: Uma Unanimous")
+    manager.get_by_label("Role offered").fill("Senior Backend Engineer")
+    manager.get_by_label("Start date").fill("2027-03-01")
+    manager.get_by_label("Feedback for the candidate (Markdown)").fill(
+        "**What stood out:** the calm way you took the system apart.\n\n**To grow:** cost at scale."
+    )
+    manager.get_by_role("button", name="Send the offer").click()
+    expect(manager.get_by_text("The offer is sent")).to_be_visible()
+
+    uma = new_browser_context().new_page()
+    sign_in(uma, "unanimous@example.com")
+    uma.goto("/dashboard")
+    uma.get_by_role("link", name=re.compile("Senior Backend Engineer")).first.click()
+    offer = uma.locator("section", has=uma.locator("#offer-heading"))
+    expect(offer).to_contain_text("Waiting for your answer")
+    expect(uma.get_by_role("main")).to_contain_text("the calm way you took the system apart")
+    for secret in ("Would raise the bar of the team.", "Keeper Test", "reasoned out loud", "Strong yes"):
+        expect(uma.get_by_role("main")).not_to_contain_text(secret)
+    uma.get_by_label("I accept the offer").check()
+    uma.get_by_role("button", name="Send my answer").click()
+    expect(offer).to_contain_text("Accepted")
