@@ -70,7 +70,7 @@ def rate(application_id: int, candidate: User, stage_id: int, rating: int, comme
             db.session.flush()
             # Audited against the position, without the candidate or the rating: the entry must not
             # undo the anonymity the staff pages keep.
-            audit.record("stage_rating.given", application.position, stage=stage.key)
+            audit.record("stage_rating.given", application.position, anonymous=True, stage=stage.key)
     except IntegrityError:
         # Two clicks at once: the unique constraint kept the first.
         raise AlreadyRated("You have rated this stage already. Thank you.") from None

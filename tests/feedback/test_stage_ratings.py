@@ -91,10 +91,11 @@ def test_the_recruiter_sees_figures_only_from_five_answers_and_never_who_gave_th
     for application in past_screen[:5]:
         assert application.candidate.name not in page.replace(f"COMMENT-{application.candidate.name}", "")
         assert application.candidate.email not in page
-    # The audit entry names the position and the stage, never the candidate or the rating.
+    # The audit entry names the position and the stage, never the candidate, their address or the rating.
     entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "stage_rating.given")).all()
     assert len(entries) == 5
     assert all(e.actor_id is None and e.object_type == "positions" and "rating" not in e.data for e in entries)
+    assert all(e.ip is None for e in entries)
 
 
 def test_interviewers_cannot_open_the_ratings(app, team):
