@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal import audit
@@ -79,7 +79,7 @@ def rate(application_id: int, candidate: User, stage_id: int, rating: int, comme
 @dataclass(frozen=True)
 class StageSatisfaction:
     stage_name: str
-    answers: int
+    answers: int  # the answers the figures count: whole groups of MIN_GROUP, the earliest first
     shown: bool  # enough answers to show anything
     average: float | None
     counts: tuple[int, ...]  # answers per rating, 1 to 5 (empty when not shown)
@@ -87,40 +87,33 @@ class StageSatisfaction:
 
 
 def satisfaction(position: Position) -> list[StageSatisfaction]:
-    """Per stage of the position's process: the answers, and when at least MIN_GROUP, their figures
-    and comments (two queries)."""
+    """Per stage of the position's process, the figures and comments of its answers (one query).
+
+    Answers count in whole groups of MIN_GROUP, the earliest first: one more answer changes nothing
+    on the page until the group it starts is full. Otherwise a reader who saw the page before and after
+    a candidate's answer (and knows from the pipeline who just left the stage) would read that answer.
+    """
     stages = [s for s in position.process.stages if s.kind in RATED_KINDS]
-    counts: dict[int, dict[int, int]] = {}
-    for stage_id, rating, n in db.session.execute(
-        select(StageRating.stage_id, StageRating.rating, func.count())
+    answers: dict[int, list[tuple[int, str]]] = {}
+    for stage_id, rating, comment in db.session.execute(
+        select(StageRating.stage_id, StageRating.rating, StageRating.comment)
         .where(StageRating.position_id == position.id)
-        .group_by(StageRating.stage_id, StageRating.rating)
+        .order_by(StageRating.id)
     ):
-        counts.setdefault(stage_id, {})[rating] = n
-    shown_ids = [s.id for s in stages if sum(counts.get(s.id, {}).values()) >= MIN_GROUP]
-    comments: dict[int, list[str]] = {}
-    if shown_ids:
-        for stage_id, comment in db.session.execute(
-            select(StageRating.stage_id, StageRating.comment)
-            .where(
-                StageRating.position_id == position.id, StageRating.stage_id.in_(shown_ids), StageRating.comment != ""
-            )
-            .order_by(StageRating.comment)
-        ):
-            comments.setdefault(stage_id, []).append(comment)
+        answers.setdefault(stage_id, []).append((rating, comment))
     result = []
     for stage in stages:
-        found = counts.get(stage.id, {})
-        total = sum(found.values())
-        shown = total >= MIN_GROUP
+        given = answers.get(stage.id, [])
+        counted = given[: len(given) // MIN_GROUP * MIN_GROUP]
+        shown = bool(counted)
         result.append(
             StageSatisfaction(
                 stage_name=stage.name,
-                answers=total,
+                answers=len(counted),
                 shown=shown,
-                average=round(sum(r * n for r, n in found.items()) / total, 1) if shown else None,
-                counts=tuple(found.get(r, 0) for r in SCALE) if shown else (),
-                comments=tuple(comments.get(stage.id, ())) if shown else (),
+                average=round(sum(r for r, _ in counted) / len(counted), 1) if shown else None,
+                counts=tuple(sum(1 for r, _ in counted if r == value) for value in SCALE) if shown else (),
+                comments=tuple(sorted(c for _, c in counted if c)) if shown else (),
             )
         )
     return result

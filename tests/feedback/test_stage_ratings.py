@@ -4,6 +4,8 @@ five answers."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -96,6 +98,21 @@ def test_the_recruiter_sees_figures_only_from_five_answers_and_never_who_gave_th
     assert len(entries) == 5
     assert all(e.actor_id is None and e.object_type == "positions" and "rating" not in e.data for e in entries)
     assert all(e.ip is None for e in entries)
+
+
+def test_one_more_answer_cannot_be_read_by_comparing_the_page_before_and_after(app, team, past_screen):
+    # Five answers show; the recruiter then sees the sixth candidate leave the screen and reloads the
+    # page after their rating: nothing on it may change until a whole new group of five has answered.
+    stage = _screen(team.position)
+    for application in past_screen[:5]:
+        assert _rate(app, application, stage, "4", "Clear and kind.").status_code == 302
+    url = f"/staff/positions/{team.position.id}/satisfaction"
+    before = _client(app, team.recruiter).get(url).get_data(as_text=True)
+    assert _rate(app, past_screen[5], stage, "1", "SIXTH-ANSWER was late").status_code == 302
+    after = _client(app, team.recruiter).get(url).get_data(as_text=True)
+    strip = re.compile(r'name="csrf[-_]token"[^>]*>')
+    assert strip.sub("", before) == strip.sub("", after)
+    assert "SIXTH-ANSWER" not in after and "4.0" in after
 
 
 def test_interviewers_cannot_open_the_ratings(app, team):
