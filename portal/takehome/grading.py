@@ -96,6 +96,13 @@ def pool_of(position_id: int) -> list[User]:
     )
 
 
+def blind_graders(application: Application) -> list[User]:
+    """Who may grade the application's take-home: the position's pool, less anyone who can open the
+    application itself (who runs the position, who interviews the candidate), since they know whose
+    work it is and, on its staff page, what the others graded."""
+    return [user for user in pool_of(application.position_id) if not policy.sees_application(user, application)]
+
+
 def weighted_score(scored: list[tuple[int, int]]) -> int:
     """The weighted mean of (score, weight) pairs in hundredths (1.00 to 4.00 as 100 to 400),
     rounded half up with integers alone, so the figure never depends on float rounding."""
@@ -129,6 +136,11 @@ def assign_grader(application_id: int, actor: User, grader_id: int) -> Grade:
     grader = next((u for u in pool_of(application.position_id) if u.id == grader_id), None)
     if grader is None:
         raise InvalidInput("Choose a grader from the position's interviewer pool.")
+    if policy.sees_application(grader, application):
+        raise InvalidInput(
+            f"{grader.name} knows who the candidate is (they run the position or interview the candidate): "
+            "choose someone who can grade blind."
+        )
     if any(g.grader_id == grader.id for g in grades_of(attempt.id)):
         raise InvalidInput(f"{grader.name} already grades this take-home.")
     if attempt.code is None:

@@ -215,7 +215,7 @@ def for_staff_page(application) -> StaffGrading | None:
         # Who is asked and who is done, but no score until the reader's own grade is in.
         views = [GradeView(v.grader, v.status, None, None, "", v.submitted_at, v.version, ()) for v in views]
     assigned = {g.grader_id for g in grades}
-    pool = tuple(GraderChoice(u.id, u.name) for u in grading.pool_of(application.position_id) if u.id not in assigned)
+    pool = tuple(GraderChoice(u.id, u.name) for u in grading.blind_graders(application) if u.id not in assigned)
     latest = grading.latest_submission(attempt.id)
     scores = [g.weighted_score for g in grades if g.is_submitted]
     return StaffGrading(

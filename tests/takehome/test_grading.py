@@ -229,6 +229,31 @@ def test_graders_come_from_the_positions_pool_and_are_asked_once(app, screen, ha
     db.session.rollback()
 
 
+def test_nobody_who_can_see_the_candidate_is_asked_to_grade(app, screen, team, handed_in):
+    # The hiring manager in the pool and an engineer on the candidate's panel both know whose work it
+    # is (and the staff page shows them the other grades): neither is offered, and neither is taken.
+    from portal.scheduling import staff as scheduling_staff
+
+    scheduling_staff.set_pool_kinds(screen.recruiter, screen.position, screen.manager, ["hiring_manager"])
+    interviewer = screen_engineer(screen, 1)
+    hiring.add_to_panel(screen.recruiter, db.session.get(Application, handed_in.id), interviewer)
+    db.session.commit()
+    recruiter = _signed_in(app, screen.recruiter)
+    page = recruiter.get(f"/staff/applications/{handed_in.id}").get_data(as_text=True)
+    options = re.search(r'<select id="grader-id".*?</select>', page, re.S).group(0)
+    assert screen_engineer(screen, 0).name in options
+    assert screen.manager.name not in options and interviewer.name not in options
+    before = table_snapshot()
+    for person in (screen.manager, interviewer):
+        url = f"/staff/applications/{handed_in.id}/takehome/graders"
+        response = recruiter.post(url, data={"grader_id": person.id})
+        assert response.status_code == 400 and "grade blind" in response.get_data(as_text=True)
+        with pytest.raises(InvalidInput):
+            grading.assign_grader(handed_in.id, screen.recruiter, person.id)
+    assert table_snapshot() == before
+    assert outbox("takehome_to_grade") == []
+
+
 def test_nothing_to_grade_before_anything_is_handed_in(app, screen, factory):
     application, _ = _marked_application(factory, screen)
     with pytest.raises(Exception) as refused:
@@ -308,19 +333,24 @@ def test_graders_do_not_see_each_others_grades_until_their_own_is_in(app, screen
     assert "SECOND-SUMMARY" in one.get(f"/staff/grading/{code}").get_data(as_text=True)
 
 
-def test_a_runner_who_also_grades_waits_for_their_own_grade(app, screen, handed_in, factory):
+def test_a_grader_who_comes_to_run_the_position_waits_for_their_own_grade(app, screen, handed_in, factory):
+    # Nobody who runs the position is asked to grade; a grader who takes the position over afterwards
+    # still judges alone until their own grade is in.
     from portal.scheduling import staff as scheduling_staff
 
-    scheduling_staff.set_pool_kinds(screen.recruiter, screen.position, screen.manager, ["engineering_manager"])
+    successor = factory.staff("hiring_manager", email="next.manager@staff.example", name="Nia Next")
+    scheduling_staff.set_pool_kinds(screen.recruiter, screen.position, successor, ["engineering_manager"])
     engineer = screen_engineer(screen, 0)
-    code = _assign(screen, handed_in, engineer, screen.manager)
+    code = _assign(screen, handed_in, engineer, successor)
     assert (
         _signed_in(app, engineer)
         .post(f"/staff/grading/{code}", data=_form(handed_in, comment="ENG-SUMMARY"))
         .status_code
         == 302
     )
-    staff_page = _signed_in(app, screen.manager).get(f"/staff/applications/{handed_in.id}").get_data(as_text=True)
+    screen.position.hiring_manager_id = successor.id
+    db.session.commit()
+    staff_page = _signed_in(app, successor).get(f"/staff/applications/{handed_in.id}").get_data(as_text=True)
     assert "ENG-SUMMARY" not in staff_page and "the others' grades show once yours is submitted" in staff_page
     recruiter_page = _signed_in(app, screen.recruiter).get(f"/staff/applications/{handed_in.id}")
     assert "ENG-SUMMARY" in recruiter_page.get_data(as_text=True)
