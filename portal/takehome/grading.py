@@ -178,8 +178,14 @@ def submit_grade(code: str, actor: User, data: GradeInput) -> Grade:
     attempt = attempt_by_code(code)
     if attempt is None:
         raise LookupError(code)
+    # The application's lock first, as every change of it does: of two submits at once (a double click,
+    # two tabs), the second reads the grade after the first has committed it, on SQLite too.
+    screen._locked_application(attempt.application_id)
     grade = db.session.scalar(
-        select(Grade).where(Grade.attempt_id == attempt.id, Grade.grader_id == actor.id).with_for_update()
+        select(Grade)
+        .where(Grade.attempt_id == attempt.id, Grade.grader_id == actor.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
     if grade is None or not policy.is_staff(actor):
         raise NotAllowed("Only an assigned grader grades this take-home.")

@@ -619,3 +619,20 @@ def test_the_take_home_grade_shows_beside_the_scorecards_only_to_who_may_read_bo
 
     # Who runs the application reads it beside the scorecards too (and in the grading section).
     assert "Take-home, graded blind" in section(screen.recruiter)
+
+
+def test_a_grade_submitted_from_several_tabs_at_once_is_taken_once(app, screen, handed_in):
+    # Six submits of one grade at the same moment: one is taken, the others are told it was (409),
+    # never an error page; one grade, one set of scores, one audit entry.
+    from tests.helpers import race_requests
+
+    grader = screen_engineer(screen, 0)
+    code = _assign(screen, handed_in, grader)
+    statuses = race_requests(app, grader, 6, "post", f"/staff/grading/{code}", data=_form(handed_in))
+    assert sorted(statuses) == [302] + [409] * 5, statuses
+    db.session.expire_all()
+    [grade] = db.session.scalars(select(Grade).where(Grade.grader_id == grader.id)).all()
+    assert grade.status == GradeStatus.SUBMITTED.value
+    assert db.session.scalar(select(func.count()).select_from(CriterionScore)) == len(_criteria(handed_in))
+    audited = select(func.count()).where(AuditEntry.action == "takehome.grade_submitted")
+    assert db.session.scalar(audited) == 1
