@@ -98,13 +98,31 @@ def neutral_name(code: str, number: int, name: str) -> str:
     return f"{code}-file-{number}" + (f".{suffix}" if suffix else "")
 
 
-def graded_files(attempt: Attempt) -> list[tuple[GradedFile, StoredFile]]:
-    latest = grading.latest_submission(attempt.id)
-    if latest is None:
+def version_for(attempt: Attempt, reader=None) -> Submission | None:
+    """The version a grader works on: the one their submitted grade judged (a later hand-in does not
+    swap the files under a grade), else the latest."""
+    if reader is not None:
+        graded = db.session.scalar(
+            select(Submission)
+            .join(Grade, Grade.submission_id == Submission.id)
+            .where(
+                Grade.attempt_id == attempt.id,
+                Grade.grader_id == reader.id,
+                Grade.status == GradeStatus.SUBMITTED.value,
+            )
+        )
+        if graded is not None:
+            return graded
+    return grading.latest_submission(attempt.id)
+
+
+def graded_files(attempt: Attempt, reader=None) -> list[tuple[GradedFile, StoredFile]]:
+    version = version_for(attempt, reader)
+    if version is None:
         return []
     return [
         (GradedFile(n, neutral_name(attempt.code, n, f.name), f.size, f.sha256), f)
-        for n, f in enumerate(submissions.files_of(latest.id), start=1)
+        for n, f in enumerate(submissions.files_of(version.id), start=1)
     ]
 
 
@@ -147,7 +165,7 @@ def tasks_of(user) -> list[GraderTask]:
 
 
 def grader_page(attempt: Attempt, user) -> GraderPage:
-    latest = grading.latest_submission(attempt.id)
+    latest = version_for(attempt, user)
     grades = grading.grades_of(attempt.id)
     views = dict(zip((g.grader_id for g in grades), _grade_views(grades)))
     own = views.get(user.id)
@@ -164,7 +182,7 @@ def grader_page(attempt: Attempt, user) -> GraderPage:
         handed_in_at=latest.submitted_at if latest else None,
         late=bool(latest and latest.late),
         repository_url=latest.repository_url if latest else None,
-        files=tuple(f for f, _ in graded_files(attempt)),
+        files=tuple(f for f, _ in graded_files(attempt, user)),
         own=own if own and own.submitted else None,
         others=tuple(v for v in others if v.submitted) if sees_others else (),
         others_waiting=sum(1 for v in others if not v.submitted),
@@ -197,6 +215,11 @@ class StaffGrading:
     @property
     def mean_text(self) -> str:
         return grading.score_text(self.mean_score)
+
+    @property
+    def stale(self) -> int:
+        """Submitted grades that judged an earlier version than the latest hand-in."""
+        return sum(1 for g in self.grades if g.submitted and g.version and self.version and g.version < self.version)
 
 
 def for_staff_page(application) -> StaffGrading | None:

@@ -636,3 +636,26 @@ def test_a_grade_submitted_from_several_tabs_at_once_is_taken_once(app, screen, 
     assert db.session.scalar(select(func.count()).select_from(CriterionScore)) == len(_criteria(handed_in))
     audited = select(func.count()).where(AuditEntry.action == "takehome.grade_submitted")
     assert db.session.scalar(audited) == 1
+
+
+def test_a_version_handed_in_after_a_grade_leaves_the_grade_with_the_version_it_judged(app, screen, handed_in):
+    grader = screen_engineer(screen, 0)
+    code = _assign(screen, handed_in, grader)
+    client = _signed_in(app, grader)
+    assert client.post(f"/staff/grading/{code}", data=_form(handed_in)).status_code == 302
+    candidate = db.session.get(Application, handed_in.id).candidate
+    candidate_client = _signed_in(app, candidate)
+    response = candidate_client.post(
+        f"/applications/{handed_in.id}/takehome/submissions",
+        data={"files": [(io.BytesIO(b"# Version two\n"), "NOTES.md")]},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    # The grader keeps the files they graded: version 1, under the same neutral names.
+    page = client.get(f"/staff/grading/{code}").get_data(as_text=True)
+    assert "version 1" in page and "version 2" not in page
+    bodies = {client.get(f"/staff/grading/{code}/files/{n}").get_data() for n in (1, 2)}
+    assert bodies == {FIX, NOTES}
+    # Who runs the application is told the grade judged an earlier version.
+    staff = _signed_in(app, screen.recruiter).get(f"/staff/applications/{handed_in.id}").get_data(as_text=True)
+    assert "on version 1" in staff and "given before the candidate handed in version 2" in staff
