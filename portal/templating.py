@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
@@ -139,8 +140,27 @@ def _render(text: str) -> str:
 _cached_render = lru_cache(maxsize=256)(_render)
 
 
+class MailMarkdown(str):
+    """Staff-written Markdown in a mail: as typed in the text part (Markdown reads as plain text), and
+    in the HTML part rendered and sanitised exactly as on the candidate's page, so "**Strengths:**"
+    is bold there, not asterisks. One paragraph of the mail: its own paragraphs become line breaks.
+    Links keep their words and lose their anchor: in mail, only the portal's own links are links."""
+
+    def __html__(self) -> Markup:
+        html = re.sub(r">\s*\n\s*<", "><", str(markdown(str(self))).strip())
+        html = re.sub(r"<a\b[^>]*>|</a>", "", html)
+        html = html.replace("</p><p>", "<br><br>").removeprefix("<p>").removesuffix("</p>")
+        return Markup(html.replace("\n", "<br>"))
+
+
+def mail_markdown(text: str | None) -> MailMarkdown:
+    return MailMarkdown(text or "")
+
+
 def register(app) -> None:
-    app.jinja_env.filters.update(local_datetime=local_datetime, local_date=local_date, iso=iso, markdown=markdown)
+    app.jinja_env.filters.update(
+        local_datetime=local_datetime, local_date=local_date, iso=iso, markdown=markdown, mail_markdown=mail_markdown
+    )
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

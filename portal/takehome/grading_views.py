@@ -94,7 +94,9 @@ def _grade_page(page, form, *, error: str | None = None, status: int = 200):
 def grading_file(code: str, number: int):
     """One file of the latest version, as an attachment under a neutral name (the code and its number)."""
     attempt = _graded_by_me(code)
-    found = next(((f, record) for f, record in grading_read.graded_files(attempt, current_user) if f.number == number), None)
+    found = next(
+        ((f, record) for f, record in grading_read.graded_files(attempt, current_user) if f.number == number), None
+    )
     if found is None:
         abort(404)
     neutral, record = found

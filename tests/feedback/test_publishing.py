@@ -69,16 +69,22 @@ def test_a_draft_is_kept_and_stays_hidden_from_the_candidate(app, team, round_on
 def test_publishing_shows_it_to_the_candidate_records_the_event_and_mails_them(app, team, round_one):
     application = round_one.application
     client = _client(app, team.manager)
-    body = "You explained trade-offs well. Visit https://evil.example for more."
+    body = (
+        "**Strengths:** you explained trade-offs well.\n\n"
+        "Visit https://evil.example or [our guide](https://evil.example/guide) for more. <script>x()</script>"
+    )
     assert client.post(_url(application, "onsite_1"), data={"body": body, "action": "publish"}).status_code == 302
     [published] = _feedback(application)
     assert published.status == "published" and published.published_at is not None
     page = _client(app, application.candidate).get(f"/applications/{application.id}").get_data(as_text=True)
-    assert "You explained trade-offs well." in page and "Feedback published for On-site, round 1" in page
+    assert "you explained trade-offs well." in page and "Feedback published for On-site, round 1" in page
     [mail] = outbox("feedback_published")
-    assert mail.to_addr == application.candidate.email and "You explained trade-offs well." in mail.body_text
-    # Staff text in mail is escaped and never becomes a link.
-    assert 'href="https://evil.example' not in mail.body_html
+    assert mail.to_addr == application.candidate.email and "**Strengths:** you explained" in mail.body_text
+    # The HTML part reads as the page does (the Markdown rendered and sanitised), and staff text in mail
+    # never becomes a link, typed as a URL or as a Markdown link.
+    assert "<strong>Strengths:</strong> you explained" in mail.body_html and "**" not in mail.body_html
+    assert 'href="https://evil.example' not in mail.body_html and "<script" not in mail.body_html
+    assert "our guide" in mail.body_html
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "feedback.published"))
     # Published is final.
     again = client.post(_url(application, "onsite_1"), data={"body": "Changed.", "action": "publish"})

@@ -127,10 +127,11 @@ def test_staff_feedback_in_a_rejection_mail_is_escaped_text_and_never_a_link(app
     parsed = _parsed(html)
     assert parsed.hrefs == [portal_link], "only the portal's own link is an anchor"
     assert not parsed.tags & {"script", "b"}
-    assert "&lt;script&gt;alert(&#39;owned&#39;)&lt;/script&gt;" in html
-    assert "&lt;a href=&#34;https://evil.example/a&#34;&gt;your results&lt;/a&gt;" in html
-    assert "<p>https://evil.example/phish?next=login</p>" in html
-    assert "<p>javascript:alert(document.cookie)</p>" in html
+    # Rendered as the candidate's page renders feedback (Markdown, no raw HTML): tags show as text.
+    assert "&lt;script&gt;alert('owned')&lt;/script&gt;" in html
+    assert '&lt;a href="https://evil.example/a"&gt;your results&lt;/a&gt;' in html
+    assert "<br><br>https://evil.example/phish?next=login<br><br>" in html
+    assert "javascript:alert(document.cookie)<br><br>" in html
     assert "Thanks for your time &amp; effort." in html
     # The text part carries the feedback exactly as written.
     assert HOSTILE_FEEDBACK.replace("\n", "\r\n") in text
