@@ -55,8 +55,10 @@ def has_visible_character(value: str) -> bool:
 def text_problem(value: str, *, multi_line: bool = False) -> str | None:
     """What is wrong with typed text, if anything: control characters anywhere, line breaks in a
     one-line field, and in one line something invisible or direction-changing, or nothing visible."""
-    if _CONTROL.search(value) or (not multi_line and _LINE_BREAK.search(value)):
-        return "Remove the invisible control characters (or line breaks) from this field."
+    if _CONTROL.search(value):
+        return "Remove the invisible control characters from this field."
+    if not multi_line and _LINE_BREAK.search(value):
+        return "Keep this to one line: remove the line breaks."
     if not multi_line and hidden_characters(value):
         return "Remove the invisible or direction-changing characters from this field."
     if value.strip() and not has_visible_character(value):

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from portal import audit
 from portal.accounts.models import User
-from portal.errors import DomainError, NotAllowed
+from portal.errors import DomainError, InvalidInput, NotAllowed
 from portal.extensions import db
 from portal.feedback import publishing
 from portal.feedback.outcome_models import Offer, OfferStatus
@@ -24,6 +24,21 @@ from portal.unit_of_work import transactional
 
 class OfferAnswered(DomainError):
     """The candidate has answered the offer already: the answer stands."""
+
+
+class OfferInputRefused(InvalidInput):
+    """A field of the offer that cannot be kept as typed; `field` names it, for the message's place."""
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message)
+        self.field = field
+
+
+def _checked(field: str, check):
+    try:
+        return check()
+    except InvalidInput as exc:
+        raise OfferInputRefused(exc.message, field) from None
 
 
 def offer_of(application_id: int) -> Offer | None:
@@ -67,11 +82,13 @@ def make(application_id: int, actor: User, *, role_title: str, start_date: date,
     refusal = why_no_offer(application)
     if refusal:
         raise DomainError(refusal)
-    role_title = typed_text(role_title, max_length=160, required="Name the role offered.")
-    note = typed_text(note, max_length=5000, multi_line=True)
-    feedback = publishing.clean_body(feedback)
+    role_title = _checked(
+        "role_title", lambda: typed_text(role_title, max_length=160, required="Name the role offered.")
+    )
+    note = _checked("note", lambda: typed_text(note, max_length=5000, multi_line=True))
+    feedback = _checked("feedback", lambda: publishing.clean_body(feedback))
     if start_date < utcnow().date():
-        raise DomainError("The start date is in the past.")
+        raise OfferInputRefused("The start date is in the past.", "start_date")
     now = utcnow()
     offer = Offer(
         application_id=application.id,

@@ -138,9 +138,11 @@ def make_offer(application_id: int):
             note=form.note.data or "",
             feedback=form.feedback.data,
         )
-    except DomainError as exc:
-        field = form.start_date if "start date" in exc.message else form.feedback
-        _field_error(field, exc.message)
+    except offers.OfferInputRefused as exc:
+        _field_error(getattr(form, exc.field), exc.message)
+        return _offer_page(application, form, status=exc.status)
+    except DomainError as exc:  # made meanwhile (another tab): the page shows the offer that stands
+        _field_error(form.feedback, exc.message)
         return _offer_page(application, form, status=exc.status)
     flash("The offer is sent: the candidate answers it in the portal, and you are told by email.", "success")
     return redirect(url_for("feedback.make_offer", application_id=application.id))

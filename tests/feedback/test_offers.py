@@ -3,6 +3,8 @@ reads it on their page and accepts or declines it once; the recruiter is told.""
 
 from __future__ import annotations
 
+import re
+
 from datetime import timedelta
 
 import pytest
@@ -78,7 +80,14 @@ def test_bad_offer_input_is_answered_next_to_the_field_and_nothing_is_written(ap
         f"/staff/applications/{hired.id}/offer",
         data=_offer_form(start_date=(utcnow().date() - timedelta(days=1)).isoformat()),
     )
-    assert past.status_code == 409 and "The start date is in the past." in past.get_data(as_text=True)
+    assert past.status_code == 400 and "The start date is in the past." in past.get_data(as_text=True)
+    # Each problem is told next to its own field.
+    bidi = client.post(f"/staff/applications/{hired.id}/offer", data=_offer_form(role_title="Engineer\u202e"))
+    assert bidi.status_code == 400
+    assert re.search(r'id="role_title-error"[^\n]*direction-changing', bidi.get_data(as_text=True))
+    note = client.post(f"/staff/applications/{hired.id}/offer", data=_offer_form(note="Salary \u202e 100k"))
+    assert note.status_code == 400
+    assert re.search(r'id="note-error"[^\n]*direction-changing', note.get_data(as_text=True))
     missing = client.post(f"/staff/applications/{hired.id}/offer", data=_offer_form(feedback="", start_date="soon"))
     page = missing.get_data(as_text=True)
     assert missing.status_code == 400 and "Write the team" in page and "Senior Engineer" in page
