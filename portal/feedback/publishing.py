@@ -107,9 +107,9 @@ def clean_body(body: str | None) -> str:
     )
 
 
-@transactional
-def save_draft(application_id: int, stage_id: int, actor: User, body: str) -> StageFeedback:
-    """Keep a draft of a stage's feedback (nothing reaches the candidate)."""
+def _writable(application_id: int, stage_id: int, actor: User, body: str):
+    """Lock the application, check who writes, and put `body` in the stage's feedback (new, or a draft
+    still): (application, stage, feedback). Published feedback is final."""
     application, stage, existing = _locked(application_id, stage_id)
     _check(application, stage, actor)
     body = clean_body(body)
@@ -119,6 +119,13 @@ def save_draft(application_id: int, stage_id: int, actor: User, body: str) -> St
         existing = StageFeedback(application_id=application.id, stage_id=stage.id)
         db.session.add(existing)
     existing.body, existing.author_id, existing.updated_at = body, actor.id, utcnow()
+    return application, stage, existing
+
+
+@transactional
+def save_draft(application_id: int, stage_id: int, actor: User, body: str) -> StageFeedback:
+    """Keep a draft of a stage's feedback (nothing reaches the candidate)."""
+    application, stage, existing = _writable(application_id, stage_id, actor, body)
     db.session.flush()
     audit.record("feedback.draft_saved", application, actor=actor, stage=stage.key)
     return existing
@@ -129,16 +136,8 @@ def publish(application_id: int, stage_id: int, actor: User, body: str) -> Stage
     """Publish a stage's feedback: the candidate reads it on their application page and by mail."""
     from portal.hiring import candidate_read
 
-    application, stage, existing = _locked(application_id, stage_id)
-    _check(application, stage, actor)
-    body = clean_body(body)
-    if existing is not None and existing.is_published:
-        raise AlreadyPublished("This feedback is published already; it cannot change.")
-    if existing is None:
-        existing = StageFeedback(application_id=application.id, stage_id=stage.id)
-        db.session.add(existing)
-    now = utcnow()
-    existing.body, existing.author_id, existing.updated_at = body, actor.id, now
+    application, stage, existing = _writable(application_id, stage_id, actor, body)
+    now = existing.updated_at
     existing.status, existing.published_at = FeedbackStatus.PUBLISHED.value, now
     db.session.add(
         StageEvent(
