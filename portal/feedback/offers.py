@@ -45,11 +45,20 @@ def offer_of(application_id: int) -> Offer | None:
     return db.session.scalar(select(Offer).where(Offer.application_id == application_id))
 
 
-def why_no_offer(application: Application) -> str | None:
-    """Why an offer cannot be made for this application now, if it cannot."""
+def offer_for(application: Application) -> Offer | None:
+    """The application's offer; only a hire has one, so other pages ask the database nothing."""
+    return offer_of(application.id) if application.status == ApplicationStatus.HIRED.value else None
+
+
+_LOOK_IT_UP = object()
+
+
+def why_no_offer(application: Application, offer=_LOOK_IT_UP) -> str | None:
+    """Why an offer cannot be made for this application now, if it cannot (`offer`: the application's
+    offer or None, when the caller has read it already)."""
     if application.status != ApplicationStatus.HIRED.value:
         return "An offer follows the team's decision to hire; this application has no hire recorded."
-    if offer_of(application.id) is not None:
+    if (offer_of(application.id) if offer is _LOOK_IT_UP else offer) is not None:
         return "The offer is made already."
     return None
 

@@ -221,10 +221,10 @@ def for_staff_page(application: Application, user: User) -> StaffFeedback | None
         for s in composable_stages(application)
     )
     outcome = found.get(outcome_stage(application).id)
-    offer = offers.offer_of(application.id)
+    offer = offers.offer_for(application)
     return StaffFeedback(
         stages=stages,
         outcome_published=bool(outcome and outcome.is_published),
         offer=read.offer_view(offer) if offer else None,
-        can_offer=offers.why_no_offer(application) is None,
+        can_offer=offers.why_no_offer(application, offer) is None,
     )

@@ -56,7 +56,8 @@ def offer_view(offer: Offer) -> OfferView:
 
 
 def for_application(application) -> dict:
-    """The outcomes part of a candidate's application page (three small queries)."""
+    """The outcomes part of a candidate's application page (at most three small queries: the offer
+    only for a hire, the ratings only once a stage is behind)."""
     from portal.feedback import stage_ratings
 
     stages = {s.id: s for s in application.position.process.stages}
@@ -76,9 +77,10 @@ def for_application(application) -> dict:
             key=lambda f: stages[f.stage_id].order,
         )
     )
-    offer = db.session.scalar(select(Offer).where(Offer.application_id == application.id))
-    rated = stage_ratings.rated_stage_ids(application.id)
-    rateable = tuple(
-        RateableStage(s.id, s.name) for s in stage_ratings.completed_stages(application) if s.id not in rated
-    )
+    from portal.feedback import offers
+
+    offer = offers.offer_for(application)
+    completed = stage_ratings.completed_stages(application)
+    rated = stage_ratings.rated_stage_ids(application.id) if completed else set()
+    rateable = tuple(RateableStage(s.id, s.name) for s in completed if s.id not in rated)
     return {"feedback": feedback, "offer": offer_view(offer) if offer else None, "rateable": rateable}
