@@ -252,8 +252,8 @@ def technical_screen(application: Application) -> TechnicalScreenView | None:
 def for_candidate_page(application_id: int) -> TechnicalScreenView | None:
     """For the signed-in candidate's own application page.
 
-    The page loaded the application (with its stages and progress) in this session just before, so
-    the identity map answers without a query; the ownership check is the policy's, as in the query.
+    The page loaded the application (with its stages and progress) in the same database session just
+    before, so the identity map answers without a query; the ownership check is the policy's.
     """
     application = db.session.get(Application, application_id)
     if application is None or not policy.owns_application(current_user, application):
