@@ -15,17 +15,12 @@ from portal.feedback.forms import OfferAnswerForm, OfferForm, StageFeedbackForm,
 from portal.feedback.views import bp
 from portal.forms import EmptyForm
 from portal.hiring import candidate_read
-from portal.hiring.models import Application, Position, Stage
+from portal.hiring.candidate_views import own_application
+from portal.hiring.models import Position, Stage
+from portal.hiring.staff_views import run_application
 from portal.security import policy
 
 RUNNERS = (Role.RECRUITER, Role.HIRING_MANAGER)
-
-
-def _run_application(application_id: int) -> Application:
-    """An application of a position the signed-in recruiter or hiring manager runs, or 404."""
-    application = db.session.get(Application, application_id)
-    policy.require(application is not None and policy.runs_application(current_user, application))
-    return application
 
 
 def _field_error(field, message: str) -> None:
@@ -53,7 +48,7 @@ def _compose_page(application, stage, form, *, preview=None, error=None, status=
 @policy.staff(*RUNNERS, scoped_to_position=True)
 def compose_feedback(application_id: int, stage_id: int):
     """Compose a stage's feedback beside the interviewers' suggestions; preview, save, publish."""
-    application = _run_application(application_id)
+    application = run_application(application_id)
     stage = next((s for s in publishing.composable_stages(application) if s.id == stage_id), None)
     if stage is None:
         abort(404)
@@ -112,7 +107,7 @@ def _all_suggestions(application):
 @policy.staff(*RUNNERS, scoped_to_position=True)
 def make_offer(application_id: int):
     """Make the offer after a hire, with the team's feedback; preview it as the candidate will read it."""
-    application = _run_application(application_id)
+    application = run_application(application_id)
     if request.method == "GET":
         return _offer_page(application, OfferForm(data={"role_title": application.position.title}))
     form = OfferForm()
@@ -189,8 +184,8 @@ def _candidate_page(application_id: int, status: int):
 @policy.candidate(owns="application")
 def answer_offer(application_id: int):
     """Accept or decline the offer, once."""
-    application = db.session.scalar(Application.for_candidate(current_user).where(Application.id == application_id))
-    if application is None or offers.offer_of(application.id) is None:
+    application = own_application(application_id)
+    if offers.offer_of(application.id) is None:
         abort(404)
     form = OfferAnswerForm()
     if not form.validate_on_submit():
@@ -214,8 +209,8 @@ def answer_offer(application_id: int):
 @policy.candidate(owns="application")
 def rate_stage(application_id: int, stage_id: int):
     """Rate a completed stage (1 to 5) with an optional comment, anonymously."""
-    application = db.session.scalar(Application.for_candidate(current_user).where(Application.id == application_id))
-    if application is None or db.session.get(Stage, stage_id) is None:
+    application = own_application(application_id)
+    if db.session.get(Stage, stage_id) is None:
         abort(404)
     form = StageRatingForm(prefix=f"stage{stage_id}")
     g.rating_forms = {stage_id: form}
