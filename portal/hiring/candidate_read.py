@@ -300,5 +300,57 @@ def position_view(position: Position) -> PositionView:
     )
 
 
-def open_positions() -> list[PositionView]:
-    return [position_view(p) for p in db.session.scalars(Position.open_positions()).unique()]
+def visible_position(position_id: int) -> PositionView | None:
+    """The position page's read: one position anyone may see (not a draft) and its stages, in one
+    query of the columns shown; None for a position nobody outside staff may see."""
+    rows = db.session.execute(
+        select(
+            Position.id,
+            Position.title,
+            Position.team,
+            Position.location,
+            Position.summary,
+            Position.description,
+            Position.status,
+            Position.sla_days,
+            Stage.name,
+            Stage.duration,
+            Stage.candidate_summary,
+        )
+        .outerjoin(Stage, Stage.template_id == Position.process_id)
+        .where(Position.id == position_id, Position.status != PositionStatus.DRAFT.value)
+        .order_by(Stage.order)
+    ).all()
+    if not rows:
+        return None
+    first = rows[0]
+    return PositionView(
+        id=first.id,
+        title=first.title,
+        team=first.team,
+        location=first.location,
+        summary=first.summary,
+        description=first.description,
+        is_open=first.status == PositionStatus.OPEN.value,
+        sla_days=first.sla_days,
+        stages=tuple(StageSummary(r.name, r.duration, r.candidate_summary) for r in rows if r.name is not None),
+    )
+
+
+@dataclass(frozen=True)
+class PositionCard:
+    """A position as the list of open positions shows it."""
+
+    id: int
+    title: str
+    team: str
+    location: str
+    summary: str
+
+
+def open_positions() -> list[PositionCard]:
+    # The columns the list shows, in one query: no process, no stages, no ORM rows to build.
+    query = Position.open_positions().with_only_columns(
+        Position.id, Position.title, Position.team, Position.location, Position.summary
+    )
+    return [PositionCard(*row) for row in db.session.execute(query)]

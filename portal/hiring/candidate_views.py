@@ -53,14 +53,16 @@ def positions():
 @policy.public
 def position(position_id: int):
     """One position, its process, and the way to apply."""
-    found = _visible_position(position_id)
+    found = candidate_read.visible_position(position_id)
+    if found is None:
+        abort(404)
     refusal = None
     if policy.is_candidate(current_user):
         refusal = hiring.apply_refusal(current_user, found)
     existing_id = refusal.application_id if isinstance(refusal, AlreadyApplied) else None
     return render_template(
         "hiring/position.html",
-        position=candidate_read.position_view(found),
+        position=found,
         existing_id=existing_id,
         refusal=refusal,
         blocked_until=getattr(refusal, "until", None),

@@ -155,8 +155,9 @@ def active_application(candidate: User, position: Position) -> Application | Non
     )
 
 
-def apply_refusal(candidate: User, position: Position) -> DomainError | None:
-    """Why `candidate` may not apply to `position` now, or None: the one answer for pages and `apply`."""
+def apply_refusal(candidate: User, position: Position | candidate_read.PositionView) -> DomainError | None:
+    """Why `candidate` may not apply to `position` now, or None: the one answer for pages and `apply`.
+    The position page asks with its read model, `apply` with the row: only `id` and `is_open` count."""
     try:
         check_can_apply(candidate, position)
     except DomainError as exc:
@@ -164,7 +165,9 @@ def apply_refusal(candidate: User, position: Position) -> DomainError | None:
     return None
 
 
-def check_can_apply(candidate: User, position: Position, today: date | None = None) -> None:
+def check_can_apply(
+    candidate: User, position: Position | candidate_read.PositionView, today: date | None = None
+) -> None:
     if not position.is_open:
         raise PositionNotOpen("This position is not open for applications.")
     today = today or utcnow().date()
