@@ -9,15 +9,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import aliased, lazyload
 
 from portal.accounts.models import User
 from portal import unit_of_work
 from portal.extensions import db
 from portal.hiring import queries
 from portal.hiring.forms import QUESTIONS
-from portal.hiring.models import Application, Position, PositionStatus, Stage, StageEvent
+from portal.hiring.models import (
+    Application,
+    ApplicationStatus,
+    Position,
+    PositionStatus,
+    Stage,
+    StageEvent,
+    StageProgress,
+    response_due,
+    stage_has_response_time,
+    whose_move,
+)
 from portal.security import policy
 from portal.timeutil import utcnow
 
@@ -238,7 +249,8 @@ def application_for(candidate: User, application_id: int) -> ApplicationView | N
         db.session.scalars(
             select(Application)
             .where(Application.id == application_id, policy.owns_application.where(candidate))
-            .options(*queries.APPLICATION_WITH_STAGES)
+            # The candidate is the signed-in user, already in the session: no join to read them again.
+            .options(*queries.APPLICATION_WITH_STAGES, lazyload(Application.candidate))
         )
         .unique()
         .one_or_none()
@@ -252,16 +264,90 @@ def application_for(candidate: User, application_id: int) -> ApplicationView | N
 
 def applications_for(candidate: User) -> list[ApplicationView]:
     """The candidate's applications, newest first, for the dashboard (where each one is a card: the
-    timeline and the feedback are on the application's own page)."""
-    applications = list(
-        db.session.scalars(
-            select(Application)
-            .where(policy.owns_application.where(candidate))
-            .order_by(Application.created_at.desc(), Application.id.desc())
-            .options(joinedload(Application.progress))
-        ).unique()
+    timeline and the feedback are on the application's own page). One query of the columns a card
+    shows; the rules (whose move, the answer-by date) are the ones the application's page applies."""
+    step_count = (
+        select(func.count()).select_from(_process_stage).where(_process_stage.template_id == Position.process_id)
+    ).scalar_subquery()
+    rows = db.session.execute(
+        select(
+            Application.id,
+            Application.position_id,
+            Application.status,
+            Application.stage_id,
+            Application.stage_entered_at,
+            Application.reapply_after,
+            Application.created_at,
+            Position.title,
+            Position.team,
+            Position.status.label("position_status"),
+            Position.sla_days,
+            Stage.order,
+            Stage.name,
+            Stage.kind,
+            Stage.sla_days.label("stage_sla_days"),
+            Stage.candidate_summary,
+            Stage.next_step,
+            StageProgress.waiting_on,
+            StageProgress.next_action,
+            StageProgress.paused_seconds,
+            step_count.label("step_count"),
+        )
+        .join(Position, Position.id == Application.position_id)
+        .join(Stage, Stage.id == Application.stage_id)
+        .outerjoin(
+            StageProgress,
+            and_(StageProgress.application_id == Application.id, StageProgress.stage_id == Application.stage_id),
+        )
+        .where(policy.owns_application.where(candidate))
+        .order_by(Application.created_at.desc(), Application.id.desc())
     )
-    return [_view(a, [], detail=False) for a in applications]
+    now = utcnow()
+    cards = []
+    for row in rows:
+        active = row.status == ApplicationStatus.ACTIVE.value
+        due = response_due(
+            row.stage_entered_at,
+            row.sla_days,
+            timed=active and stage_has_response_time(row.kind, row.stage_sla_days),
+            waiting_on=row.waiting_on,
+            paused_seconds=row.paused_seconds or 0,
+        )
+        cards.append(
+            ApplicationView(
+                id=row.id,
+                position_id=row.position_id,
+                position_title=row.title,
+                position_team=row.team,
+                position_closed=row.position_status == PositionStatus.CLOSED.value,
+                status=row.status,
+                status_label=ApplicationStatus(row.status).label,
+                is_active=active,
+                step_number=row.order,
+                step_count=row.step_count,
+                stage_id=row.stage_id,
+                stage_name=row.name,
+                stage_summary=row.candidate_summary,
+                next_step=row.next_step,
+                whose_move=whose_move(row.status, row.kind, row.waiting_on),
+                next_action=row.next_action or "",
+                due_at=due,
+                overdue=due is not None and now > due,
+                reapply_after=row.reapply_after,
+                outcome_message="",
+                created_at=row.created_at,
+                steps=(),
+                timeline=(),
+                answers=(),
+                cv_filename="",
+                can_withdraw=False,
+            )
+        )
+    return cards
+
+
+# The stages of an application's process, counted beside the stage it is at.
+_process_stage = aliased(Stage)
 
 
 @dataclass(frozen=True)

@@ -106,8 +106,7 @@ class Stage(db.Model):
 
     @property
     def has_response_time(self) -> bool:
-        """Whether an application waiting here is promised an answer (outcomes and SLA 0 are not)."""
-        return not self.is_outcome and bool(self.sla_days)
+        return stage_has_response_time(self.kind, self.sla_days)
 
 
 class InterviewKind(db.Model):
@@ -280,9 +279,7 @@ class Application(db.Model):
 
     def whose_move(self) -> str | None:
         """ "candidate" or "staff" while the application is in progress, None once it is closed."""
-        if not self.is_active or self.stage.is_outcome:
-            return None
-        return self.progress.waiting_on if self.progress else WaitingOn.STAFF.value
+        return whose_move(self.status, self.stage.kind, self.progress.waiting_on if self.progress else None)
 
     @property
     def status_label(self) -> str:
@@ -315,6 +312,19 @@ class Application(db.Model):
 class WaitingOn(str, enum.Enum):
     STAFF = "staff"
     CANDIDATE = "candidate"
+
+
+def stage_has_response_time(kind: str, sla_days: int) -> bool:
+    """Whether an application waiting at a stage is promised an answer (outcomes and SLA 0 are not)."""
+    return kind != StageKind.OUTCOME.value and bool(sla_days)
+
+
+def whose_move(status: str, stage_kind: str, waiting_on: str | None) -> str | None:
+    """ "candidate" or "staff" while an application is in progress (`waiting_on`: its progress in the
+    current stage, if any is kept), None once it is closed; the one rule for pages and queries."""
+    if status != ApplicationStatus.ACTIVE.value or stage_kind == StageKind.OUTCOME.value:
+        return None
+    return waiting_on or WaitingOn.STAFF.value
 
 
 def response_due(

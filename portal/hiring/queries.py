@@ -85,6 +85,13 @@ def positions_for_staff(user: User):
     return select(Position).where(policy.manages_position.where(user)).order_by(Position.status.desc(), Position.title)
 
 
+def position_rows_for_staff(user: User):
+    """The same positions as rows of the columns a list of them shows, and that `runs_position` asks."""
+    return positions_for_staff(user).with_only_columns(
+        Position.id, Position.title, Position.team, Position.status, Position.recruiter_id, Position.hiring_manager_id
+    )
+
+
 def applications_for_staff(user: User):
     """Applications a staff member may open: of positions they run, or whose interview panel they are on."""
     return select(Application).where(policy.sees_application.where(user))

@@ -7,6 +7,7 @@ import re
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, lazyload
 
 from portal.accounts.models import Role, User, UserRole
 from portal.errors import DomainError
@@ -62,7 +63,7 @@ def home():
     """The staff start page: what each of the account's roles can do."""
     positions = []
     if current_user.has_role(*POSITION_ROLES):
-        positions = db.session.scalars(queries.positions_for_staff(current_user)).unique().all()
+        positions = db.session.execute(queries.position_rows_for_staff(current_user)).all()
     return render_template("hiring/staff_home.html", positions=positions)
 
 
@@ -70,7 +71,13 @@ def home():
 @policy.staff(*POSITION_ROLES)
 def positions():
     """Positions this account manages."""
-    found = db.session.scalars(queries.positions_for_staff(current_user)).unique().all()
+    # Each row names its hiring manager: read in the same query, not one query per row; the list
+    # shows no stages, so the process is not read at all.
+    found = db.session.scalars(
+        queries.positions_for_staff(current_user).options(
+            joinedload(Position.hiring_manager), lazyload(Position.process)
+        )
+    ).all()
     return render_template("hiring/staff_positions.html", positions=found)
 
 
