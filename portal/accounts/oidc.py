@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from portal import audit
 from portal.accounts import services as accounts
 from portal.accounts.models import ExternalIdentity, User, email_problem, normalise_email
-from portal.accounts.views import _remembered_here as remembered_here, home_for
+from portal.accounts.views import home_for, remembered_here
 from portal.errors import DomainError
 from portal.extensions import db, limiter
 from portal.forms import has_visible_character, hidden_characters, strip_control_characters

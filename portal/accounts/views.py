@@ -317,7 +317,7 @@ def change_password():
         else:
             # The session version moved on: sign in again on this device with the new version, and
             # renew its remember cookie (if it has one) so only the other devices are signed out.
-            login_user(current_user._get_current_object(), remember=_remembered_here(current_user.id))
+            login_user(current_user._get_current_object(), remember=remembered_here(current_user.id))
             flash("Your password is changed. Other devices are signed out.", "success")
             return redirect(home_for(current_user))
     status = 422 if request.method == "POST" else 200
@@ -353,7 +353,7 @@ def _account_page(
     ), status
 
 
-def _remembered_here(user_id: int) -> bool:
+def remembered_here(user_id: int) -> bool:
     cookie = request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token"))
     if not cookie or session.get("_remember") == "clear":
         return False

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
 from portal.extensions import db
-from portal.hiring.models import InterviewKind, _sql_list
+from portal.hiring.models import InterviewKind, sql_list
 from portal.scheduling.models import Interview
 from portal.timeutil import UTCDateTime, utcnow
 
@@ -36,7 +36,7 @@ class Competency(db.Model):
 
     __tablename__ = "feedback_competencies"
     __table_args__ = (
-        CheckConstraint(f"area IN ({_sql_list(g.value for g in CompetencyGroup)})", name="known_area"),
+        CheckConstraint(f"area IN ({sql_list(g.value for g in CompetencyGroup)})", name="known_area"),
         # A kind's own competencies name their kind; the shared values and soft skills name none.
         CheckConstraint("(area = 'competency') = (kind_key IS NOT NULL)", name="kind_iff_competency"),
         Index("ix_feedback_competencies_kind", "kind_key", "order"),
@@ -100,13 +100,13 @@ class Scorecard(db.Model):
     __table_args__ = (
         # One scorecard per interview and interviewer, however many requests race to start it.
         UniqueConstraint("interview_id", "interviewer_id", name="uq_feedback_scorecards_interview_interviewer"),
-        CheckConstraint(f"status IN ({_sql_list(s.value for s in ScorecardStatus)})", name="known_status"),
+        CheckConstraint(f"status IN ({sql_list(s.value for s in ScorecardStatus)})", name="known_status"),
         CheckConstraint(
-            f"recommendation IS NULL OR recommendation IN ({_sql_list(r.value for r in Recommendation)})",
+            f"recommendation IS NULL OR recommendation IN ({sql_list(r.value for r in Recommendation)})",
             name="known_recommendation",
         ),
         CheckConstraint(
-            f"keeper_test IS NULL OR keeper_test IN ({_sql_list(KEEPER_ANSWERS)})", name="known_keeper_answer"
+            f"keeper_test IS NULL OR keeper_test IN ({sql_list(KEEPER_ANSWERS)})", name="known_keeper_answer"
         ),
         # A submitted scorecard is complete and dated.
         CheckConstraint(
@@ -210,7 +210,7 @@ class Vote(db.Model):
     __tablename__ = "feedback_votes"
     __table_args__ = (
         UniqueConstraint("application_id", "voter_id", name="uq_feedback_votes_application_voter"),
-        CheckConstraint(f"choice IN ({_sql_list(c.value for c in VoteChoice)})", name="known_choice"),
+        CheckConstraint(f"choice IN ({sql_list(c.value for c in VoteChoice)})", name="known_choice"),
         CheckConstraint("length(reason) > 0", name="reason_given"),
     )
 

@@ -14,7 +14,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
-from portal.hiring.models import Stage, _sql_list
+from portal.hiring.models import Stage, sql_list
 from portal.timeutil import UTCDateTime, utcnow
 
 
@@ -30,7 +30,7 @@ class StageFeedback(db.Model):
     __tablename__ = "feedback_published"
     __table_args__ = (
         UniqueConstraint("application_id", "stage_id", name="uq_feedback_published_application_stage"),
-        CheckConstraint(f"status IN ({_sql_list(s.value for s in FeedbackStatus)})", name="known_status"),
+        CheckConstraint(f"status IN ({sql_list(s.value for s in FeedbackStatus)})", name="known_status"),
         CheckConstraint("(status = 'published') = (published_at IS NOT NULL)", name="published_is_dated"),
     )
 
@@ -67,7 +67,7 @@ class Offer(db.Model):
 
     __tablename__ = "feedback_offers"
     __table_args__ = (
-        CheckConstraint(f"status IN ({_sql_list(s.value for s in OfferStatus)})", name="known_status"),
+        CheckConstraint(f"status IN ({sql_list(s.value for s in OfferStatus)})", name="known_status"),
         CheckConstraint("(status = 'offered') = (answered_at IS NULL)", name="answered_iff_not_offered"),
         CheckConstraint("length(role_title) > 0", name="role_title_given"),
     )

@@ -49,7 +49,7 @@ class StageKind(str, enum.Enum):
     OUTCOME = "outcome"
 
 
-def _sql_list(values) -> str:
+def sql_list(values) -> str:
     return ", ".join(f"'{v}'" for v in values)
 
 
@@ -66,7 +66,7 @@ class Stage(db.Model):
         UniqueConstraint("template_id", "key", name="uq_stages_template_key"),
         UniqueConstraint("template_id", "order", name="uq_stages_template_order"),
         CheckConstraint("sla_days >= 0", name="sla_not_negative"),
-        CheckConstraint(f"kind IN ({_sql_list(k.value for k in StageKind)})", name="known_kind"),
+        CheckConstraint(f"kind IN ({sql_list(k.value for k in StageKind)})", name="known_kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -129,9 +129,9 @@ class PlannedInterview(db.Model):
     __table_args__ = (
         UniqueConstraint("stage_id", "order", name="uq_planned_interviews_stage_order"),
         CheckConstraint("minutes BETWEEN 10 AND 480", name="sensible_length"),
-        CheckConstraint(f"run_by_role IN ({_sql_list(ROLE_VALUES)})", name="known_role"),
+        CheckConstraint(f"run_by_role IN ({sql_list(ROLE_VALUES)})", name="known_role"),
         CheckConstraint(
-            f"format IS NULL OR format IN ({_sql_list(f.value for f in TechnicalFormat)})", name="known_format"
+            f"format IS NULL OR format IN ({sql_list(f.value for f in TechnicalFormat)})", name="known_format"
         ),
     )
 
@@ -221,7 +221,7 @@ class ApplicationStatus(str, enum.Enum):
 class Application(db.Model):
     __tablename__ = "applications"
     __table_args__ = (
-        CheckConstraint(f"status IN ({_sql_list(s.value for s in ApplicationStatus)})", name="known_status"),
+        CheckConstraint(f"status IN ({sql_list(s.value for s in ApplicationStatus)})", name="known_status"),
         CheckConstraint("(status = 'rejected') = (reapply_after IS NOT NULL)", name="reapply_date_iff_rejected"),
         # At most one application in progress per candidate and position.
         Index(
@@ -347,9 +347,9 @@ class StageProgress(db.Model):
     __tablename__ = "stage_progress"
     __table_args__ = (
         UniqueConstraint("application_id", "stage_id", name="uq_stage_progress_application_stage"),
-        CheckConstraint(f"waiting_on IN ({_sql_list(w.value for w in WaitingOn)})", name="known_waiting_on"),
+        CheckConstraint(f"waiting_on IN ({sql_list(w.value for w in WaitingOn)})", name="known_waiting_on"),
         CheckConstraint(
-            f"format IS NULL OR format IN ({_sql_list(f.value for f in TechnicalFormat)})", name="known_format"
+            f"format IS NULL OR format IN ({sql_list(f.value for f in TechnicalFormat)})", name="known_format"
         ),
         CheckConstraint("paused_seconds >= 0", name="pause_not_negative"),
     )

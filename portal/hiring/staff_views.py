@@ -36,7 +36,8 @@ def _managed_position(position_id: int) -> Position:
     return position
 
 
-def _visible_application(application_id: int) -> Application:
+def visible_application(application_id: int) -> Application:
+    """An application the signed-in staff member may open, with its position's stages; 404 otherwise."""
     application = (
         db.session.scalars(
             queries.applications_for_staff(current_user)
@@ -209,15 +210,16 @@ def pipeline(position_id: int):
 @policy.staff(*APPLICATION_ROLES, scoped_to_position=True)
 def application(application_id: int):
     """One application as staff see it, with the actions the process allows now."""
-    found = _visible_application(application_id)
+    found = visible_application(application_id)
     # Rendered first, then audited: the audit's commit expires every loaded object, and the page
     # would load them all again. Nothing is sent before the audit entry is written.
-    page = _application_page(found)
+    page = application_page(found)
     hiring.record_view(current_user, found, "view")
     return page
 
 
-def _application_page(found: Application, *, refusal: str | None = None, status: int = 200):
+def application_page(found: Application, *, refusal: str | None = None, status: int = 200):
+    """The staff application page: for its own view, and for actions from it that were refused."""
     return render_template(
         "hiring/staff_application.html",
         application=found,
@@ -239,7 +241,7 @@ def _application_page(found: Application, *, refusal: str | None = None, status:
 @policy.staff(*APPLICATION_ROLES, scoped_to_position=True)
 def application_cv(application_id: int):
     """Download the candidate's CV (recorded in the audit log; a HEAD reads no content and is not)."""
-    found = _visible_application(application_id)
+    found = visible_application(application_id)
     response = send_cv(found)  # a CV that is not there is a 404, and nobody saw it
     if request.method != "HEAD":
         try:
@@ -260,7 +262,7 @@ def _act(application_id: int, action: process.Action, done: str):
         hiring.move(found.id, action, current_user, expected_stage_id=form.expected_stage_id())
     except DomainError as exc:
         db.session.expire_all()
-        return _application_page(_visible_application(application_id), refusal=exc.message, status=exc.status)
+        return application_page(visible_application(application_id), refusal=exc.message, status=exc.status)
     flash(done, "success")
     return redirect(url_for("staff.application", application_id=found.id))
 

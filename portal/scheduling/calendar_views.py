@@ -10,7 +10,7 @@ from portal.errors import DomainError
 from portal.extensions import account_key, limiter
 from portal.forms import EmptyForm
 from portal.scheduling import own_calendar
-from portal.scheduling.views import _availability_page, bp
+from portal.scheduling.views import availability_page, bp
 from portal.security import policy
 
 
@@ -22,7 +22,7 @@ def connect_calendar():
     form = EmptyForm()
     values = {k: v for k, v in request.form.items() if k != "calendar_password"}  # a password is never sent back
     if not form.validate_on_submit():
-        return _availability_page(form, {"calendar": "The form expired. Please try again."}, values)
+        return availability_page(form, {"calendar": "The form expired. Please try again."}, values)
     try:
         own_calendar.connect(
             current_user,
@@ -33,9 +33,9 @@ def connect_calendar():
             password=request.form.get("calendar_password", ""),
         )
     except own_calendar.CalendarInvalid as exc:
-        return _availability_page(form, {exc.field: exc.message}, values)
+        return availability_page(form, {exc.field: exc.message}, values)
     except DomainError as exc:
-        return _availability_page(form, {"calendar": exc.message}, values)
+        return availability_page(form, {"calendar": exc.message}, values)
     outcome = own_calendar.refresh(current_user, actor=current_user)
     if outcome.ok:
         flash("Your calendar is connected: its busy times now block interview slots.", "success")

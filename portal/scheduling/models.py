@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
 from portal.extensions import db
-from portal.hiring.models import Application, InterviewKind, _sql_list
+from portal.hiring.models import Application, InterviewKind, sql_list
 from portal.timeutil import UTCDateTime, utcnow
 
 MINUTES_PER_DAY = 24 * 60
@@ -135,7 +135,7 @@ class Interview(db.Model):
     __tablename__ = "interviews"
     __table_args__ = (
         CheckConstraint("starts_at < ends_at", name="starts_before_it_ends"),
-        CheckConstraint(f"status IN ({_sql_list(s.value for s in InterviewStatus)})", name="known_status"),
+        CheckConstraint(f"status IN ({sql_list(s.value for s in InterviewStatus)})", name="known_status"),
         CheckConstraint("sequence >= 0", name="sequence_not_negative"),
         # Nobody is in two interviews at once, whoever books them and however many at the same moment.
         ExcludeConstraint(
@@ -240,7 +240,7 @@ class AccommodationRequest(db.Model):
 
     __tablename__ = "accommodation_requests"
     __table_args__ = (
-        CheckConstraint(f"status IN ({_sql_list(s.value for s in AccommodationStatus)})", name="known_status"),
+        CheckConstraint(f"status IN ({sql_list(s.value for s in AccommodationStatus)})", name="known_status"),
         CheckConstraint("extra_minutes BETWEEN 0 AND 120", name="sensible_extra_time"),
     )
 

@@ -373,10 +373,10 @@ def availability():
                 errors[section or "form"] = exc.message
             if not errors:
                 return redirect(url_for("scheduling.availability"))
-    return _availability_page(form, errors, values)
+    return availability_page(form, errors, values)
 
 
-def _availability_page(form: EmptyForm, errors: dict[str, str], values: dict):
+def availability_page(form: EmptyForm, errors: dict[str, str], values: dict):
     """The availability page, with `errors` next to their fields (400) or none (200)."""
     from portal.scheduling import staff
     from portal.scheduling.models import AvailabilityWindow, BlockedDay

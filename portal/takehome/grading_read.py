@@ -14,6 +14,8 @@ from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.extensions import db
+from portal.hiring import process
+from portal.hiring.models import StageKind
 from portal.security import policy
 from portal.storage.models import StoredFile
 from portal.takehome import grading, submissions
@@ -207,6 +209,9 @@ class StaffGrading:
     may_assign: bool
     pool: tuple[GraderChoice, ...]  # who may still be assigned
     mean_score: int | None
+    # The reader may pass the candidate from here: a grade is in and readable, the application waits at
+    # the technical screen, and the process lets the reader advance it.
+    may_pass: bool = False
 
     @property
     def submitted(self) -> int:
@@ -222,8 +227,9 @@ class StaffGrading:
         return sum(1 for g in self.grades if g.submitted and g.version and self.version and g.version < self.version)
 
 
-def for_staff_page(application) -> StaffGrading | None:
-    """For the staff application page: only for who runs the application, once something is handed in."""
+def for_staff_page(application, actions=()) -> StaffGrading | None:
+    """For the staff application page: only for who runs the application, once something is handed in.
+    `actions`: what the process lets the reader do with the application now (the page asks it once)."""
     from flask_login import current_user
 
     if not policy.runs_application(current_user, application):
@@ -250,6 +256,10 @@ def for_staff_page(application) -> StaffGrading | None:
         may_assign=application.is_active,
         pool=pool,
         mean_score=grading.mean_score(scores) if may_see else None,
+        may_pass=bool(scores)
+        and may_see
+        and application.stage.kind == StageKind.TECHNICAL.value
+        and process.Action.ADVANCE in actions,
     )
 
 

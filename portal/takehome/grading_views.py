@@ -17,7 +17,7 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.files import content_disposition, send_stored
 from portal.forms import EmptyForm, whole_number
-from portal.hiring.staff_views import _application_page, _visible_application, run_application
+from portal.hiring.staff_views import application_page, visible_application, run_application
 from portal.security import policy
 from portal.takehome import grading, grading_read
 from portal.takehome.forms import SCORE_CHOICES, grade_form
@@ -131,7 +131,7 @@ def assign_grader(application_id: int):
         except DomainError as exc:
             problem = exc.message
     if problem:
-        return _application_page(_visible_application(application_id), refusal=problem, status=400)
+        return application_page(visible_application(application_id), refusal=problem, status=400)
     name = db.session.get(User, grader_id).name
     flash(f"{name} is asked to grade it, blind: the mail names the take-home's code alone.", "success")
     return redirect(url_for("staff.application", application_id=application_id) + "#grading-heading")

@@ -16,7 +16,7 @@ from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, Str
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
-from portal.hiring.models import _sql_list
+from portal.hiring.models import sql_list
 from portal.timeutil import UTCDateTime, utcnow
 
 STARTER_OWNER = "takehome_assignments"
@@ -99,7 +99,7 @@ class TechnicalScreenOffer(db.Model):
     A position without a row offers both formats, the take-home only once an assignment is chosen."""
 
     __tablename__ = "takehome_position_offers"
-    __table_args__ = (CheckConstraint(f"formats IN ({_sql_list(f.value for f in FormatOffer)})", name="known_formats"),)
+    __table_args__ = (CheckConstraint(f"formats IN ({sql_list(f.value for f in FormatOffer)})", name="known_formats"),)
 
     position_id: Mapped[int] = mapped_column(ForeignKey("positions.id", ondelete="CASCADE"), primary_key=True)
     formats: Mapped[str] = mapped_column(String(16), default=FormatOffer.BOTH.value)
@@ -125,7 +125,7 @@ class Attempt(db.Model):
 
     __tablename__ = "takehome_attempts"
     __table_args__ = (
-        CheckConstraint(f"status IN ({_sql_list(s.value for s in AttemptStatus)})", name="known_status"),
+        CheckConstraint(f"status IN ({sql_list(s.value for s in AttemptStatus)})", name="known_status"),
         CheckConstraint("time_limit_minutes BETWEEN 60 AND 20160", name="sensible_time_limit"),
         CheckConstraint("extension_minutes >= 0 AND accommodation_minutes >= 0", name="extra_time_not_negative"),
         CheckConstraint("(started_at IS NULL) = (deadline IS NULL)", name="deadline_iff_started"),
@@ -214,8 +214,8 @@ class TimeRequest(db.Model):
 
     __tablename__ = "takehome_time_requests"
     __table_args__ = (
-        CheckConstraint(f"kind IN ({_sql_list(k.value for k in TimeRequestKind)})", name="known_kind"),
-        CheckConstraint(f"status IN ({_sql_list(s.value for s in TimeRequestStatus)})", name="known_status"),
+        CheckConstraint(f"kind IN ({sql_list(k.value for k in TimeRequestKind)})", name="known_kind"),
+        CheckConstraint(f"status IN ({sql_list(s.value for s in TimeRequestStatus)})", name="known_status"),
         CheckConstraint("granted_minutes BETWEEN 0 AND 10080", name="sensible_grant"),
         # One question open at a time: the team answers it before the next.
         Index(
@@ -273,9 +273,9 @@ class Grade(db.Model):
     __table_args__ = (
         # One grade per grader and take-home, however many assignments race.
         UniqueConstraint("attempt_id", "grader_id", name="uq_takehome_grades_attempt_grader"),
-        CheckConstraint(f"status IN ({_sql_list(s.value for s in GradeStatus)})", name="known_status"),
+        CheckConstraint(f"status IN ({sql_list(s.value for s in GradeStatus)})", name="known_status"),
         CheckConstraint(
-            f"recommendation IS NULL OR recommendation IN ({_sql_list(r.value for r in GradeRecommendation)})",
+            f"recommendation IS NULL OR recommendation IN ({sql_list(r.value for r in GradeRecommendation)})",
             name="known_recommendation",
         ),
         # A submitted grade is complete and dated, and names the version it graded.

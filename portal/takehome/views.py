@@ -14,7 +14,7 @@ from portal.files import accepts_upload, send_stored
 from portal.forms import EmptyForm, choices
 from portal.hiring.candidate_views import own_application
 from portal.hiring.models import Position, TechnicalFormat
-from portal.hiring.staff_views import _application_page, _visible_application, run_application
+from portal.hiring.staff_views import application_page, visible_application, run_application
 from portal.security import policy
 from portal.storage import UploadRejected
 from portal.storage.kinds import upload_kind
@@ -227,7 +227,7 @@ def override(application_id: int):
     else:
         problem = " ".join(e for errors in form.errors.values() for e in errors) or "The form expired."
     if problem:
-        return _application_page(_visible_application(application_id), refusal=problem, status=400)
+        return application_page(visible_application(application_id), refusal=problem, status=400)
     flash("The technical-screen format is changed, and the reason is in the audit log.", "success")
     return redirect(url_for("staff.application", application_id=application_id) + "#technical-heading")
 
@@ -260,7 +260,7 @@ def answer_time(application_id: int, request_id: int):
         except DomainError as exc:
             problem = exc.message
     if problem:
-        return _application_page(_visible_application(application_id), refusal=problem, status=400)
+        return application_page(visible_application(application_id), refusal=problem, status=400)
     flash("Answered. The candidate is told by mail.", "success")
     return redirect(url_for("staff.application", application_id=application_id) + "#technical-heading")
 
