@@ -132,3 +132,34 @@ def test_a_live_choice_has_no_take_home_to_start(screen, client):
     assert client.get(f"/applications/{screen.application.id}/takehome").status_code == 302
     assert client.post(f"/applications/{screen.application.id}/takehome/start", data={}).status_code == 302
     assert _attempt(screen.application.id) is None
+
+
+def test_the_dashboard_cards_say_what_the_application_pages_say(screen, client, app, factory):
+    """The dashboard reads its cards in one column query; each card must agree with the application's
+    own page on where it stands, whose move it is and the answer-by date, in every state."""
+    from portal.hiring import candidate_read, process
+    from portal.hiring import services as hiring
+
+    candidate = screen.candidate
+    _choose_take_home(client, screen)
+    client.post(f"/applications/{screen.application.id}/takehome/start")  # the move is the candidate's
+    waiting = factory.application(candidate, factory.position(screen.recruiter), actor=screen.recruiter)
+    rejected = factory.application(candidate, factory.position(screen.recruiter), actor=screen.recruiter)
+    hiring.move(rejected.id, process.Action.REJECT, screen.recruiter, feedback="Thank you for your time.")
+    fields = (
+        "id position_id position_title position_team position_closed status status_label is_active "
+        "step_number step_count stage_id stage_name stage_summary next_step whose_move next_action "
+        "due_at overdue reapply_after created_at"
+    ).split()
+    db.session.expire_all()
+    with app.test_request_context():
+        cards = candidate_read.applications_for(candidate)
+        assert [c.id for c in cards] == [rejected.id, waiting.id, screen.application.id]
+        for card in cards:
+            page = candidate_read.application_for(candidate, card.id)
+            assert {f: getattr(card, f) for f in fields} == {f: getattr(page, f) for f in fields}
+    by_id = {c.id: c for c in cards}
+    assert by_id[screen.application.id].whose_move == "candidate" and by_id[screen.application.id].due_at is None
+    assert by_id[screen.application.id].next_action
+    assert by_id[waiting.id].whose_move == "staff" and by_id[waiting.id].due_at is not None
+    assert by_id[rejected.id].whose_move is None and by_id[rejected.id].reapply_after is not None
