@@ -59,7 +59,7 @@ UNCHECKED_FILTERS = {
 }
 
 MAX_INFLATED = 128 * 1024 * 1024  # all streams together: beyond it the PDF is refused, not half read
-MAX_NESTING = 3  # a stream compressed twice or three times is inflated each time
+MAX_NESTING = 3  # a stream compressed twice or three times is inflated each time; more is refused
 CHUNK = 256 * 1024
 OVERLAP = 512  # longer than any name worth finding (even fully #-escaped) and its context
 CONTEXT = 32  # bytes either side of a short name that must read as PDF syntax
@@ -135,7 +135,13 @@ def _inflate(chunks: Iterable[bytes], budget: list[int], depth: int) -> Iterator
         if more is None:
             break
         first += more
-    if depth < MAX_NESTING and _is_zlib(first[:2]):
+    if _is_zlib(first[:2]):
+        if depth >= MAX_NESTING:
+            # A reader inflates every layer; a check that stopped here would pass what lies below.
+            raise UploadRejected(
+                "The PDF is compressed more times over than a document needs, so it cannot be checked for "
+                "scripts. Export or print it to a new PDF and upload that."
+            )
         yield from _inflate(_chain([first], out), budget, depth + 1)
     else:
         yield from _chain([first], out)

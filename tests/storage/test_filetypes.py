@@ -111,6 +111,24 @@ def test_pdf_script_compressed_twice_is_refused(tmp_path):
     assert "scripts" in verdict("pdf", content, tmp_path)
 
 
+@pytest.mark.parametrize("layers", [3, 4, 6])
+def test_pdf_script_compressed_many_times_over_is_refused(tmp_path, layers):
+    # A reader inflates every layer; three are inflated and read, more cannot be checked and are refused.
+    inner = b"6 0 " + JS_ACTION
+    for _ in range(layers):
+        inner = zlib.compress(inner)
+    content = pdf(
+        catalog=b"/OpenAction 6 0 R",
+        extra=[
+            b"<</Type/ObjStm/N 1/First 4/Filter[%s]/Length %d>>\nstream\n" % (b"/FlateDecode" * layers, len(inner))
+            + inner
+            + b"\nendstream"
+        ],
+    )
+    message = verdict("pdf", content, tmp_path)
+    assert ("scripts" in message) if layers == 3 else ("cannot be checked for scripts" in message)
+
+
 def test_pdf_whose_objects_hide_behind_an_unchecked_encoding_or_encryption_is_refused(tmp_path):
     hexed = (b"6 0 " + JS_ACTION).hex().encode() + b">"
     content = pdf(
