@@ -99,6 +99,21 @@ def _own_interview(interview_id: int, actor: User) -> Interview:
     return interview
 
 
+def _locked_scorecard(interview: Interview, actor: User) -> Scorecard | None:
+    """The interviewer's scorecard of `interview`, read for a change after the application's lock, as
+    every change of an application takes it: of two saves at once (a double click, two tabs), the
+    second reads the scorecard as the first left it, on SQLite too (which has no row locks)."""
+    from portal.hiring.services import lock_application
+
+    lock_application(interview.application_id)
+    return db.session.scalar(
+        select(Scorecard)
+        .where(Scorecard.interview_id == interview.id, Scorecard.interviewer_id == actor.id)
+        .with_for_update(of=Scorecard)
+        .execution_options(populate_existing=True)
+    )
+
+
 def _check(data: ScorecardInput, competencies: list[Competency], *, complete: bool) -> None:
     known = {c.id for c in competencies}
     if set(data.ratings) - known:
@@ -145,14 +160,10 @@ def save(interview_id: int, actor: User, data: ScorecardInput, *, submit: bool) 
     """Save the interviewer's scorecard as a draft, or submit it (then it is complete and final,
     amended only with a reason)."""
     interview = _own_interview(interview_id, actor)
+    scorecard = _locked_scorecard(interview, actor)
     closed = why_closed(interview)
     if closed:
         raise ScorecardClosed(closed)
-    scorecard = db.session.scalar(
-        select(Scorecard)
-        .where(Scorecard.interview_id == interview.id, Scorecard.interviewer_id == actor.id)
-        .with_for_update(of=Scorecard)
-    )
     if scorecard is not None and scorecard.is_submitted:
         raise AlreadySubmitted("This scorecard is already submitted: to change it, amend it with a reason.")
     competencies = competencies_for(interview.kind_key, scorecard)
@@ -210,11 +221,7 @@ def amend(interview_id: int, actor: User, data: ScorecardInput, reason: str) -> 
         raise Incomplete("Say why you amend the scorecard.", {"reason": "Say why you amend it."})
     if len(reason) > MAX_REASON:
         raise Incomplete("The reason is too long.", {"reason": f"At most {MAX_REASON} characters."})
-    scorecard = db.session.scalar(
-        select(Scorecard)
-        .where(Scorecard.interview_id == interview.id, Scorecard.interviewer_id == actor.id)
-        .with_for_update(of=Scorecard)
-    )
+    scorecard = _locked_scorecard(interview, actor)
     if scorecard is None or not scorecard.is_submitted:
         raise DomainError("Only a submitted scorecard is amended; a draft is simply saved.")
     competencies = competencies_for(interview.kind_key, scorecard)

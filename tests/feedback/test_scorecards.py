@@ -162,3 +162,22 @@ def test_an_interview_still_to_come_or_cancelled_takes_no_scorecard(app, team, f
     response = client.post(f"/staff/interviews/{interview.id}/scorecard", data=complete_form(interview))
     assert response.status_code == 409 and "opens when the interview starts" in response.get_data(as_text=True)
     assert db.session.scalar(select(Scorecard)) is None
+
+
+def test_simultaneous_submits_of_one_draft_submit_it_once(app, team, round_one):
+    # A double click or two tabs: one submission is taken, the others are told it is submitted already,
+    # and the audit log says it once (SQLite has no row locks; the application's lock serialises them).
+    from tests.helpers import race_requests
+
+    engineer = team.engineers[0]
+    interview = round_one.of(engineer)
+    client = _client(app, engineer)
+    url = f"/staff/interviews/{interview.id}/scorecard"
+    assert client.post(url, data={"private_notes": "Draft", "action": "draft"}).status_code == 302
+    statuses = race_requests(app, engineer, 6, "post", url, data=complete_form(interview, notes="Final"))
+    assert sorted(statuses).count(302) == 1, statuses
+    assert all(status in (302, 409) for status in statuses), statuses
+    db.session.expire_all()
+    submits = db.session.scalars(select(AuditEntry.action).where(AuditEntry.action == "scorecard.submit")).all()
+    assert len(submits) == 1
+    assert db.session.scalar(select(Scorecard.version).where(Scorecard.interview_id == interview.id)) == 1
