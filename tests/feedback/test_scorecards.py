@@ -181,3 +181,10 @@ def test_simultaneous_submits_of_one_draft_submit_it_once(app, team, round_one):
     submits = db.session.scalars(select(AuditEntry.action).where(AuditEntry.action == "scorecard.submit")).all()
     assert len(submits) == 1
     assert db.session.scalar(select(Scorecard.version).where(Scorecard.interview_id == interview.id)) == 1
+
+
+def test_an_interviewer_reads_who_moves_an_active_application_not_that_the_candidate_withdrew(app, team, round_one):
+    page = _client(app, team.engineers[0]).get(f"/staff/applications/{round_one.application.id}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "The position's recruiter and hiring manager move this application." in text
+    assert "withdrew" not in text
