@@ -18,7 +18,7 @@ from portal.hiring.staff_views import application_page, visible_application, run
 from portal.security import policy
 from portal.storage import UploadRejected
 from portal.storage.kinds import upload_kind
-from portal.takehome import extra_time, library, read, screen, submissions
+from portal.takehome import extra_time, grading, library, read, screen, submissions
 from portal.takehome.forms import AssignmentForm, ChooseFormatForm, OverrideFormatForm, PositionOfferForm
 from portal.takehome.forms import StarterFileForm
 from portal.takehome.models import Assignment
@@ -115,6 +115,20 @@ def _overview_page(
     ), status
 
 
+def _refused(application_id: int, status: int, **shown):
+    """The overview again with what was refused, read anew: if the take-home is gone meanwhile (the
+    format changed in another tab, the application moved on), the message goes with the way back."""
+    application, view, back = _screen_or_back(application_id)
+    if back is None and view.attempt is None:
+        back = redirect(url_for("takehome.choose", application_id=application.id))
+    if back is not None:
+        message = shown.get("error") or shown.get("upload_error") or shown.get("time_error")
+        if message:
+            flash(message, "error")
+        return back
+    return _overview_page(application, view, status=status, **shown)
+
+
 @bp.route("/applications/<int:application_id>/takehome/start", methods=["POST"])
 @policy.candidate(owns="application")
 def start(application_id: int):
@@ -129,8 +143,7 @@ def start(application_id: int):
     try:
         screen.start(application.id, current_user)
     except DomainError as exc:
-        view = read.technical_screen(own_application(application_id))
-        return _overview_page(application, view, error=exc.message, status=409)
+        return _refused(application_id, 409, error=exc.message)
     flash("Your clock has started. The brief and the starter files are below.", "success")
     return redirect(url_for("takehome.overview", application_id=application.id))
 
@@ -154,11 +167,9 @@ def submit(application_id: int):
     try:
         found = submissions.submit(application.id, current_user, uploads, repository_url)
     except submissions.DeadlinePassed as exc:
-        view = read.technical_screen(own_application(application_id))
-        return _overview_page(application, view, upload_error=exc.message, status=409)
+        return _refused(application_id, 409, upload_error=exc.message, repository_url=repository_url)
     except (UploadRejected, DomainError) as exc:
-        view = read.technical_screen(own_application(application_id))
-        return _overview_page(application, view, upload_error=exc.message, repository_url=repository_url, status=400)
+        return _refused(application_id, 400, upload_error=exc.message, repository_url=repository_url)
     flash(f"Version {found.version} is handed in. Your receipt is below and in your inbox.", "success")
     return redirect(url_for("takehome.receipt", application_id=application.id, version=found.version))
 
@@ -168,7 +179,13 @@ def submit(application_id: int):
 def receipt(application_id: int, version: int):
     """The receipt of one version: file names, sizes and SHA-256 checksums."""
     application = own_application(application_id)
-    attempt = screen.open_attempt(application) if screen.at_technical_screen(application) else None
+    # Once the application has moved on, the take-home it handed in keeps its receipts (the receipt
+    # mail links here).
+    attempt = (
+        screen.open_attempt(application)
+        if screen.at_technical_screen(application)
+        else grading.graded_attempt(application.id)
+    )
     found = next((v for v in submissions.versions_of(attempt.id) if v.version == version), None) if attempt else None
     if found is None:
         abort(404)
@@ -192,8 +209,7 @@ def ask_time(application_id: int):
     try:
         extra_time.ask(application.id, current_user, reason)
     except DomainError as exc:
-        view = read.technical_screen(own_application(application_id))
-        return _overview_page(application, view, time_error=exc.message, reason=reason, status=400)
+        return _refused(application_id, 400, time_error=exc.message, reason=reason)
     flash("Your request is sent. Your recruiter answers here and by mail.", "success")
     return redirect(url_for("takehome.overview", application_id=application.id) + "#time-heading")
 

@@ -138,8 +138,11 @@ def test_after_the_deadline_uploads_are_refused_and_what_was_handed_in_stays(scr
     attempt.started_at = utcnow() - timedelta(hours=5)
     attempt.deadline = attempt.deadline_for(attempt.started_at)
     db.session.commit()
-    response = client.post(url, data={"files": [(io.BytesIO(FIX), "importer.py")]})
-    assert response.status_code == 409 and "deadline has passed" in response.get_data(as_text=True)
+    link = "https://github.com/tomo/importer-fix"
+    response = client.post(url, data={"files": [(io.BytesIO(FIX), "importer.py")], "repository_url": link})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409 and "deadline has passed" in page
+    assert f'value="{link}"' in page  # what was typed is kept
     assert _submission_files() == kept and db.session.scalar(select(func.count(Submission.id))) == 1
     assert "uploads are closed" in client.get(f"/applications/{screen.application.id}/takehome").get_data(as_text=True)
 
@@ -192,3 +195,46 @@ def test_a_request_over_the_cap_gets_the_413_page_and_stores_nothing(screen, cli
     response = client.post(url, data={"files": [(io.BytesIO(b"x" * (2 * 1024 * 1024)), "data.txt")]})
     assert response.status_code == 413
     assert _stored_paths(app) == before and db.session.scalar(select(func.count(Submission.id))) == 0
+
+
+def test_the_receipt_stays_readable_after_the_application_moves_on(screen, client):
+    # The receipt mail links to it: once the recruiter passes the candidate, it still opens.
+    from portal.hiring import process
+    from portal.hiring import services as hiring
+
+    url = _started(client, screen)
+    assert client.post(url, data={"files": [(io.BytesIO(NOTES), "NOTES.md")]}).status_code == 302
+    hiring.move(screen.application.id, process.Action.ADVANCE, screen.recruiter)
+    page = client.get(f"/applications/{screen.application.id}/takehome/submissions/1")
+    assert page.status_code == 200 and hashlib.sha256(NOTES).hexdigest() in page.get_data(as_text=True)
+    assert client.get(f"/applications/{screen.application.id}/takehome/submissions/2").status_code == 404
+
+
+def test_starting_while_the_format_changes_in_another_tab_answers_without_an_error(screen, client, app):
+    # The start is refused when the take-home is gone by the time it runs; the answer is the way back
+    # with the reason, never a server error.
+    from tests.helpers import _run_together
+
+    application_id = screen.application.id
+    login(client, screen.candidate)
+    for _ in range(3):
+        client.post(f"/applications/{application_id}/technical", data={"technical_format": "take_home"})
+        clients = []
+        for _ in range(4):
+            other = app.test_client()
+            login(other, screen.candidate)
+            other.race_token = other.csrf_token()
+            clients.append(other)
+
+        def send(index: int) -> int:
+            other = clients[index]
+            if index == 0:
+                data = {"technical_format": "live", "csrf_token": other.race_token}
+                return other.post(f"/applications/{application_id}/technical", data=data, csrf=False).status_code
+            data = {"csrf_token": other.race_token}
+            return other.post(f"/applications/{application_id}/takehome/start", data=data, csrf=False).status_code
+
+        statuses = _run_together(4, send)
+        assert all(status < 500 for status in statuses), statuses
+        if any(s == 302 for s in statuses[1:]) and db.session.scalar(select(Attempt.status)) == "in_progress":
+            break  # the clock started before the switch: the choice is locked from here
