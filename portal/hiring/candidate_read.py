@@ -266,6 +266,9 @@ def applications_for(candidate: User) -> list[ApplicationView]:
     """The candidate's applications, newest first, for the dashboard (where each one is a card: the
     timeline and the feedback are on the application's own page). One query of the columns a card
     shows; the rules (whose move, the answer-by date) are the ones the application's page applies."""
+    from portal.feedback.outcome_models import Offer, OfferStatus
+    from portal.feedback.read import OfferView
+
     step_count = (
         select(func.count()).select_from(_process_stage).where(_process_stage.template_id == Position.process_id)
     ).scalar_subquery()
@@ -292,6 +295,13 @@ def applications_for(candidate: User) -> list[ApplicationView]:
             StageProgress.next_action,
             StageProgress.paused_seconds,
             step_count.label("step_count"),
+            Offer.id.label("offer_id"),
+            Offer.role_title,
+            Offer.start_date,
+            Offer.note.label("offer_note"),
+            Offer.status.label("offer_status"),
+            Offer.made_at,
+            Offer.answered_at,
         )
         .join(Position, Position.id == Application.position_id)
         .join(Stage, Stage.id == Application.stage_id)
@@ -299,6 +309,7 @@ def applications_for(candidate: User) -> list[ApplicationView]:
             StageProgress,
             and_(StageProgress.application_id == Application.id, StageProgress.stage_id == Application.stage_id),
         )
+        .outerjoin(Offer, Offer.application_id == Application.id)
         .where(policy.owns_application.where(candidate))
         .order_by(Application.created_at.desc(), Application.id.desc())
     )
@@ -341,6 +352,17 @@ def applications_for(candidate: User) -> list[ApplicationView]:
                 answers=(),
                 cv_filename="",
                 can_withdraw=False,
+                offer=OfferView(
+                    role_title=row.role_title,
+                    start_date=row.start_date,
+                    note=row.offer_note,
+                    status=row.offer_status,
+                    status_label=OfferStatus(row.offer_status).label,
+                    made_at=row.made_at,
+                    answered_at=row.answered_at,
+                )
+                if row.offer_id is not None
+                else None,
             )
         )
     return cards

@@ -110,6 +110,9 @@ def test_the_candidate_accepts_once_and_the_recruiter_is_told(app, team, hired):
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "offer.accepted"))
     page = candidate.get(f"/applications/{hired.id}").get_data(as_text=True)
     assert "Offer accepted" in page and "I accept the offer" not in page
+    # The dashboard's card says the same as the page, not that an offer waits.
+    dashboard = candidate.get("/dashboard").get_data(as_text=True)
+    assert "You accepted the offer." in dashboard and "would like to make you an offer" not in dashboard
     # The answer stands.
     assert candidate.post(f"/applications/{hired.id}/offer", data={"answer": "decline"}).status_code == 409
     assert _offer(hired).status == "accepted"

@@ -149,7 +149,7 @@ def test_the_dashboard_cards_say_what_the_application_pages_say(screen, client, 
     fields = (
         "id position_id position_title position_team position_closed status status_label is_active "
         "step_number step_count stage_id stage_name stage_summary next_step whose_move next_action "
-        "due_at overdue reapply_after created_at"
+        "due_at overdue reapply_after created_at offer"
     ).split()
     db.session.expire_all()
     with app.test_request_context():
