@@ -658,4 +658,6 @@ def test_a_version_handed_in_after_a_grade_leaves_the_grade_with_the_version_it_
     assert bodies == {FIX, NOTES}
     # Who runs the application is told the grade judged an earlier version.
     staff = _signed_in(app, screen.recruiter).get(f"/staff/applications/{handed_in.id}").get_data(as_text=True)
-    assert "on version 1" in staff and "given before the candidate handed in version 2" in staff
+    assert "on version 1" in staff
+    assert "The grade judged an earlier version: the candidate handed in version 2 after it" in staff
+    assert "no grade of version 2 is in yet" in staff
