@@ -149,8 +149,18 @@ class MailMarkdown(str):
     def __html__(self) -> Markup:
         html = re.sub(r">\s*\n\s*<", "><", str(markdown(str(self))).strip())
         html = re.sub(r"<a\b[^>]*>|</a>", "", html)
-        html = html.replace("</p><p>", "<br><br>").removeprefix("<p>").removesuffix("</p>")
-        return Markup(html.replace("\n", "<br>"))
+        parts = []
+        # Code blocks keep their lines as typed (as character references: the mail's own paragraphs
+        # are split at line ends); elsewhere a line break the Markdown already made (two spaces at the
+        # end of a line) stays one, and the other line ends become breaks.
+        for part in re.split(r"(<pre>.*?</pre>)", html, flags=re.S):
+            if part.startswith("<pre>"):
+                part = part.replace("\n", "&#10;")
+            else:
+                part = re.sub(r"<br\s*/?>\s*\n", "<br>", part).replace("\n", "<br>")
+            parts.append(part)
+        html = "".join(parts).replace("</p><p>", "<br><br>").removeprefix("<p>").removesuffix("</p>")
+        return Markup(html)
 
 
 def mail_markdown(text: str | None) -> MailMarkdown:

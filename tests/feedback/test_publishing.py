@@ -66,6 +66,19 @@ def test_a_draft_is_kept_and_stays_hidden_from_the_candidate(app, team, round_on
     assert not outbox("feedback_published")
 
 
+def test_the_mail_keeps_the_line_breaks_and_code_of_the_feedback_as_the_page_shows_them(app, team, round_one):
+    application = round_one.application
+    client = _client(app, team.manager)
+    body = "Line one  \nline two\n\n```\nfor x in xs:\n\n    print(x)\n```\n\nLast words."
+    assert client.post(_url(application, "onsite_1"), data={"body": body, "action": "publish"}).status_code == 302
+    [mail] = outbox("feedback_published")
+    # A break typed as two spaces is one break, not a blank line; code keeps its lines as typed.
+    assert "Line one<br>line two" in mail.body_html and "<br><br>line two" not in mail.body_html
+    assert "<pre><code>for x in xs:&#10;&#10;    print(x)&#10;</code></pre>" in mail.body_html
+    page = _client(app, application.candidate).get(f"/applications/{application.id}").get_data(as_text=True)
+    assert "for x in xs:\n\n    print(x)" in page
+
+
 def test_publishing_shows_it_to_the_candidate_records_the_event_and_mails_them(app, team, round_one):
     application = round_one.application
     client = _client(app, team.manager)
