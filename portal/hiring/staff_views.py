@@ -304,6 +304,12 @@ def reject(application_id: int):
             )
         except DomainError as exc:
             form.feedback.errors.append(exc.message)
+            # The page shows the application as it is now, and the next submit carries the stage it shows
+            # (not the stale one, which would be refused again and again).
+            db.session.expire_all()
+            found = run_application(application_id)
+            form.stage_id.data = str(found.stage_id)
+            form.stage_id.raw_data = [form.stage_id.data]
         else:
             flash("The candidate is told, with your feedback and the date they may reapply.", "success")
             return redirect(url_for("staff.application", application_id=found.id))

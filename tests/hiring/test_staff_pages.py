@@ -189,6 +189,27 @@ def test_recruiter_advances_rejects_and_hires_through_the_pages(app, client, fac
     assert db.session.get(Application, second.id).stage.key == "outcome"
 
 
+def test_a_reject_refused_for_a_stale_page_shows_the_stage_now_and_keeps_the_feedback(app, client, factory):
+    recruiter = _staff_client(client, factory, "recruiter")
+    application = factory.application(position=factory.position(recruiter), actor=recruiter)
+    seen = application.stage_id
+    assert client.post(f"/staff/applications/{application.id}/advance", data={"stage_id": seen}).status_code == 302
+    feedback = "Thank you; we chose someone closer to the role."
+    response = client.post(
+        f"/staff/applications/{application.id}/reject", data={"feedback": feedback, "stage_id": seen}
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "changed since you opened" in page and feedback in page
+    now = db.session.get(Application, application.id)
+    assert now.status == "active" and "They are at <strong>Recruiter screen</strong>" in page
+    # The form now carries the stage the page shows: sending it again acts on that stage.
+    assert f'name="stage_id" type="hidden" value="{now.stage_id}"' in page
+    again = client.post(
+        f"/staff/applications/{application.id}/reject", data={"feedback": feedback, "stage_id": now.stage_id}
+    )
+    assert again.status_code == 302 and db.session.get(Application, application.id).status == "rejected"
+
+
 def test_hiring_manager_only_sees_own_positions(app, client, factory):
     manager = _staff_client(client, factory, "hiring_manager")
     own = factory.position(hiring_manager_id=manager.id, title="Own Role")
