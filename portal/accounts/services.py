@@ -526,6 +526,20 @@ def other_active_admins(user: User) -> int:
     )
 
 
+def positions_held(user: User, role: Role) -> list[str]:
+    """The titles of the positions not closed that `user` runs in `role` (recruiter or hiring manager)."""
+    from portal.hiring.models import Position, PositionStatus
+
+    column = Position.hiring_manager_id if role is Role.HIRING_MANAGER else Position.recruiter_id
+    return list(
+        db.session.scalars(
+            select(Position.title)
+            .where(column == user.id, Position.status != PositionStatus.CLOSED.value)
+            .order_by(Position.title)
+        )
+    )
+
+
 @transactional
 def update_staff(actor: User, user: User, *, name: str, roles, active: bool) -> User:
     if not user.is_staff:
@@ -541,6 +555,14 @@ def update_staff(actor: User, user: User, *, name: str, roles, active: bool) -> 
             raise LastAdmin("The portal needs at least one active admin: give someone else the admin role first.")
     db.session.refresh(user)  # the roles and state as they are now, not as read before the lock
     before = sorted(user.roles)
+    for role, label in ((Role.HIRING_MANAGER, "hiring manager"), (Role.RECRUITER, "recruiter")):
+        held = positions_held(user, role) if role.value in user.roles and role not in roles else []
+        if held:
+            named = ", ".join(held[:3]) + (f" and {len(held) - 3} more" if len(held) > 3 else "")
+            raise DomainError(
+                f"{user.name} is the {label} of {named}: give {'it' if len(held) == 1 else 'them'} another "
+                f"{label} first, or the position{'' if len(held) == 1 else 's'} would have none."
+            )
     user.name = name.strip()
     user.set_roles(roles)
     if user.active != active:

@@ -286,6 +286,25 @@ def test_removing_every_role_is_refused(client, signed_in_admin, factory):
     assert reloaded(rita).roles == {"recruiter"}
 
 
+def test_a_hiring_manager_or_recruiter_with_positions_keeps_the_role_until_they_are_handed_over(
+    client, signed_in_admin, factory
+):
+    # Without the role, the positions would still name them while nobody could record their hires.
+    morgan = factory.staff("hiring_manager", "interviewer", email="morgan@example.com", name="Morgan Manager")
+    rita = factory.staff("recruiter", email="rita@example.com", name="Rita Recruiter")
+    factory.position(rita, title="Data Engineer", hiring_manager_id=morgan.id)
+    response = edit(client, morgan, roles=["interviewer"])
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Morgan Manager is the hiring manager of Data Engineer: give it another hiring manager first" in page
+    assert reloaded(morgan).roles == {"hiring_manager", "interviewer"}
+    response = edit(client, rita, roles=["interviewer"])
+    assert response.status_code == 422 and "is the recruiter of Data Engineer" in response.get_data(as_text=True)
+    assert reloaded(rita).roles == {"recruiter"}
+    # Other changes of the same people go through.
+    assert edit(client, morgan, roles=["hiring_manager"]).status_code == 302
+
+
 def test_candidates_are_not_managed_on_the_staff_pages(client, signed_in_admin, factory):
     cora = factory.candidate("cora@example.com")
     assert client.get(f"/admin/staff/{cora.id}").status_code == 404
