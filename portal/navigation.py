@@ -50,6 +50,7 @@ MENU = (
         ("takehome.new_assignment", "takehome.edit_assignment"),
         staff_only=True,
     ),
+    MenuItem("feedback.decisions", "Decisions", staff_only=True),
     MenuItem("accounts.invite_candidate", "Invite", staff_only=True),
     MenuItem("feedback.kits", "Interview kits", ("feedback.edit_kit",), staff_only=True),
     MenuItem("admin.staff", "Staff accounts", ("admin.new_staff", "admin.edit_staff"), staff_only=True),

@@ -5,8 +5,9 @@ portal.feedback.init_app), so no route, role or script records a hire without a 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, exists, func, or_, select
 
 from portal import audit
 from portal.accounts.models import Role, User
@@ -14,7 +15,7 @@ from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
 from portal.feedback.models import Scorecard, ScorecardStatus, Vote, VoteChoice
 from portal.hiring import process
-from portal.hiring.models import Application, Stage, StageKind
+from portal.hiring.models import Application, ApplicationStatus, Position, Stage, StageKind
 from portal.scheduling.models import Interview, InterviewStatus
 from portal.security import policy
 from portal.timeutil import utcnow
@@ -189,3 +190,71 @@ def record(application_id: int, actor: User, feedback: str = "") -> str:
         raise DomainError("The vote is not unanimous: write feedback for the candidate to record “not selected”.")
     hiring.move(application.id, process.Action.REJECT, actor, feedback=feedback)
     return process.Action.REJECT.value
+
+
+# --- the decisions across positions, for HR ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DecisionRow:
+    """One team decision as HR follows them: who, for which position, where it stands and the votes;
+    no scorecard, no reason, no voter's name."""
+
+    application_id: int
+    candidate: str
+    position: str
+    status: str
+    hire_votes: int
+    no_hire_votes: int
+    since: datetime  # when the application reached the decision, or was decided
+
+    @property
+    def state_label(self) -> str:
+        if self.status == ApplicationStatus.ACTIVE.value:
+            return "Open: the team votes"
+        if self.status == ApplicationStatus.HIRED.value:
+            return "Hire"
+        if self.status == ApplicationStatus.REJECTED.value:
+            return "Not selected"
+        return ApplicationStatus(self.status).label
+
+
+OVERVIEW_LIMIT = 200
+
+
+def overview(limit: int = OVERVIEW_LIMIT) -> list[DecisionRow]:
+    """The decisions open now and those the teams took, latest first, in one query: applications at
+    the decision stage, and any application with votes cast."""
+
+    def votes(choice: VoteChoice):
+        return (
+            select(func.count())
+            .where(Vote.application_id == Application.id, Vote.choice == choice.value)
+            .scalar_subquery()
+        )
+
+    has_votes = exists().where(Vote.application_id == Application.id)
+    since = func.coalesce(Application.closed_at, Application.stage_entered_at)
+    rows = db.session.execute(
+        select(
+            Application.id,
+            User.name,
+            Position.title,
+            Application.status,
+            votes(VoteChoice.HIRE),
+            votes(VoteChoice.NO_HIRE),
+            since,
+        )
+        .join(User, User.id == Application.candidate_id)
+        .join(Position, Position.id == Application.position_id)
+        .join(Stage, Stage.id == Application.stage_id)
+        .where(
+            or_(
+                and_(Application.status == ApplicationStatus.ACTIVE.value, Stage.kind == StageKind.DECISION.value),
+                has_votes,
+            )
+        )
+        .order_by(since.desc(), Application.id.desc())
+        .limit(limit)
+    )
+    return [DecisionRow(*row) for row in rows]

@@ -292,6 +292,15 @@ def _decision_application(application_id: int):
     return application
 
 
+@bp.route("/staff/decisions")
+@policy.staff(Role.HR)
+def decisions():
+    """The teams' decisions across positions, for HR: where each stands and how the votes fell."""
+    from portal.feedback import decision
+
+    return render_template("feedback/decisions.html", decisions=decision.overview(), limit=decision.OVERVIEW_LIMIT)
+
+
 @bp.route("/staff/applications/<int:application_id>/decision")
 @policy.staff(*SCORECARD_READERS, scoped_to_position=True)
 def decision(application_id: int):

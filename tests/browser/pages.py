@@ -382,6 +382,7 @@ PAGES: list[PageSpec] = [
     P("recruiter", "offer", "/staff/applications/{app_hired}/offer"),
     P("manager", "offer", "/staff/applications/{app_hired}/offer", screenshot=False),
     P("recruiter", "satisfaction", "/staff/positions/{backend}/satisfaction"),
+    P("hr", "decisions", "/staff/decisions"),
     P("onsite2", "application-feedback", "/applications/{app_onsite2}"),
     P(
         "onsite2",

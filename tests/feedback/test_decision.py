@@ -173,3 +173,25 @@ def test_the_decision_page_reads_in_the_same_number_of_queries_for_one_voter_or_
     one = queries_for(client, f"/staff/applications/{small.id}/decision")
     five = queries_for(client, f"/staff/applications/{big.id}/decision")
     assert one == five
+
+
+def test_hr_follows_every_decision_and_its_votes_without_the_reasons(app, team, at_decision, factory):
+    candidate_name = at_decision.candidate.name
+    for person in _panel(team)[:-1]:
+        assert _vote(app, person, at_decision, reason="REASON-MARKER").status_code == 302
+    assert _vote(app, team.hr, at_decision, "no_hire", "Not yet ready to lead.").status_code == 302
+    # An HR partner on no panel of this candidate.
+    partner = _client(app, factory.staff("hr", email="hr.partner@example.com", name="Harper Partner"))
+    assert 'href="/staff/decisions"' in partner.get("/staff/").get_data(as_text=True)
+    page = partner.get("/staff/decisions")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and candidate_name in text and at_decision.position.title in text
+    assert "Open: the team votes" in text and "4 hire, 1 no hire" in text
+    assert "REASON-MARKER" not in text and "Not yet ready" not in text and team.hr.name not in text
+    manager = _client(app, team.manager)
+    record = f"/staff/applications/{at_decision.id}/decision/record"
+    assert manager.post(record, data={"feedback": "Thank you: grow as a lead."}).status_code == 302
+    assert "Not selected" in partner.get("/staff/decisions").get_data(as_text=True)
+    # The list is HR's: an interviewer, the recruiter and the hiring manager are not shown it.
+    for person in (team.engineers[0], team.recruiter, team.manager):
+        assert _client(app, person).get("/staff/decisions").status_code == 403

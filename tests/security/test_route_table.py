@@ -285,6 +285,7 @@ TABLE = {
     ),
     ("GET", "/staff/applications/<int:application_id>/offer"): staff_only(by_name(REC=200, HM=200), not_found=(OHM,)),
     ("POST", "/staff/applications/<int:application_id>/offer"): staff_only(by_name(REC=409, HM=409), not_found=(OHM,)),
+    ("GET", "/staff/decisions"): staff_only(by_name(HR=200)),
     ("GET", "/staff/positions/<int:position_id>/satisfaction"): staff_only(by_name(REC=200, HM=200), not_found=(OHM,)),
     # The candidate answers an offer (a1 has none: 404) and rates a stage (an empty form has no rating: 400).
     ("POST", "/applications/<int:application_id>/offer"): row(403, anonymous=LOGIN, **{A: 404, B: 404, UNV: VERIFY}),
