@@ -393,6 +393,11 @@ class StageEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Text written for the candidate (e.g. the feedback of a rejection); never internal notes.
     candidate_message: Mapped[str] = mapped_column(Text, default="")
+    # The time the event is about (an interview's start, a take-home's deadline), stored in UTC and
+    # shown in the viewer's own zone, so the text itself never carries a time.
+    about_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A plain fact the text names (the format chosen, the version handed in); never free text.
+    detail: Mapped[str] = mapped_column(String(40), default="", server_default="")
 
     application: Mapped[Application] = relationship(back_populates="events")
     from_stage: Mapped[Stage | None] = relationship(foreign_keys=[from_stage_id], lazy="joined")

@@ -21,6 +21,7 @@ from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
 from portal.hiring import progress as stage_progress
 from portal.hiring import services as hiring
+from portal.hiring import timeline
 from portal.hiring.models import Application, StageKind, TechnicalFormat
 from portal.security import policy
 from portal.takehome.models import Attempt, AttemptStatus, Assignment, FormatOffer, TechnicalScreenOffer
@@ -153,6 +154,7 @@ def choose(application_id: int, technical_format: str, actor: User) -> Attempt |
     # Counted from reaching the stage, so switching formats back and forth wins no days.
     attempt = _apply_format(application, technical_format, now, application.stage_entered_at)
     audit.record("technical_format.choose", application, actor=actor, before=before, after=technical_format)
+    timeline.record(application, timeline.FORMAT_CHOSEN, actor, detail=technical_format)
     return attempt
 
 
@@ -191,6 +193,8 @@ def override(application_id: int, technical_format: str, actor: User, reason: st
     audit.record(
         "technical_format.override", application, actor=actor, before=before, after=technical_format, reason=reason
     )
+    # The reason is for the audit log: the candidate reads that the team set the format, not why.
+    timeline.record(application, timeline.FORMAT_SET, actor, detail=technical_format)
     return attempt
 
 
@@ -218,4 +222,5 @@ def start(application_id: int, actor: User) -> Attempt:
     # The move is the candidate's while they work: the "we answer by" clock stands still.
     stage_progress.hand_to_candidate(application, WORK_NEXT, step="take_home_working")
     audit.record("takehome.start", attempt, actor=actor, deadline=attempt.deadline.isoformat())
+    timeline.record(application, timeline.TAKEHOME_STARTED, actor, about_at=attempt.deadline)
     return attempt
