@@ -25,6 +25,7 @@ from portal.hiring.models import (
     Stage,
     StageEvent,
     StageProgress,
+    interviews_end_of_current_stage,
     response_due,
     stage_has_response_time,
     whose_move,
@@ -169,7 +170,8 @@ def _scheduling(application: Application) -> dict:
     from portal.scheduling import read, services
 
     bookings = tuple(read.bookings_of(application.id))
-    booked_now = any(b.stage_id == application.stage_id and b.status == "booked" for b in bookings)
+    # Interviews booked, held or missed all hold the step: only cancelled ones leave it to book again.
+    booked_now = any(b.stage_id == application.stage_id and b.status != "cancelled" for b in bookings)
     return {
         "bookings": bookings,
         "can_book": application.is_active and not booked_now and bool(services.planned_interviews(application)),
@@ -278,6 +280,7 @@ def applications_for(candidate: User) -> list[ApplicationView]:
             StageProgress.waiting_on,
             StageProgress.next_action,
             StageProgress.paused_seconds,
+            interviews_end_of_current_stage().label("interviews_end"),
             step_count.label("step_count"),
         )
         .join(Position, Position.id == Application.position_id)
@@ -299,6 +302,7 @@ def applications_for(candidate: User) -> list[ApplicationView]:
             timed=active and stage_has_response_time(row.kind, row.stage_sla_days),
             waiting_on=row.waiting_on,
             paused_seconds=row.paused_seconds or 0,
+            interviews_end=row.interviews_end,
         )
         cards.append(
             ApplicationView(

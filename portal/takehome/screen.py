@@ -28,6 +28,7 @@ from portal.takehome.models import Attempt, AttemptStatus, Assignment, FormatOff
 from portal.timeutil import utcnow
 from portal.unit_of_work import transactional
 
+CHOOSE_NEXT = "Choose live or take-home for your technical screen."
 BOOK_NEXT = "Choose a time for your live technical screen."
 START_NEXT = "Read the take-home overview and start it when you are ready."
 WORK_NEXT = "Hand in your take-home before its deadline."
@@ -89,6 +90,14 @@ def lock_reason(application: Application, attempt: Attempt | None = None) -> str
     if chosen_format(application) == TechnicalFormat.LIVE.value and scheduling.current_booking(application):
         return "Your live screen is booked, so the format is fixed. To change it, cancel the booking first."
     return None
+
+
+def ask_candidate_to_choose(transition) -> None:
+    """Reaching the technical screen asks the candidate to choose its format: the move is theirs, and
+    the answer clock stands still until they have chosen and done their part."""
+    application = transition.application
+    if at_technical_screen(application) and chosen_format(application) is None:
+        stage_progress.hand_to_candidate(application, CHOOSE_NEXT, step="choosing")
 
 
 def _locked_application(application_id: int) -> Application:
