@@ -301,6 +301,12 @@ def _held_round(application: Application, staff: dict[str, User], engineers: lis
         hiring.add_to_panel(staff["recruiter@example.com"], application, interviewer)
         start += timedelta(minutes=planned.minutes + 15)
     db.session.flush()
+    if application.stage_id == round_one.id:
+        # Booked and held: the move is the team's (they review the round), as a booking through the
+        # portal leaves it.
+        from portal.hiring import progress as stage_progress
+
+        stage_progress.hand_to_staff(application, step="booked")
 
 
 def _application_of(email: str) -> Application:

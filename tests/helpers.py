@@ -287,3 +287,17 @@ def race_requests(app, user, count: int, method: str, url: str, **kwargs) -> lis
         return getattr(client, method)(url, **kwargs).status_code
 
     return _run_together(count, send)
+
+
+def timeline_of(page: str) -> list[str]:
+    """The entries of an application page's timeline as a reader sees them (text only, without the
+    moment each one happened), newest first."""
+    import html
+    import re
+
+    section = page.split('id="timeline-heading"', 1)[1].split("</section>", 1)[0]
+    items = [
+        re.sub(r"<time[^>]*>.*?</time>", "", item, count=1, flags=re.S)
+        for item in re.findall(r"<li[^>]*>(.*?)</li>", section, flags=re.S)
+    ]
+    return [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", item)).split()) for item in items]

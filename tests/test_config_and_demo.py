@@ -142,3 +142,26 @@ def test_demo_seed_has_every_role_and_every_stage_once(app):
     again = runner.invoke(args=["seed-demo"])
     assert "already present" in again.output
     assert len(db.session.scalars(select(Application)).all()) == len(applications)
+
+
+def test_demo_candidates_are_asked_for_the_move_their_page_offers(app, client):
+    """Casey (at the technical screen, no format chosen) has the move; Olu, whose first on-site round
+    was held, is not asked to book it again: the team has the move."""
+    from portal.hiring import candidate_read
+    from tests.helpers import login
+
+    assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+    casey = User.by_email("candidate@example.com")
+    [casey_first, _] = sorted(
+        db.session.scalars(select(Application).where(Application.candidate_id == casey.id)), key=lambda a: a.id
+    )
+    view = candidate_read.application_for(casey, casey_first.id)
+    assert view.whose_move == "candidate" and view.due_at is None
+    assert view.next_action == "Choose live or take-home for your technical screen."
+
+    olu = User.by_email("onsite1@example.com")
+    login(client, olu, password=demo.PASSWORD)
+    [application] = db.session.scalars(select(Application).where(Application.candidate_id == olu.id))
+    page = client.get(f"/applications/{application.id}").get_data(as_text=True)
+    assert "Your move:" not in page and "Choose a time for your on-site, round 1" not in page
+    assert "You will hear from us by" in page

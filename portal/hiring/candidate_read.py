@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased, lazyload
 from portal.accounts.models import User
 from portal import unit_of_work
 from portal.extensions import db
-from portal.hiring import queries
+from portal.hiring import queries, timeline
 from portal.hiring.forms import QUESTIONS
 from portal.hiring.models import (
     Application,
@@ -25,6 +25,7 @@ from portal.hiring.models import (
     Stage,
     StageEvent,
     StageProgress,
+    interviews_end_of_current_stage,
     response_due,
     stage_has_response_time,
     whose_move,
@@ -48,6 +49,7 @@ class TimelineEntry:
     text: str
     message: str  # written for the candidate (feedback, a closing message); never internal notes
     by: str = ""  # who acted: filled for staff pages only
+    about_at: datetime | None = None  # the time the entry is about, shown after its text in the viewer's zone
 
 
 @dataclass(frozen=True)
@@ -91,37 +93,16 @@ class ApplicationView:
         return next((f for f in self.feedback if f.is_outcome), None)
 
 
-def _timeline_text(event: StageEvent) -> str:
-    if event.action == "applied":
-        return "Application received"
-    if event.action == "advance":
-        return f"Moved to {event.to_stage.name}"
-    if event.action == "reject":
-        return f"Not selected at {event.from_stage.name}"
-    if event.action == "withdraw":
-        return f"Withdrawn at {event.from_stage.name}"
-    if event.action == "hire":
-        return "Offer: the team decided to hire"
-    if event.action == "close":
-        return f"Position closed at {event.from_stage.name}"
-    if event.action == "feedback":
-        return f"Feedback published for {event.from_stage.name}"
-    if event.action == "offer":
-        return "Offer sent"
-    if event.action in ("offer_accepted", "offer_declined"):
-        return f"Offer {event.action.removeprefix('offer_')}"
-    return event.action.replace("_", " ").capitalize()
-
-
 def timeline_entries(events: list[StageEvent], *, with_actor: bool = False) -> tuple[TimelineEntry, ...]:
     """An application's timeline as plain entries; staff pages also see who acted."""
     return tuple(
         TimelineEntry(
             e.created_at,
             e.action,
-            _timeline_text(e),
+            timeline.text(e),
             e.candidate_message,
             e.actor.name if with_actor and e.actor else "",
+            e.about_at,
         )
         for e in events
     )
@@ -132,7 +113,7 @@ def _view(application: Application, events: list, *, detail: bool) -> Applicatio
 
     stage = application.stage
     stages = application.position.process.stages
-    timeline = timeline_entries(events)
+    entries = timeline_entries(events)
     outcome = (
         next(
             (e.candidate_message for e in reversed(events) if e.action in ("reject", "close") and e.candidate_message),
@@ -176,7 +157,7 @@ def _view(application: Application, events: list, *, detail: bool) -> Applicatio
         outcome_message=outcome,
         created_at=application.created_at,
         steps=steps,
-        timeline=timeline,
+        timeline=entries,
         answers=answers,
         cv_filename=(application.cv_file.name if application.cv_file else "") if detail else "",
         can_withdraw=detail and process.Action.WITHDRAW in process.allowed_actions(application, application.candidate),
@@ -189,7 +170,8 @@ def _scheduling(application: Application) -> dict:
     from portal.scheduling import read, services
 
     bookings = tuple(read.bookings_of(application.id))
-    booked_now = any(b.stage_id == application.stage_id and b.status == "booked" for b in bookings)
+    # Interviews booked, held or missed all hold the step: only cancelled ones leave it to book again.
+    booked_now = any(b.stage_id == application.stage_id and b.status != "cancelled" for b in bookings)
     return {
         "bookings": bookings,
         "can_book": application.is_active and not booked_now and bool(services.planned_interviews(application)),
@@ -216,6 +198,8 @@ class _Event:
     candidate_message: str
     from_stage: Stage | None
     to_stage: Stage | None
+    about_at: datetime | None
+    detail: str
     actor: None = None
 
 
@@ -236,11 +220,16 @@ def _candidate_events(application: Application) -> list[_Event]:
             StageEvent.candidate_message,
             StageEvent.from_stage_id,
             StageEvent.to_stage_id,
+            StageEvent.about_at,
+            StageEvent.detail,
         )
         .where(StageEvent.application_id == application.id)
         .order_by(StageEvent.id)
     )
-    return [_Event(action, at, message, stage(before), stage(after)) for action, at, message, before, after in rows]
+    return [
+        _Event(action, at, message, stage(before), stage(after), about, detail)
+        for action, at, message, before, after, about, detail in rows
+    ]
 
 
 def application_for(candidate: User, application_id: int) -> ApplicationView | None:
@@ -294,6 +283,7 @@ def applications_for(candidate: User) -> list[ApplicationView]:
             StageProgress.waiting_on,
             StageProgress.next_action,
             StageProgress.paused_seconds,
+            interviews_end_of_current_stage().label("interviews_end"),
             step_count.label("step_count"),
             Offer.id.label("offer_id"),
             Offer.role_title,
@@ -323,6 +313,7 @@ def applications_for(candidate: User) -> list[ApplicationView]:
             timed=active and stage_has_response_time(row.kind, row.stage_sla_days),
             waiting_on=row.waiting_on,
             paused_seconds=row.paused_seconds or 0,
+            interviews_end=row.interviews_end,
         )
         cards.append(
             ApplicationView(

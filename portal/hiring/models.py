@@ -5,7 +5,19 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint, select, text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import ROLE_VALUES, User
@@ -200,6 +212,9 @@ class Position(db.Model):
         return select(cls).where(cls.status == PositionStatus.OPEN.value).order_by(cls.title)
 
 
+_LOOK_IT_UP = object()  # a value the caller did not read: the model reads it
+
+
 class ApplicationStatus(str, enum.Enum):
     ACTIVE = "active"
     HIRED = "hired"
@@ -285,15 +300,23 @@ class Application(db.Model):
     def status_label(self) -> str:
         return ApplicationStatus(self.status).label
 
-    def sla_due_at(self) -> datetime | None:
-        """When the candidate should hear back at the latest, while the application is in progress."""
+    def sla_due_at(self, interviews_end: datetime | None | object = _LOOK_IT_UP) -> datetime | None:
+        """When the candidate should hear back at the latest, while the application is in progress
+        (`interviews_end`: when the current stage's last interview ends, if the caller read it)."""
         progress = self.progress
+        timed = self.is_active and self.stage.has_response_time
+        waiting_on = progress.waiting_on if progress else None
+        if interviews_end is _LOOK_IT_UP:
+            # Read only when it can matter: no promise runs while the move is the candidate's.
+            counts = timed and waiting_on != WaitingOn.CANDIDATE.value
+            interviews_end = db.session.scalar(interviews_end_at(self.id, self.stage_id)) if counts else None
         return response_due(
             self.stage_entered_at,
             self.position.sla_days,
-            timed=self.is_active and self.stage.has_response_time,
-            waiting_on=progress.waiting_on if progress else None,
+            timed=timed,
+            waiting_on=waiting_on,
             paused_seconds=progress.paused_seconds if progress else 0,
+            interviews_end=interviews_end,
         )
 
     def sla_overdue(self, now: datetime | None = None) -> bool:
@@ -328,16 +351,42 @@ def whose_move(status: str, stage_kind: str, waiting_on: str | None) -> str | No
 
 
 def response_due(
-    entered_at: datetime, working_days: int, *, timed: bool, waiting_on: str | None, paused_seconds: int
+    entered_at: datetime,
+    working_days: int,
+    *,
+    timed: bool,
+    waiting_on: str | None,
+    paused_seconds: int,
+    interviews_end: datetime | None = None,
 ) -> datetime | None:
     """When a candidate should hear back, for an application `timed` (in progress, in a stage that
     promises a response) that entered its stage at `entered_at`; the one rule for pages and queries.
 
     The clock stops while the next step is the candidate's (a take-home in progress), and the time it
-    stood still is added to the promise when it runs again."""
+    stood still is added to the promise when it runs again. While the stage has interviews (booked
+    ahead, or held: `interviews_end` is when the last one ends), the answer is promised the same
+    working days after them if that is later, never before the interview itself."""
     if not timed or waiting_on == WaitingOn.CANDIDATE.value:
         return None
-    return add_working_days(entered_at, working_days) + timedelta(seconds=paused_seconds or 0)
+    due = add_working_days(entered_at, working_days) + timedelta(seconds=paused_seconds or 0)
+    if interviews_end is not None:
+        due = max(due, add_working_days(interviews_end, working_days))
+    return due
+
+
+def interviews_end_at(application_id, stage_id):
+    """SQL: when the last interview of an application at a stage that holds its time (booked, held or
+    missed, not cancelled) ends; None without one. Its arguments are values or columns."""
+    from portal.scheduling.models import Interview, holds_time_clause
+
+    return select(func.max(Interview.ends_at)).where(
+        Interview.application_id == application_id, Interview.stage_id == stage_id, holds_time_clause()
+    )
+
+
+def interviews_end_of_current_stage():
+    """`interviews_end_at` of each Application row of the enclosing query, at its current stage."""
+    return interviews_end_at(Application.id, Application.stage_id).correlate(Application).scalar_subquery()
 
 
 class StageProgress(db.Model):
@@ -393,6 +442,11 @@ class StageEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Text written for the candidate (e.g. the feedback of a rejection); never internal notes.
     candidate_message: Mapped[str] = mapped_column(Text, default="")
+    # The time the event is about (an interview's start, a take-home's deadline), stored in UTC and
+    # shown in the viewer's own zone, so the text itself never carries a time.
+    about_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A plain fact the text names (the format chosen, the version handed in); never free text.
+    detail: Mapped[str] = mapped_column(String(40), default="", server_default="")
 
     application: Mapped[Application] = relationship(back_populates="events")
     from_stage: Mapped[Stage | None] = relationship(foreign_keys=[from_stage_id], lazy="joined")

@@ -20,6 +20,7 @@ from portal.hiring.models import (
     StageEvent,
     StageProgress,
     WaitingOn,
+    interviews_end_of_current_stage,
     response_due,
 )
 from portal.security import policy
@@ -246,6 +247,7 @@ def _pipeline_rows(position: Position, ids, order, now: datetime) -> list[Pipeli
             # A round is ready for review when every interview of the current stage was held.
             interviews_of_current_stage(Interview.status != InterviewStatus.CANCELLED.value),
             interviews_of_current_stage(Interview.status == InterviewStatus.COMPLETED.value),
+            interviews_end_of_current_stage(),
         )
         .join(User, User.id == Application.candidate_id)
         .outerjoin(
@@ -256,7 +258,7 @@ def _pipeline_rows(position: Position, ids, order, now: datetime) -> list[Pipeli
         .order_by(*order)
     )
     rows = []
-    for app_id, stage_id, status, entered, name, email, waiting_on, paused, holding, held in found:
+    for app_id, stage_id, status, entered, name, email, waiting_on, paused, holding, held, interviews_end in found:
         stage = stages[stage_id]
         due = response_due(
             entered,
@@ -264,6 +266,7 @@ def _pipeline_rows(position: Position, ids, order, now: datetime) -> list[Pipeli
             timed=status == ApplicationStatus.ACTIVE.value and stage.has_response_time,
             waiting_on=waiting_on,
             paused_seconds=paused or 0,
+            interviews_end=interviews_end,
         )
         rows.append(
             PipelineRow(
@@ -317,22 +320,26 @@ def _overdue_conditions(position: Position, now: datetime) -> list:
         for start, end in late_entry_ranges(now, position.sla_days)
     ]
     # Progress within the stage moves the clock: it stands while the move is the candidate's, and
-    # the time it stood is added afterwards. Those few applications are judged one by one.
-    moved_clock = exists().where(
-        StageProgress.application_id == Application.id,
-        StageProgress.stage_id == Application.stage_id,
-        or_(StageProgress.waiting_on != WaitingOn.STAFF.value, StageProgress.paused_seconds > 0),
+    # the time it stood is added afterwards; the stage's interviews move the promise after them.
+    # Those few applications are judged one by one, with their interviews' end read in the same query.
+    moved_clock = or_(
+        exists().where(
+            StageProgress.application_id == Application.id,
+            StageProgress.stage_id == Application.stage_id,
+            or_(StageProgress.waiting_on != WaitingOn.STAFF.value, StageProgress.paused_seconds > 0),
+        ),
+        interviews_end_of_current_stage().is_not(None),
     )
     late_after_pause = [
         a.id
-        for a in db.session.scalars(
-            select(Application).where(
+        for a, interviews_end in db.session.execute(
+            select(Application, interviews_end_of_current_stage()).where(
                 Application.position_id == position.id,
                 Application.status == ApplicationStatus.ACTIVE.value,
                 moved_clock,
             )
         ).unique()
-        if a.sla_overdue(now)
+        if (due := a.sla_due_at(interviews_end)) is not None and now > due
     ]
     return [
         Application.status == ApplicationStatus.ACTIVE.value,

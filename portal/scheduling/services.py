@@ -28,6 +28,7 @@ from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
 from portal.hiring import progress as stage_progress
 from portal.hiring import services as hiring
+from portal.hiring import timeline
 from portal.hiring.models import Application, PlannedInterview, Position, StageKind, StaffQualification
 from portal.scheduling import loops, notify
 from portal.scheduling.loops import Interviewer, Step
@@ -405,6 +406,7 @@ def book(application_id: int, start: datetime, actor: User, *, now: datetime | N
         starts_at=start.isoformat(),
         interviewers=[i.interviewer_id for i in interviews],
     )
+    timeline.record(application, timeline.INTERVIEW_BOOKED, actor, about_at=interviews[0].starts_at)
     stage_progress.hand_to_staff(application, step="booked")
     notify.booked(interviews)
     return interviews
@@ -560,7 +562,15 @@ def reschedule(
         starts_at=start.isoformat(),
         reason=reason,
     )
-    db.session.flush()
+    # The reason goes to the candidate in the mail about the move, so their timeline may show it too.
+    timeline.record(
+        application,
+        timeline.INTERVIEW_MOVED,
+        actor,
+        about_at=found[0].starts_at,
+        message=reason,
+        stage_id=found[0].stage_id,
+    )
     for interview in found:
         db.session.refresh(interview, ["interviewer"])
     notify.moved(found, reason, released)
@@ -576,6 +586,14 @@ def cancel(group_id: str, actor: User, reason: str, *, now: datetime | None = No
     reason = typed_text(reason, max_length=500, required="Please give a reason for cancelling the interview.")
     _cancel(found, reason)
     audit.record("interview.cancelled", application, actor=actor, group=group_id, reason=reason)
+    timeline.record(
+        application,
+        timeline.INTERVIEW_CANCELLED,
+        actor,
+        about_at=found[0].starts_at,
+        message=reason,
+        stage_id=found[0].stage_id,
+    )
     notify.cancelled(found, reason)
     if application.is_active and application.stage_id == found[0].stage_id:
         stage_progress.hand_to_candidate(application, "Book a new time for your interview.", step="booking")

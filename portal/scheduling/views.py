@@ -76,7 +76,11 @@ def book(application_id: int):
     if moving is None and not scheduling.planned_interviews(application):
         flash("There is nothing to book at this step.", "error")
         return redirect(url_for("candidate.application", application_id=application.id))
-    if moving is None and scheduling.current_booking(application):
+    booked = scheduling.current_booking(application) if moving is None else []
+    if booked and not any(i.status == InterviewStatus.BOOKED.value for i in booked):
+        flash("The interviews of this step have taken place: there is nothing more to book.", "error")
+        return redirect(url_for("candidate.application", application_id=application.id) + "#interviews-heading")
+    if booked:
         flash("This step is booked already. To change it, choose Move below.", "error")
         return redirect(url_for("candidate.application", application_id=application.id) + "#interviews-heading")
     if moving is not None and not moving.can_change:

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.extensions import db
-from portal.hiring.models import Application, Position
+from portal.hiring import timeline
+from portal.hiring.models import Application, Position, StageEvent
 from portal.takehome import extra_time, grading, library, screen, submissions
 from portal.takehome.library import Criterion
 from portal.takehome.models import Attempt, Submission
@@ -250,11 +251,7 @@ def seed(staff: dict[str, User], positions: list[Position], application_of) -> N
         ],
     )
     # Moved back a day afterwards: handed in within the time, judged then by the server's clock.
-    attempt.started_at -= timedelta(days=1)
-    attempt.deadline = attempt.deadline_for(attempt.started_at)
-    version = db.session.scalars(select(Submission).where(Submission.attempt_id == attempt.id)).one()
-    version.submitted_at = attempt.started_at + timedelta(hours=3)
-    db.session.flush()
+    _move_back(hal, attempt, timedelta(days=1), worked=timedelta(hours=3))
     # Two engineers are asked to grade it, blind; neither has yet.
     recruiter = staff["recruiter@example.com"]
     for email in ("interviewer@example.com", "jordan@example.com"):
@@ -272,11 +269,7 @@ def seed(staff: dict[str, User], positions: list[Position], application_of) -> N
             submissions.Upload(io.BytesIO(GALE_SCRIPT), "release.sh"),
         ],
     )
-    attempt.started_at -= timedelta(days=2)
-    attempt.deadline = attempt.deadline_for(attempt.started_at)
-    version = db.session.scalars(select(Submission).where(Submission.attempt_id == attempt.id)).one()
-    version.submitted_at = attempt.started_at + timedelta(hours=3, minutes=40)
-    db.session.flush()
+    _move_back(gale, attempt, timedelta(days=2), worked=timedelta(hours=3, minutes=40))
     code = None
     for email, (scores, recommendation, comments, summary) in GALE_GRADES.items():
         grading.assign_grader(gale.id, recruiter, staff[email].id)
@@ -356,4 +349,31 @@ def _shift_start(application: Application, attempt: Attempt, ago: timedelta) -> 
     db.session.expire(application, ["progress"])
     progress = application.progress
     progress.waiting_since -= ago
+    _align_timeline(application, attempt)
+
+
+def _move_back(application: Application, attempt: Attempt, ago: timedelta, *, worked: timedelta) -> None:
+    """A take-home started `ago` before now and handed in after `worked`."""
+    attempt.started_at -= ago
+    attempt.deadline = attempt.deadline_for(attempt.started_at)
+    version = db.session.scalars(select(Submission).where(Submission.attempt_id == attempt.id)).one()
+    version.submitted_at = attempt.started_at + worked
+    _align_timeline(application, attempt, version.submitted_at)
+
+
+def _align_timeline(application: Application, attempt: Attempt, submitted_at=None) -> None:
+    """The timeline tells the take-home's history as it was moved back: chosen just before the start,
+    started with its deadline, handed in when the version was."""
+    events = db.session.scalars(
+        select(StageEvent).where(
+            StageEvent.application_id == application.id, StageEvent.to_stage_id == attempt.stage_id
+        )
+    )
+    for event in events:
+        if event.action == timeline.FORMAT_CHOSEN:
+            event.created_at = attempt.started_at - timedelta(minutes=5)
+        elif event.action == timeline.TAKEHOME_STARTED:
+            event.created_at, event.about_at = attempt.started_at, attempt.deadline
+        elif event.action in (timeline.TAKEHOME_HANDED_IN, timeline.TAKEHOME_HANDED_IN_LATE) and submitted_at:
+            event.created_at = submitted_at
     db.session.flush()

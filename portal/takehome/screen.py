@@ -21,12 +21,14 @@ from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
 from portal.hiring import progress as stage_progress
 from portal.hiring import services as hiring
+from portal.hiring import timeline
 from portal.hiring.models import Application, StageKind, TechnicalFormat
 from portal.security import policy
 from portal.takehome.models import Attempt, AttemptStatus, Assignment, FormatOffer, TechnicalScreenOffer
 from portal.timeutil import utcnow
 from portal.unit_of_work import transactional
 
+CHOOSE_NEXT = "Choose live or take-home for your technical screen."
 BOOK_NEXT = "Choose a time for your live technical screen."
 START_NEXT = "Read the take-home overview and start it when you are ready."
 WORK_NEXT = "Hand in your take-home before its deadline."
@@ -88,6 +90,14 @@ def lock_reason(application: Application, attempt: Attempt | None = None) -> str
     if chosen_format(application) == TechnicalFormat.LIVE.value and scheduling.current_booking(application):
         return "Your live screen is booked, so the format is fixed. To change it, cancel the booking first."
     return None
+
+
+def ask_candidate_to_choose(transition) -> None:
+    """Reaching the technical screen asks the candidate to choose its format: the move is theirs, and
+    the answer clock stands still until they have chosen and done their part."""
+    application = transition.application
+    if at_technical_screen(application) and chosen_format(application) is None:
+        stage_progress.hand_to_candidate(application, CHOOSE_NEXT, step="choosing")
 
 
 def _locked_application(application_id: int) -> Application:
@@ -153,6 +163,7 @@ def choose(application_id: int, technical_format: str, actor: User) -> Attempt |
     # Counted from reaching the stage, so switching formats back and forth wins no days.
     attempt = _apply_format(application, technical_format, now, application.stage_entered_at)
     audit.record("technical_format.choose", application, actor=actor, before=before, after=technical_format)
+    timeline.record(application, timeline.FORMAT_CHOSEN, actor, detail=technical_format)
     return attempt
 
 
@@ -191,6 +202,8 @@ def override(application_id: int, technical_format: str, actor: User, reason: st
     audit.record(
         "technical_format.override", application, actor=actor, before=before, after=technical_format, reason=reason
     )
+    # The reason is for the audit log: the candidate reads that the team set the format, not why.
+    timeline.record(application, timeline.FORMAT_SET, actor, detail=technical_format)
     return attempt
 
 
@@ -218,4 +231,5 @@ def start(application_id: int, actor: User) -> Attempt:
     # The move is the candidate's while they work: the "we answer by" clock stands still.
     stage_progress.hand_to_candidate(application, WORK_NEXT, step="take_home_working")
     audit.record("takehome.start", attempt, actor=actor, deadline=attempt.deadline.isoformat())
+    timeline.record(application, timeline.TAKEHOME_STARTED, actor, about_at=attempt.deadline)
     return attempt

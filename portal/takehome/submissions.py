@@ -21,6 +21,7 @@ from portal.accounts.models import User
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
 from portal.hiring import progress as stage_progress
+from portal.hiring import timeline
 from portal.hiring.models import TechnicalFormat
 from portal.notifications.services import queue_mail
 from portal.security import policy
@@ -155,6 +156,12 @@ def submit(application_id: int, actor: User, uploads: list[Upload], repository_u
     stage_progress.hand_to_staff(application, step="take_home_submitted")
     audit.record(
         "takehome.submit", submission, actor=actor, version=version, late=late, files=len(uploads), bytes=total
+    )
+    timeline.record(
+        application,
+        timeline.TAKEHOME_HANDED_IN_LATE if late else timeline.TAKEHOME_HANDED_IN,
+        actor,
+        detail=str(version),
     )
     queue_mail(
         actor,

@@ -83,7 +83,8 @@ def test_the_response_clock_pauses_while_the_move_is_the_candidates(app, client,
     recruiter = factory.staff("recruiter")
     application = factory.application(actor=recruiter, advances=2)  # technical screen
     promised = add_working_days(application.stage_entered_at, application.position.sla_days)
-    assert application.sla_due_at() == promised and application.whose_move() == "staff"
+    # Reaching the technical screen, the candidate chooses its format: their move, the clock stands.
+    assert application.sla_due_at() is None and application.whose_move() == "candidate"
 
     with transaction():
         progress.choose_format(application, TechnicalFormat.TAKE_HOME)
@@ -123,9 +124,9 @@ def test_progress_is_kept_per_stage(app, factory):
     hiring.move(application.id, process.Action.ADVANCE, recruiter)
     db.session.expire_all()
     application = db.session.get(Application, application.id)
-    # A new stage (here the technical screen) starts with the team's move and a running clock.
-    assert application.progress is None and application.whose_move() == "staff"
-    assert application.sla_due_at() is not None
+    # A new stage (here the technical screen) starts afresh: the screen's step is not carried over.
+    assert application.progress.stage_id == application.stage_id
+    assert application.progress.next_action == "Choose live or take-home for your technical screen."
 
 
 def test_the_overdue_filter_follows_the_paused_clock(app, client, factory):
@@ -133,9 +134,10 @@ def test_the_overdue_filter_follows_the_paused_clock(app, client, factory):
 
     recruiter = factory.staff("recruiter")
     position = factory.position(recruiter, sla_days=2)
-    waiting_on_us = factory.application(position=position, actor=recruiter, advances=2)
-    candidates_move = factory.application(position=position, actor=recruiter, advances=2)
-    was_paused = factory.application(position=position, actor=recruiter, advances=2)
+    # At the first review, where nothing but these steps moves the clock.
+    waiting_on_us = factory.application(position=position, actor=recruiter, advances=0)
+    candidates_move = factory.application(position=position, actor=recruiter, advances=0)
+    was_paused = factory.application(position=position, actor=recruiter, advances=0)
     for application in (waiting_on_us, candidates_move, was_paused):
         application.stage_entered_at -= timedelta(days=10)
     db.session.commit()

@@ -47,8 +47,8 @@ def _pipeline(factory):
     """A recruiter in Los Angeles and an application of a candidate in Tokyo, on the recruiter's position."""
     recruiter = _in_zone(factory.staff("recruiter", email="rita@example.com"), "America/Los_Angeles")
     candidate = _in_zone(factory.candidate(email="kenji@example.com", name="Kenji"), "Asia/Tokyo")
-    # At the recruiter screen: moving on to the technical screen is the team's move, with a promised date.
-    application = factory.application(candidate, factory.position(recruiter), actor=recruiter, advances=1)
+    # At the second on-site round: moving on to the decision is the team's move, with a promised date.
+    application = factory.application(candidate, factory.position(recruiter), actor=recruiter, advances=4)
     return recruiter, candidate, application
 
 
