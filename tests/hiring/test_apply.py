@@ -205,6 +205,20 @@ def test_missing_answer_and_bad_link_are_reported_next_to_the_field(app, candida
     assert _applications() == 0
 
 
+def test_an_answer_with_a_direction_override_is_refused_next_to_the_field_and_kept(app, candidate_client, factory):
+    position = factory.position()
+    for answers in ({"motivation": "hi \u202eevil"}, {"proud_of": "A zero\u200bdowntime migration"}):
+        response = _apply(candidate_client, position, **answers)
+        page = response.get_data(as_text=True)
+        [(name, typed)] = answers.items()
+        assert response.status_code == 422
+        assert (
+            field_error(page, name) == "Error: Remove the invisible or direction-changing characters from this field."
+        )
+        assert typed in page
+    assert _applications() == 0 and _stored_files(app) == []
+
+
 def test_rejected_candidate_sees_exact_reapply_date_and_cannot_apply(app, candidate_client, factory):
     recruiter = factory.staff("recruiter")
     position = factory.position(recruiter, reapply_cooldown_months=6)

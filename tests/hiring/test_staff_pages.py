@@ -15,7 +15,8 @@ from portal.hiring.models import Application, Position
 from portal.hiring.queries import late_entry_ranges
 from portal.timeutil import add_working_days
 from tests.feedback.helpers import unanimous_team
-from tests.helpers import login, outbox, queries_for
+from tests.helpers import field_error, login, outbox, queries_for
+from tests.security.world import table_snapshot
 
 
 def _staff_client(client, factory, *roles):
@@ -152,6 +153,25 @@ def test_pipeline_page_uses_a_constant_number_of_queries(app, client, factory):
     for _ in range(15):
         factory.application(position=position, actor=recruiter)
     assert queries_for(client, url) == small
+
+
+def test_rejection_feedback_with_hidden_or_direction_changing_characters_is_refused_and_kept(app, client, factory):
+    recruiter = _staff_client(client, factory, "recruiter")
+    application = factory.application(position=factory.position(recruiter), actor=recruiter)
+    before = table_snapshot()
+    for feedback in ("hi \u202eevil", "Clear\u200b code", "Kind \u2066words\u2069", "Thanks,\r\n\u202eAda"):
+        response = client.post(
+            f"/staff/applications/{application.id}/reject",
+            data={"feedback": feedback, "stage_id": application.stage_id},
+        )
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422, feedback
+        assert field_error(page, "feedback") == (
+            "Error: Remove the invisible or direction-changing characters from this field."
+        )
+        assert feedback.splitlines()[-1] in page  # what was typed is kept, to correct it
+    assert table_snapshot() == before
+    assert db.session.get(Application, application.id).status == "active"
 
 
 def test_recruiter_advances_rejects_and_hires_through_the_pages(app, client, factory):
