@@ -29,6 +29,12 @@ _JOINERS = {"\u200c", "\u200d"}
 _BLANK = {"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800"}
 
 
+def normalise_line_breaks(value: str) -> str:
+    """A browser posts a text area's line breaks as CR LF but counts each as one character against
+    `maxlength`: with one LF per break the server's length limit is the one the browser applied."""
+    return value.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def strip_control_characters(value: str) -> str:
     return _LINE_BREAK.sub(" ", _CONTROL.sub("", value))
 
@@ -86,7 +92,7 @@ def typed_text(value: str | None, *, max_length: int, multi_line: bool = False, 
 
     value = (value or "").strip()
     if multi_line:
-        value = value.replace("\r\n", "\n").replace("\r", "\n")
+        value = normalise_line_breaks(value)
     if required and not has_visible_character(value):
         raise InvalidInput(required)
     problem = text_problem(value, multi_line=multi_line)
@@ -110,6 +116,13 @@ class Form(FlaskForm):
     """The base of every form: on top of each field's own checks, text holds no control characters,
     nothing invisible or direction-changing, and at least one visible character. One rule for every
     text field, one line or many (typed_text applies the same to text read without a Form)."""
+
+    def process(self, *args, **kwargs) -> None:
+        super().process(*args, **kwargs)
+        # Before any validator runs, so Length counts what the browser's maxlength counted.
+        for field in _text_fields(self):
+            if isinstance(field, TextAreaField):
+                field.data = normalise_line_breaks(field.data)
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

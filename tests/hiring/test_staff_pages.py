@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from portal.audit.models import AuditEntry
 from portal.extensions import db
 from portal.hiring import queries
-from portal.hiring.models import Application, Position
+from portal.hiring.models import Application, Position, StageEvent
 from portal.hiring.queries import late_entry_ranges
 from portal.timeutil import add_working_days
 from tests.feedback.helpers import unanimous_team
@@ -172,6 +172,18 @@ def test_rejection_feedback_with_hidden_or_direction_changing_characters_is_refu
         assert feedback.splitlines()[-1] in page  # what was typed is kept, to correct it
     assert table_snapshot() == before
     assert db.session.get(Application, application.id).status == "active"
+
+
+def test_rejection_feedback_keeps_its_line_breaks_and_tabs(app, client, factory):
+    recruiter = _staff_client(client, factory, "recruiter")
+    application = factory.application(position=factory.position(recruiter), actor=recruiter)
+    response = client.post(
+        f"/staff/applications/{application.id}/reject",
+        data={"feedback": "Strengths:\r\n\t- clear code\r\rGrowth:\r\n\t- tests", "stage_id": application.stage_id},
+    )
+    assert response.status_code == 302
+    event = db.session.scalar(select(StageEvent).where(StageEvent.action == "reject"))
+    assert event.candidate_message == "Strengths:\n\t- clear code\n\nGrowth:\n\t- tests"
 
 
 def test_recruiter_advances_rejects_and_hires_through_the_pages(app, client, factory):
