@@ -7,7 +7,7 @@ import unicodedata
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
-from wtforms import FieldList, FormField, TextAreaField
+from wtforms import FieldList, FormField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
@@ -103,13 +103,38 @@ def typed_text(value: str | None, *, max_length: int, multi_line: bool = False, 
     return value
 
 
-def _text_fields(fields):
-    """The text fields among these, including those of sub-forms and repeated rows."""
+def _fields(fields):
+    """Every field among these, including those of sub-forms and repeated rows."""
     for field in fields:
         if isinstance(field, (FieldList, FormField)):
-            yield from _text_fields(field)
-        elif isinstance(field.data, str) and (isinstance(field, TextAreaField) or field.type in _TEXT_FIELDS):
+            yield from _fields(field)
+        else:
             yield field
+
+
+def _text_fields(fields):
+    """The text fields among these, including those of sub-forms and repeated rows."""
+    for field in _fields(fields):
+        if isinstance(field.data, str) and (isinstance(field, TextAreaField) or field.type in _TEXT_FIELDS):
+            yield field
+
+
+class OneChoiceField(RadioField):
+    """A radio group that takes exactly one answer. A request naming it twice is refused: keeping the
+    first value silently would record, say, a score the grader never chose."""
+
+    def __init__(self, *args, twice: str = "Choose one answer only.", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.twice = twice
+
+    def process_formdata(self, valuelist) -> None:
+        if len(valuelist) > 1:
+            raise ValueError(self.twice)
+        super().process_formdata(valuelist)
+
+    def pre_validate(self, form) -> None:
+        if not self.process_errors:  # one message: not also "Not a valid choice" for the empty answer
+            super().pre_validate(form)
 
 
 class Form(FlaskForm):
@@ -132,6 +157,12 @@ class Form(FlaskForm):
                 if problem:
                     text_field.errors = [*text_field.errors, problem]
                     valid = False
+            for leaf in _fields([field]):
+                # What was typed could not be read as the field's type ("Not a valid integer value."),
+                # and the field's own check says what to enter ("Choose between 6 and 12 months."):
+                # that one message is the clear one.
+                if leaf.process_errors and len(leaf.errors) > len(leaf.process_errors):
+                    leaf.errors = leaf.errors[len(leaf.process_errors) :]
             if isinstance(field, FieldList) and not field.errors and any(e.errors for e in field.entries):
                 field.errors = [entry.errors for entry in field.entries]  # as FieldList.validate sets them
         return valid

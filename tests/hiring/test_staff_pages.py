@@ -155,6 +155,25 @@ def test_pipeline_page_uses_a_constant_number_of_queries(app, client, factory):
     assert queries_for(client, url) == small
 
 
+def test_a_cooldown_that_is_not_a_whole_number_gets_one_clear_message(app, client, factory):
+    recruiter = _staff_client(client, factory, "recruiter")
+    form = {
+        "title": "Data Engineer",
+        "team": "Insights",
+        "status": "open",
+        "sla_days": "5",
+        "recruiter_id": str(recruiter.id),
+    }
+    for typed in ("six", "7.5", "1e1", "13"):
+        response = client.post("/staff/positions/new", data=dict(form, reapply_cooldown_months=typed))
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422, typed
+        assert field_error(page, "reapply_cooldown_months") == "Error: Choose between 6 and 12 months.", typed
+    response = client.post("/staff/positions/new", data=dict(form, reapply_cooldown_months="6", sla_days="five"))
+    assert field_error(response.get_data(as_text=True), "sla_days") == "Error: Choose between 1 and 30 working days."
+    assert db.session.scalar(select(func.count()).select_from(Position)) == 0
+
+
 def test_rejection_feedback_with_hidden_or_direction_changing_characters_is_refused_and_kept(app, client, factory):
     recruiter = _staff_client(client, factory, "recruiter")
     application = factory.application(position=factory.position(recruiter), actor=recruiter)

@@ -453,6 +453,7 @@ def _rows():
         ({"score_first": "0"}, "score_first", "Not a valid choice"),
         ({"score_first": "-1"}, "score_first", "Not a valid choice"),
         ({"score_first": "3.5"}, "score_first", "Not a valid choice"),
+        ({"score_first": ["4", "1"]}, "score_first", "Choose one score for “Diagnosis”"),
         ({"recommendation": None}, "recommendation", "Choose your recommendation"),
         ({"recommendation": "maybe"}, "recommendation", "Not a valid choice"),
         ({"comment": ""}, "comment", "Sum up your grade"),
