@@ -18,8 +18,13 @@ from portal.forms import typed_text
 from portal.hiring.models import Application, ApplicationStatus, StageEvent
 from portal.notifications.services import queue_mail
 from portal.security import policy
-from portal.timeutil import utcnow
+from portal.timeutil import add_months, utcnow
 from portal.unit_of_work import transactional
+
+
+# An offer names when the hire starts; a date years away is a typo (9999 for 2025), and the candidate
+# would be mailed it.
+MAX_START_MONTHS = 24
 
 
 class OfferAnswered(DomainError):
@@ -96,8 +101,14 @@ def make(application_id: int, actor: User, *, role_title: str, start_date: date,
     )
     note = _checked("note", lambda: typed_text(note, max_length=5000, multi_line=True))
     feedback = _checked("feedback", lambda: publishing.clean_body(feedback))
-    if start_date < utcnow().date():
+    today = utcnow().date()
+    if start_date < today:
         raise OfferInputRefused("The start date is in the past.", "start_date")
+    latest = add_months(today, MAX_START_MONTHS)
+    if start_date > latest:
+        raise OfferInputRefused(
+            f"The start date is more than two years away: choose a date up to {latest:%d %B %Y}.", "start_date"
+        )
     now = utcnow()
     offer = Offer(
         application_id=application.id,

@@ -11,11 +11,11 @@ import holidays as holiday_calendars
 from sqlalchemy import delete, select
 
 from portal import audit
-from portal.accounts.models import User
+from portal.accounts.models import Role, User
 from portal.forms import strip_control_characters, typed_text
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.hiring.models import InterviewKind, Position
+from portal.hiring.models import InterviewKind, PlannedInterview, Position, Stage, StaffQualification
 from portal.scheduling.models import MINUTES_PER_DAY, AvailabilityWindow, BlockedDay, PoolMember, SchedulingProfile
 from portal.unit_of_work import transactional
 
@@ -203,7 +203,54 @@ def set_pool_kinds(actor: User, position: Position, member: User, kind_keys: Ite
     if wanted - known:
         unknown = ", ".join(sorted(strip_control_characters(kind)[:40] for kind in wanted - known)[:5])
         raise DomainError(f"Unknown interview kinds: {unknown}.")
+    refusals = [why for key in sorted(wanted) if (why := _why_not_in_pool(position, member, key))]
+    if refusals:
+        raise DomainError(" ".join(refusals))
     db.session.execute(delete(PoolMember).where(PoolMember.position_id == position.id, PoolMember.user_id == member.id))
     for key in sorted(wanted):
         db.session.add(PoolMember(position_id=position.id, user_id=member.id, kind_key=key))
     audit.record("position.pool", position, actor=actor, member_id=member.id, kinds=sorted(wanted))
+
+
+# Interviews that need no qualification and are run by a role the position names belong to that
+# position's own recruiter or hiring manager (the recruiter screen, the hiring manager interview).
+_OWNED_BY_POSITION = {Role.RECRUITER.value: "recruiter_id", Role.HIRING_MANAGER.value: "hiring_manager_id"}
+
+
+def _may_run(member: User, position: Position, planned: PlannedInterview, qualified: set[str]) -> bool:
+    if not member.has_role(planned.run_by_role):
+        return False
+    if planned.needs_qualification:
+        return planned.kind_key in qualified
+    if planned.run_by_role in _OWNED_BY_POSITION:
+        return member.id == getattr(position, _OWNED_BY_POSITION[planned.run_by_role])
+    return True
+
+
+def _why_not_in_pool(position: Position, member: User, kind_key: str) -> str | None:
+    """Why `member` may not run `kind_key` interviews for `position` by its interview plan (who runs each
+    kind: a role, and a qualification where the plan asks for one), if they may not. A pool entry that
+    booking would never use only misleads whoever reads the pool."""
+    kind = db.session.get(InterviewKind, kind_key)
+    planned = list(
+        db.session.scalars(
+            select(PlannedInterview)
+            .join(Stage, PlannedInterview.stage_id == Stage.id)
+            .where(Stage.template_id == position.process_id, PlannedInterview.kind_key == kind_key)
+        )
+    )
+    if not planned:
+        return f"The {kind.name} interview is not part of this position's process."
+    qualified = set(
+        db.session.scalars(select(StaffQualification.kind_key).where(StaffQualification.user_id == member.id))
+    )
+    if any(_may_run(member, position, p, qualified) for p in planned):
+        return None
+    first = planned[0]
+    if not first.needs_qualification and first.run_by_role in _OWNED_BY_POSITION:
+        owner = Role(first.run_by_role).label.lower()
+        return f"The {kind.name} interview is run by this position's {owner}, not {member.name}."
+    if not any(member.has_role(p.run_by_role) for p in planned):
+        roles = " or ".join(sorted({Role(p.run_by_role).label for p in planned}))
+        return f"{member.name} cannot run the {kind.name} interview: it is run by staff with the {roles} role."
+    return f"{member.name} is not qualified to run the {kind.name} interview."

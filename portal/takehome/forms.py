@@ -8,7 +8,7 @@ from wtforms import FieldList, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.accounts.forms import MultiCheckboxField
-from portal.forms import Form, choices
+from portal.forms import Form, OneChoiceField, choices
 from portal.storage.filetypes import FILE_TYPES
 from portal.storage.kinds import MB
 from portal.takehome.filetypes import SUBMISSION_TYPES
@@ -205,10 +205,11 @@ def grade_form(criteria, **kwargs) -> GradeBase:
         setattr(
             GradeForm,
             f"score_{criterion.id}",
-            RadioField(
+            OneChoiceField(
                 criterion.name,
                 choices=SCORE_CHOICES,
                 validators=[InputRequired(f"Score “{criterion.name}” from 1 to {max(SCORES)}.")],
+                twice=f"Choose one score for “{criterion.name}”: the form sent several.",
             ),
         )
         setattr(

@@ -20,6 +20,7 @@ from portal import audit
 from portal.accounts.models import User
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
+from portal.forms import text_problem
 from portal.hiring import progress as stage_progress
 from portal.hiring import timeline
 from portal.hiring.models import TechnicalFormat
@@ -55,6 +56,9 @@ def check_repository_url(raw: str) -> str:
     url = (raw or "").strip()
     if len(url) > MAX_URL or any(ch.isspace() or ord(ch) < 0x20 for ch in url):
         raise UploadRejected("Enter one web address, without spaces, of at most 500 characters.")
+    if text_problem(url):
+        # A direction override or a zero-width space makes a link read other than where it leads.
+        raise UploadRejected("Remove the invisible or direction-changing characters from the repository link.")
     parts = urlsplit(url)
     if parts.scheme.lower() != "https":
         raise UploadRejected("The repository link must start with https://.")

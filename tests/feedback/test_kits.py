@@ -101,3 +101,15 @@ def test_a_retired_competency_still_shows_on_the_scorecards_that_rated_it(app, t
     db.session.commit()
     page = _client(app, team.recruiter).get(f"/staff/applications/{round_one.application.id}").get_data(as_text=True)
     assert first.name in page.split('id="scorecards-heading"')[1]
+
+
+def test_a_competency_row_of_a_kit_with_a_direction_override_is_refused_next_to_it(app, factory, kits):
+    admin = _client(app, factory.staff("admin"))
+    before = table_snapshot()
+    data = {"probe": "Probe this.", "competencies-0-name": "Debugging", "competencies-0-strong": "Bisects \u202eevil"}
+    response = admin.post("/admin/kits/coding", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "direction-changing" in field_error(page, "competencies-0-strong")
+    assert "Bisects \u202eevil" in page
+    assert table_snapshot() == before

@@ -19,7 +19,8 @@ from portal.hiring import process
 from portal.hiring import services as hiring
 from portal.timeutil import utcnow
 from tests.feedback.helpers import unanimous_team
-from tests.helpers import login, outbox
+from tests.helpers import field_error, login, outbox
+from tests.security.world import table_snapshot
 
 
 def _client(app, user):
@@ -92,6 +93,25 @@ def test_bad_offer_input_is_answered_next_to_the_field_and_nothing_is_written(ap
     page = missing.get_data(as_text=True)
     assert missing.status_code == 400 and "Write the team" in page and "Senior Engineer" in page
     assert _offer(hired) is None and not outbox("offer_made")
+
+
+def test_a_start_date_more_than_two_years_ahead_is_refused_next_to_the_field(app, team, hired):
+    client = _client(app, team.recruiter)
+    before = table_snapshot()
+    today = utcnow().date()
+    for far in ("9999-12-31", (today + timedelta(days=800)).isoformat()):
+        response = client.post(f"/staff/applications/{hired.id}/offer", data=_offer_form(start_date=far))
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400
+        assert "more than two years away" in field_error(page, "start_date")
+        assert f'value="{far}"' in page and "Salary as discussed." in page
+    assert table_snapshot() == before and not outbox("offer_made")
+    # Up to two years is fine: a hire may wait for a notice period or a visa.
+    in_a_year = (today + timedelta(days=365)).isoformat()
+    assert (
+        client.post(f"/staff/applications/{hired.id}/offer", data=_offer_form(start_date=in_a_year)).status_code == 302
+    )
+    assert _offer(hired).start_date.isoformat() == in_a_year
 
 
 def test_no_offer_without_a_hire(app, team, factory):

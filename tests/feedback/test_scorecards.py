@@ -112,6 +112,30 @@ def test_only_the_interviews_own_interviewer_opens_or_writes_its_scorecard(app, 
     assert db.session.scalar(select(Scorecard)) is None
 
 
+def test_an_amendment_reason_with_a_direction_override_is_refused_and_changes_nothing(app, team, round_one):
+    engineer = team.engineers[0]
+    interview = round_one.of(engineer)
+    client = _client(app, engineer)
+    submit(client, interview, notes="First view", rating="2")
+    url = f"/staff/interviews/{interview.id}/scorecard"
+    before = table_snapshot()
+    for reason in ("hi \u202eevil", "Misread\u200b my notes"):
+        response = client.post(url, data=complete_form(interview, notes="Second view", action="amend", reason=reason))
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400
+        assert (
+            field_error(page, "reason")
+            == "Error: Remove the invisible or direction-changing characters from this field."
+        )
+        assert reason in page
+    # The notes are text areas too.
+    response = client.post(url, data=complete_form(interview, notes="Good \u202eevil", action="amend", reason="Typo"))
+    assert response.status_code == 400 and "direction-changing" in field_error(
+        response.get_data(as_text=True), "private_notes"
+    )
+    assert table_snapshot() == before
+
+
 def test_a_submitted_scorecard_changes_only_by_an_amendment_with_a_reason(app, team, round_one):
     engineer = team.engineers[0]
     interview = round_one.of(engineer)

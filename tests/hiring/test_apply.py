@@ -205,6 +205,36 @@ def test_missing_answer_and_bad_link_are_reported_next_to_the_field(app, candida
     assert _applications() == 0
 
 
+def test_an_answer_with_a_direction_override_is_refused_next_to_the_field_and_kept(app, candidate_client, factory):
+    position = factory.position()
+    for answers in ({"motivation": "hi \u202eevil"}, {"proud_of": "A zero\u200bdowntime migration"}):
+        response = _apply(candidate_client, position, **answers)
+        page = response.get_data(as_text=True)
+        [(name, typed)] = answers.items()
+        assert response.status_code == 422
+        assert (
+            field_error(page, name) == "Error: Remove the invisible or direction-changing characters from this field."
+        )
+        assert typed in page
+    assert _applications() == 0 and _stored_files(app) == []
+
+
+def test_an_answer_the_browser_took_at_its_length_limit_is_accepted_with_its_line_breaks(
+    app, candidate_client, factory
+):
+    # The browser counts each line break as one character against maxlength, and posts it as CR LF.
+    lines = ["x" * 98] * 20
+    typed = "\n".join(lines) + "\n" + "y" * 20  # 2,000 characters as the browser counts them
+    assert len(typed) == 2000
+    response = _apply(candidate_client, factory.position(), motivation=typed.replace("\n", "\r\n"))
+    assert response.status_code == 302, field_error(response.get_data(as_text=True), "motivation")
+    assert db.session.scalar(select(Application)).answers["motivation"] == typed
+    # One character more is refused, as the browser would.
+    response = _apply(candidate_client, factory.position(), motivation=(typed + "z").replace("\n", "\r\n"))
+    assert response.status_code == 422
+    assert "2000" in field_error(response.get_data(as_text=True), "motivation")
+
+
 def test_rejected_candidate_sees_exact_reapply_date_and_cannot_apply(app, candidate_client, factory):
     recruiter = factory.staff("recruiter")
     position = factory.position(recruiter, reapply_cooldown_months=6)

@@ -11,11 +11,12 @@ from sqlalchemy import func, select
 from portal.audit.models import AuditEntry
 from portal.extensions import db
 from portal.hiring import queries
-from portal.hiring.models import Application, Position
+from portal.hiring.models import Application, Position, StageEvent
 from portal.hiring.queries import late_entry_ranges
 from portal.timeutil import add_working_days
 from tests.feedback.helpers import unanimous_team
-from tests.helpers import login, outbox, queries_for
+from tests.helpers import field_error, login, outbox, queries_for
+from tests.security.world import table_snapshot
 
 
 def _staff_client(client, factory, *roles):
@@ -152,6 +153,56 @@ def test_pipeline_page_uses_a_constant_number_of_queries(app, client, factory):
     for _ in range(15):
         factory.application(position=position, actor=recruiter)
     assert queries_for(client, url) == small
+
+
+def test_a_cooldown_that_is_not_a_whole_number_gets_one_clear_message(app, client, factory):
+    recruiter = _staff_client(client, factory, "recruiter")
+    form = {
+        "title": "Data Engineer",
+        "team": "Insights",
+        "status": "open",
+        "sla_days": "5",
+        "recruiter_id": str(recruiter.id),
+    }
+    for typed in ("six", "7.5", "1e1", "13"):
+        response = client.post("/staff/positions/new", data=dict(form, reapply_cooldown_months=typed))
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422, typed
+        assert field_error(page, "reapply_cooldown_months") == "Error: Choose between 6 and 12 months.", typed
+    response = client.post("/staff/positions/new", data=dict(form, reapply_cooldown_months="6", sla_days="five"))
+    assert field_error(response.get_data(as_text=True), "sla_days") == "Error: Choose between 1 and 30 working days."
+    assert db.session.scalar(select(func.count()).select_from(Position)) == 0
+
+
+def test_rejection_feedback_with_hidden_or_direction_changing_characters_is_refused_and_kept(app, client, factory):
+    recruiter = _staff_client(client, factory, "recruiter")
+    application = factory.application(position=factory.position(recruiter), actor=recruiter)
+    before = table_snapshot()
+    for feedback in ("hi \u202eevil", "Clear\u200b code", "Kind \u2066words\u2069", "Thanks,\r\n\u202eAda"):
+        response = client.post(
+            f"/staff/applications/{application.id}/reject",
+            data={"feedback": feedback, "stage_id": application.stage_id},
+        )
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422, feedback
+        assert field_error(page, "feedback") == (
+            "Error: Remove the invisible or direction-changing characters from this field."
+        )
+        assert feedback.splitlines()[-1] in page  # what was typed is kept, to correct it
+    assert table_snapshot() == before
+    assert db.session.get(Application, application.id).status == "active"
+
+
+def test_rejection_feedback_keeps_its_line_breaks_and_tabs(app, client, factory):
+    recruiter = _staff_client(client, factory, "recruiter")
+    application = factory.application(position=factory.position(recruiter), actor=recruiter)
+    response = client.post(
+        f"/staff/applications/{application.id}/reject",
+        data={"feedback": "Strengths:\r\n\t- clear code\r\rGrowth:\r\n\t- tests", "stage_id": application.stage_id},
+    )
+    assert response.status_code == 302
+    event = db.session.scalar(select(StageEvent).where(StageEvent.action == "reject"))
+    assert event.candidate_message == "Strengths:\n\t- clear code\n\nGrowth:\n\t- tests"
 
 
 def test_recruiter_advances_rejects_and_hires_through_the_pages(app, client, factory):

@@ -234,7 +234,10 @@ def test_a_round_whose_interviews_were_all_held_shows_as_ready_for_review(team, 
 def test_the_recruiter_keeps_the_pool_of_their_position_and_an_interviewer_cannot(team, app, factory):
     from portal.scheduling.models import PoolMember
 
+    from portal.hiring.services import set_qualifications
+
     newcomer = factory.staff("interviewer", email="nia@staff.example", name="Nia New")
+    set_qualifications(team.recruiter, newcomer, ["coding", "system_design"])
     recruiter = app.test_client()
     login(recruiter, team.recruiter)
     assert (

@@ -338,7 +338,8 @@ def test_a_grader_who_comes_to_run_the_position_waits_for_their_own_grade(app, s
     # still judges alone until their own grade is in.
     from portal.scheduling import staff as scheduling_staff
 
-    successor = factory.staff("hiring_manager", email="next.manager@staff.example", name="Nia Next")
+    successor = factory.staff("hiring_manager", "interviewer", email="next.manager@staff.example", name="Nia Next")
+    hiring.set_qualifications(screen.recruiter, successor, ["engineering_manager"])
     scheduling_staff.set_pool_kinds(screen.recruiter, screen.position, successor, ["engineering_manager"])
     engineer = screen_engineer(screen, 0)
     code = _assign(screen, handed_in, engineer, successor)
@@ -452,6 +453,7 @@ def _rows():
         ({"score_first": "0"}, "score_first", "Not a valid choice"),
         ({"score_first": "-1"}, "score_first", "Not a valid choice"),
         ({"score_first": "3.5"}, "score_first", "Not a valid choice"),
+        ({"score_first": ["4", "1"]}, "score_first", "Choose one score for “Diagnosis”"),
         ({"recommendation": None}, "recommendation", "Choose your recommendation"),
         ({"recommendation": "maybe"}, "recommendation", "Not a valid choice"),
         ({"comment": ""}, "comment", "Sum up your grade"),

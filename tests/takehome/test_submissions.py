@@ -86,6 +86,9 @@ def test_a_repository_link_must_be_https_to_a_named_host(screen, client):
         "https://gitlab.internal/me/fix",
         "https://github.com/me/fix with space",
         "https://" + "a" * 600 + ".com",
+        "https://github.com/\u202eevil",
+        "https://github.com/me/\u200bfix",
+        "https://github.com/me/fix\u2066",
     ):
         response = client.post(url, data={"repository_url": bad})
         assert response.status_code == 400, bad
