@@ -15,7 +15,8 @@ from portal.extensions import db
 from portal.feedback import publishing
 from portal.feedback.outcome_models import Offer, OfferStatus
 from portal.forms import typed_text
-from portal.hiring.models import Application, ApplicationStatus, StageEvent
+from portal.hiring import timeline
+from portal.hiring.models import Application, ApplicationStatus
 from portal.notifications.services import queue_mail
 from portal.security import policy
 from portal.timeutil import add_months, utcnow
@@ -68,20 +69,6 @@ def why_no_offer(application: Application, offer=_LOOK_IT_UP) -> str | None:
     return None
 
 
-def _event(application: Application, action: str, actor: User, now) -> None:
-    stage = application.stage
-    db.session.add(
-        StageEvent(
-            application_id=application.id,
-            action=action,
-            from_stage_id=stage.id,
-            to_stage_id=stage.id,
-            actor_id=actor.id,
-            created_at=now,
-        )
-    )
-
-
 @transactional
 def make(application_id: int, actor: User, *, role_title: str, start_date: date, note: str, feedback: str) -> Offer:
     """Publish the offer and the outcome's feedback; the candidate is told by mail."""
@@ -120,7 +107,7 @@ def make(application_id: int, actor: User, *, role_title: str, start_date: date,
     )
     db.session.add(offer)
     publishing.publish_outcome(application, actor, feedback)
-    _event(application, "offer", actor, now)
+    timeline.record(application, "offer", actor, at=now)
     db.session.flush()
     audit.record("offer.made", application, actor=actor, role_title=role_title, start_date=start_date.isoformat())
     queue_mail(
@@ -155,7 +142,7 @@ def answer(application_id: int, candidate: User, *, accept: bool) -> Offer:
     if changed != 1:
         raise OfferAnswered("You have answered this offer already.")
     db.session.refresh(offer)
-    _event(application, f"offer_{status}", candidate, now)
+    timeline.record(application, f"offer_{status}", candidate, at=now)
     db.session.flush()
     audit.record(f"offer.{status}", application, actor=candidate)
     position = application.position

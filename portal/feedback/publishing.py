@@ -18,7 +18,8 @@ from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
 from portal.feedback.outcome_models import FeedbackStatus, StageFeedback
 from portal.forms import typed_text
-from portal.hiring.models import Application, Stage, StageEvent, StageKind
+from portal.hiring import timeline
+from portal.hiring.models import Application, Stage, StageKind
 from portal.notifications.services import queue_mail
 from portal.security import policy
 from portal.timeutil import utcnow
@@ -139,17 +140,7 @@ def publish(application_id: int, stage_id: int, actor: User, body: str) -> Stage
     application, stage, existing = _writable(application_id, stage_id, actor, body)
     now = existing.updated_at
     existing.status, existing.published_at = FeedbackStatus.PUBLISHED.value, now
-    db.session.add(
-        StageEvent(
-            application_id=application.id,
-            action="feedback",
-            from_stage_id=stage.id,
-            to_stage_id=stage.id,
-            actor_id=actor.id,
-            created_at=now,
-        )
-    )
-    db.session.flush()
+    timeline.record(application, "feedback", actor, stage_id=stage.id, at=now)
     audit.record("feedback.published", application, actor=actor, stage=stage.key)
     queue_mail(
         application.candidate,

@@ -38,8 +38,10 @@ def record(
     detail: str = "",
     message: str = "",
     stage_id: int | None = None,
+    at: datetime | None = None,
 ) -> StageEvent:
-    """Add one event at the application's current stage (or `stage_id`) to the caller's transaction."""
+    """Add one event at the application's current stage (or `stage_id`) to the caller's transaction,
+    at `at` (the moment the change records, by default now)."""
     stage_id = stage_id or application.stage_id
     event = StageEvent(
         application_id=application.id,
@@ -47,7 +49,7 @@ def record(
         from_stage_id=stage_id,
         to_stage_id=stage_id,
         actor_id=getattr(actor, "id", None),
-        created_at=utcnow(),
+        created_at=at or utcnow(),
         about_at=about_at,
         detail=detail,
         candidate_message=message,
