@@ -220,6 +220,7 @@ def application(application_id: int):
 
 def application_page(found: Application, *, refusal: str | None = None, status: int = 200):
     """The staff application page: for its own view, and for actions from it that were refused."""
+    bookings = scheduling_read.bookings_of(found.id, include_cancelled=True)
     return render_template(
         "hiring/staff_application.html",
         application=found,
@@ -230,7 +231,9 @@ def application_page(found: Application, *, refusal: str | None = None, status: 
         Action=process.Action,
         answer_labels=ANSWER_LABELS,
         refusal=refusal,
-        bookings=scheduling_read.bookings_of(found.id, include_cancelled=True),
+        bookings=bookings,
+        # Interviews of the current stage that advancing or rejecting would cancel (and mail about).
+        still_booked=scheduling_read.booked_ahead(bookings, found.stage_id),
         accommodations=scheduling_read.accommodations_of(found.id),
         runs=policy.runs_application(current_user, found),
         now=utcnow(),

@@ -93,6 +93,15 @@ def bookings_of(application_id: int, *, now: datetime | None = None, include_can
     return sorted(found, key=lambda b: b.starts_at)
 
 
+def booked_ahead(bookings: list[Booking], stage_id: int) -> int:
+    """How many interviews of `stage_id` among `bookings` still hold a time to come."""
+    return sum(
+        len(b.items)
+        for b in bookings
+        if b.stage_id == stage_id and b.status == InterviewStatus.BOOKED.value and b.is_upcoming
+    )
+
+
 @dataclass(frozen=True)
 class StaffInterview:
     id: int
